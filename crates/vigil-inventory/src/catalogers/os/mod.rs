@@ -1,0 +1,5 @@
+//! Operating-system package databases and distribution detection.
+
+pub mod apk;
+pub mod dpkg;
+pub mod release;

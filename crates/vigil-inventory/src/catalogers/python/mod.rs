@@ -1,0 +1,4 @@
+//! Python: installed distributions and declared requirements.
+
+pub mod installed;
+pub mod requirements;

@@ -1,0 +1,65 @@
+//! The one explicit list of catalogers.
+
+use crate::Cataloger;
+use crate::catalogers as c;
+use vigil_source::EntryMeta;
+
+/// The catalogers a scan runs, in a fixed order.
+pub struct Registry {
+    pub(crate) catalogers: Vec<Box<dyn Cataloger>>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        let catalogers: Vec<Box<dyn Cataloger>> = vec![
+            // operating system
+            Box::new(c::os::release::OsRelease),
+            Box::new(c::os::dpkg::DpkgStatus),
+            Box::new(c::os::dpkg::DpkgFileList),
+            Box::new(c::os::apk::ApkInstalled),
+            // languages
+            Box::new(c::python::installed::PythonInstalled),
+            Box::new(c::python::requirements::Requirements),
+        ];
+        Registry { catalogers }
+    }
+}
+
+impl Registry {
+    /// A registry with exactly these catalogers (tests).
+    pub fn with(catalogers: Vec<Box<dyn Cataloger>>) -> Registry {
+        Registry { catalogers }
+    }
+
+    pub fn catalogers(&self) -> impl Iterator<Item = &dyn Cataloger> {
+        self.catalogers.iter().map(|c| c.as_ref())
+    }
+
+    /// Indexes of catalogers wanting this file.
+    pub(crate) fn wanting(
+        &self,
+        path: &str,
+        meta: &EntryMeta,
+        language_ok: bool,
+        out: &mut Vec<usize>,
+    ) {
+        out.clear();
+        for (i, c) in self.catalogers.iter().enumerate() {
+            if (language_ok || c.tags().os) && c.wants(path, meta) {
+                out.push(i);
+            }
+        }
+    }
+
+    /// Whether any language cataloger would report this path (used to keep OS file lists small).
+    pub fn language_interest(&self, path: &str) -> bool {
+        let meta = EntryMeta {
+            kind: vigil_source::EntryKind::File,
+            size: 0,
+            mode: 0o644,
+        };
+        self.catalogers
+            .iter()
+            .any(|c| !c.tags().os && c.wants(path, &meta))
+    }
+}
