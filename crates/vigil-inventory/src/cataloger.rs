@@ -68,12 +68,21 @@ pub struct OwnedFiles {
     pub paths: Vec<String>,
 }
 
+/// Licences of a package stated in a file apart from its database entry (Debian's
+/// `/usr/share/doc/<pkg>/copyright`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageLicenses {
+    pub package: OwnerRef,
+    pub licenses: Vec<String>,
+}
+
 /// What a cataloger found in one file.
 #[derive(Debug, Default)]
 pub struct Sink {
     pub(crate) packages: Vec<Package>,
     pub(crate) distro: Option<Distro>,
     pub(crate) owned: Vec<OwnedFiles>,
+    pub(crate) licenses: Vec<PackageLicenses>,
     pub(crate) notes: Vec<(NoteLevel, String)>,
 }
 
@@ -90,6 +99,12 @@ impl Sink {
     pub fn owns(&mut self, owned: OwnedFiles) {
         if !owned.paths.is_empty() {
             self.owned.push(owned);
+        }
+    }
+    /// Licences of a package described elsewhere (applied when its own entry states none).
+    pub fn licenses_for(&mut self, licenses: PackageLicenses) {
+        if !licenses.licenses.is_empty() {
+            self.licenses.push(licenses);
         }
     }
     /// A problem with part of the file that did not stop the rest of it being read.
@@ -109,6 +124,9 @@ impl Sink {
     }
     pub fn owned(&self) -> &[OwnedFiles] {
         &self.owned
+    }
+    pub fn licenses_found(&self) -> &[PackageLicenses] {
+        &self.licenses
     }
     pub fn notes(&self) -> &[(NoteLevel, String)] {
         &self.notes

@@ -1,6 +1,6 @@
 //! Walk layers, run catalogers, squash, attribute, finish.
 
-use crate::cataloger::{FileInput, OwnedFiles, Sink};
+use crate::cataloger::{FileInput, OwnedFiles, PackageLicenses, Sink};
 use crate::catalogers::os::release::pick_distro;
 use crate::registry::Registry;
 use std::collections::{BTreeMap, HashMap};
@@ -43,6 +43,7 @@ struct FileResult {
     packages: Vec<Package>,
     distro: Option<Distro>,
     owned: Vec<OwnedFiles>,
+    licenses: Vec<PackageLicenses>,
 }
 
 /// Everything one layer produced.
@@ -79,12 +80,13 @@ impl Collector<'_> {
             packages,
             distro,
             owned,
+            licenses,
             notes,
         } = sink;
         for (level, message) in notes {
             self.note(level, Some(path), message);
         }
-        if packages.is_empty() && distro.is_none() && owned.is_empty() {
+        if packages.is_empty() && distro.is_none() && owned.is_empty() && licenses.is_empty() {
             return;
         }
         self.by_path
@@ -97,6 +99,7 @@ impl Collector<'_> {
             packages,
             distro,
             owned,
+            licenses,
         });
     }
 }
@@ -356,6 +359,14 @@ fn finish(
         }
     }
 
+    // licences stated apart from the package database (Debian copyright files)
+    let mut extra_licenses: HashMap<&OwnerRef, &Vec<String>> = HashMap::new();
+    for r in view.values().flatten() {
+        for l in &r.licenses {
+            extra_licenses.insert(&l.package, &l.licenses);
+        }
+    }
+
     let mut merged: BTreeMap<
         (
             vigil_types::Ecosystem,
@@ -385,6 +396,15 @@ fn finish(
             for l in &mut pkg.locations {
                 if l.layer.is_none() {
                     l.layer.clone_from(&layer);
+                }
+            }
+            if os && pkg.licenses.is_empty() {
+                let key = OwnerRef {
+                    ecosystem: pkg.ecosystem,
+                    name: pkg.name.clone(),
+                };
+                if let Some(l) = extra_licenses.get(&key) {
+                    pkg.licenses = (*l).clone();
                 }
             }
             if !os && pkg.owner.is_none() {

@@ -14,7 +14,7 @@ pub mod catalogers;
 mod engine;
 mod registry;
 
-pub use cataloger::{CatalogError, Cataloger, FileInput, OwnedFiles, Sink, Tags};
+pub use cataloger::{CatalogError, Cataloger, FileInput, OwnedFiles, PackageLicenses, Sink, Tags};
 pub use engine::{ScanOptions, scan};
 pub use registry::Registry;
 

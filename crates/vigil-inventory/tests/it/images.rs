@@ -459,6 +459,8 @@ fn os_owned_language_packages_are_marked() {
         six.owner.as_ref().map(|o| o.name.as_str()),
         Some("python3-six")
     );
+    let deb = inv.packages.iter().find(|p| p.name == "python3-six").expect("deb");
+    assert_eq!(deb.licenses, vec!["Expat".to_owned()]);
     let pip = inv.packages.iter().find(|p| p.name == "pip").expect("pip");
     assert!(pip.owner.is_none());
 }

@@ -1,6 +1,8 @@
 //! dpkg: `/var/lib/dpkg/status`, distroless `status.d/` files, and `info/*.list` file lists.
 
-use crate::cataloger::{CatalogError, Cataloger, FileInput, OwnedFiles, Sink, Tags, file_name};
+use crate::cataloger::{
+    CatalogError, Cataloger, FileInput, OwnedFiles, PackageLicenses, Sink, Tags, file_name,
+};
 use crate::catalogers::{field, language_metadata_path, rfc822_paragraphs};
 use vigil_source::EntryMeta;
 use vigil_types::{Ecosystem, OwnerRef, Package, SourcePackage};
@@ -111,8 +113,84 @@ impl Cataloger for DpkgFileList {
     }
 }
 
+/// `/usr/share/doc/<pkg>/copyright`: licences of a Debian package (DEP-5 `License:` fields,
+/// or references to `/usr/share/common-licenses/<name>` in free-form files).
+pub struct DpkgCopyright;
+
+impl Cataloger for DpkgCopyright {
+    fn name(&self) -> &'static str {
+        "dpkg-copyright"
+    }
+    fn tags(&self) -> Tags {
+        Tags {
+            os: true,
+            installed: true,
+        }
+    }
+    fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
+        meta.size < (4 << 20)
+            && path
+                .strip_prefix("/usr/share/doc/")
+                .and_then(|rest| rest.strip_suffix("/copyright"))
+                .is_some_and(|pkg| !pkg.is_empty() && !pkg.contains('/'))
+    }
+    fn catalog(&self, file: &mut FileInput<'_>, out: &mut Sink) -> Result<(), CatalogError> {
+        let Some(pkg) = file
+            .path
+            .strip_prefix("/usr/share/doc/")
+            .and_then(|r| r.strip_suffix("/copyright"))
+        else {
+            return Ok(());
+        };
+        let pkg = pkg.to_owned();
+        let text = file.read_string()?;
+        out.licenses_for(PackageLicenses {
+            package: OwnerRef {
+                ecosystem: Ecosystem::Deb,
+                name: pkg,
+            },
+            licenses: parse_copyright(&text),
+        });
+        Ok(())
+    }
+}
+
+/// Licence names in a Debian copyright file, in first-seen order, without duplicates.
+pub fn parse_copyright(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |l: &str| {
+        let l = l.trim().trim_end_matches(['.', ',', ';', ')', '\'', '"']);
+        if !l.is_empty() && l.len() < 80 && !out.iter().any(|x| x == l) {
+            out.push(l.to_owned());
+        }
+    };
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("License:") {
+            add(v);
+        }
+        let mut rest = line;
+        while let Some(i) = rest.find("/usr/share/common-licenses/") {
+            rest = &rest[i + "/usr/share/common-licenses/".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+' | '_'))
+                .collect();
+            add(&name);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn copyright_licences() {
+        let dep5 = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: GPL-2+\n\nFiles: debian/*\nLicense: GPL-2+\n\nLicense: GPL-2+\n On Debian systems see /usr/share/common-licenses/GPL-2.\n";
+        assert_eq!(super::parse_copyright(dep5), vec!["GPL-2+".to_owned(), "GPL-2".to_owned()]);
+        let free = "This is free software; see /usr/share/common-licenses/Artistic and\n/usr/share/common-licenses/GPL-1.\n";
+        assert_eq!(super::parse_copyright(free), vec!["Artistic".to_owned(), "GPL-1".to_owned()]);
+    }
+
     use super::*;
 
     #[test]
