@@ -442,6 +442,10 @@ fn os_owned_language_packages_are_marked() {
             &metadata("six", "1.16.0"),
         ),
         file(
+            "/usr/share/doc/python3-six/copyright",
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: Expat\n",
+        ),
+        file(
             "/usr/local/lib/python3.11/site-packages/pip-23.0.dist-info/METADATA",
             &metadata("pip", "23.0"),
         ),
