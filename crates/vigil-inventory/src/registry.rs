@@ -20,6 +20,10 @@ impl Default for Registry {
             // languages
             Box::new(c::python::installed::PythonInstalled),
             Box::new(c::python::requirements::Requirements),
+            Box::new(c::javascript::package_json::PackageJson),
+            Box::new(c::javascript::package_lock::PackageLock),
+            Box::new(c::javascript::yarn_lock::YarnLock),
+            Box::new(c::javascript::pnpm_lock::PnpmLock),
         ];
         Registry { catalogers }
     }
