@@ -147,27 +147,25 @@ pub(crate) fn walk_tar(
         };
         let meta = EntryMeta { kind, size, mode };
         match kind {
-            EntryKind::File => {
-                if visitor.wants(&path, &meta) {
-                    if size > limits.max_file_size {
-                        visitor.note(
-                            NoteLevel::Warning,
-                            Some(&path),
-                            format!(
-                                "file is {size} bytes, over the {} byte limit: only its start was read",
-                                limits.max_file_size
-                            ),
-                        );
-                    }
-                    let mut limited = (&mut entry).take(limits.max_file_size);
-                    let mut guard = ErrorGuard {
-                        inner: &mut limited,
-                        error: None,
-                    };
-                    visitor.file(&path, &meta, &mut guard);
-                    if let Some(e) = guard.error {
-                        return Err(format!("reading `{path}`: {e}"));
-                    }
+            EntryKind::File if visitor.wants(&path, &meta) => {
+                if size > limits.max_file_size {
+                    visitor.note(
+                        NoteLevel::Warning,
+                        Some(&path),
+                        format!(
+                            "file is {size} bytes, over the {} byte limit: only its start was read",
+                            limits.max_file_size
+                        ),
+                    );
+                }
+                let mut limited = (&mut entry).take(limits.max_file_size);
+                let mut guard = ErrorGuard {
+                    inner: &mut limited,
+                    error: None,
+                };
+                visitor.file(&path, &meta, &mut guard);
+                if let Some(e) = guard.error {
+                    return Err(format!("reading `{path}`: {e}"));
                 }
             }
             EntryKind::Symlink => {

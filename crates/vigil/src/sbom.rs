@@ -104,6 +104,16 @@ fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
             out.flush()?;
             Ok(())
         }
+        Some(p) if !is_regular_or_new(p) => {
+            // a device, FIFO or other special file (`-o /dev/stdout`, `-o /dev/null`): write
+            // through it; renaming a temporary file over it would replace it
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .with_context(|| format!("cannot open `{}`", p.display()))?;
+            f.write_all(text.as_bytes())?;
+            Ok(())
+        }
         Some(p) => {
             let dir = p
                 .parent()
@@ -117,5 +127,13 @@ fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
                 .with_context(|| format!("cannot write `{}`", p.display()))?;
             Ok(())
         }
+    }
+}
+
+/// Whether `p` is a regular file or does not exist yet (so that it may be replaced atomically).
+fn is_regular_or_new(p: &std::path::Path) -> bool {
+    match std::fs::metadata(p) {
+        Ok(m) => m.is_file(),
+        Err(_) => true,
     }
 }
