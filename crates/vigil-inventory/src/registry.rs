@@ -24,6 +24,9 @@ impl Default for Registry {
             Box::new(c::javascript::package_lock::PackageLock),
             Box::new(c::javascript::yarn_lock::YarnLock),
             Box::new(c::javascript::pnpm_lock::PnpmLock),
+            Box::new(c::python::poetry_lock::PoetryLock),
+            Box::new(c::python::pipfile_lock::PipfileLock),
+            Box::new(c::python::uv_lock::UvLock),
         ];
         Registry { catalogers }
     }
