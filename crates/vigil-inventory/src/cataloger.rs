@@ -142,6 +142,11 @@ pub trait Cataloger: Send + Sync {
         1
     }
     fn tags(&self) -> Tags;
+    /// Directories outside which this cataloger never wants a file (`None`: anywhere). Lets a
+    /// host scan skip whole subtrees.
+    fn roots(&self) -> Option<&'static [&'static str]> {
+        None
+    }
     /// Whether this file is wanted: cheap, from the path and size only.
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool;
     /// Read the packages (and facts) in one file.

@@ -104,7 +104,29 @@ impl Collector<'_> {
     }
 }
 
+/// Whether `a` is `b` or below it, or above it (an ancestor directory).
+fn related(dir: &str, root: &str) -> bool {
+    fn under(a: &str, b: &str) -> bool {
+        b == "/" || a == b || (a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/'))
+    }
+    under(dir, root) || under(root, dir)
+}
+
 impl Visitor for Collector<'_> {
+    fn wants_dir(&self, dir: &str) -> bool {
+        if !self.host {
+            return true;
+        }
+        self.deep_paths.iter().any(|d| related(dir, d))
+            || self.registry.catalogers.iter().any(|c| {
+                c.tags().os
+                    && match c.roots() {
+                        None => true,
+                        Some(roots) => roots.iter().any(|r| related(dir, r)),
+                    }
+            })
+    }
+
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
         let lang = self.language_ok(path);
         self.registry

@@ -152,6 +152,9 @@ impl Layer for DirLayer {
                     if is_host_root && VIRTUAL_FS.contains(&vpath.as_str()) {
                         continue;
                     }
+                    if !visitor.wants_dir(&vpath) {
+                        continue;
+                    }
                     subdirs.push(vpath);
                 } else if ft.is_file() {
                     let em = EntryMeta {

@@ -61,6 +61,11 @@ impl EntryMeta {
 pub trait Visitor {
     /// Whether the content of this regular file is wanted.
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool;
+    /// Whether anything below this directory can be wanted. Sources that can skip a subtree
+    /// (directories) ask before descending; streamed archives cannot skip and never ask.
+    fn wants_dir(&self, _dir: &str) -> bool {
+        true
+    }
     /// The content of a wanted file. `reader` yields at most `limits.max_file_size` bytes;
     /// [`Visitor::note`] has already been told when the file was cut short.
     fn file(&mut self, path: &str, meta: &EntryMeta, reader: &mut dyn Read);

@@ -411,13 +411,24 @@ fn host_mode_limits_language_packages_to_deep_inspection_paths() {
         ..Default::default()
     };
     let src = open(TargetKind::Dir, p, &host).expect("open");
+    let progress = Progress::default();
     let inv = scan(
         src,
         &Registry::default(),
         &ScanOptions::default(),
-        &Progress::default(),
+        &progress,
     );
     assert_eq!(names(inv), vec!["a"]);
+    // subtrees no cataloger can want are not even listed: /home and /srv are skipped
+    let whole = Progress::default();
+    let src = open(TargetKind::Dir, p, &OpenOptions::default()).expect("open");
+    let _ = scan(src, &Registry::default(), &ScanOptions::default(), &whole);
+    assert!(
+        progress.get() < whole.get(),
+        "{} vs {}",
+        progress.get(),
+        whole.get()
+    );
     let mut opts = ScanOptions::default();
     opts.deep_paths.push("/srv/custom".into());
     let src = open(TargetKind::Dir, p, &host).expect("open");
@@ -463,7 +474,11 @@ fn os_owned_language_packages_are_marked() {
         six.owner.as_ref().map(|o| o.name.as_str()),
         Some("python3-six")
     );
-    let deb = inv.packages.iter().find(|p| p.name == "python3-six").expect("deb");
+    let deb = inv
+        .packages
+        .iter()
+        .find(|p| p.name == "python3-six")
+        .expect("deb");
     assert_eq!(deb.licenses, vec!["Expat".to_owned()]);
     let pip = inv.packages.iter().find(|p| p.name == "pip").expect("pip");
     assert!(pip.owner.is_none());

@@ -19,6 +19,9 @@ impl Cataloger for ApkInstalled {
             installed: true,
         }
     }
+    fn roots(&self) -> Option<&'static [&'static str]> {
+        Some(&["/lib/apk/db", "/usr/lib/apk/db"])
+    }
     fn wants(&self, path: &str, _meta: &EntryMeta) -> bool {
         path == "/lib/apk/db/installed" || path == "/usr/lib/apk/db/installed"
     }

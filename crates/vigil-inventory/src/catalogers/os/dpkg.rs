@@ -21,6 +21,9 @@ impl Cataloger for DpkgStatus {
             installed: true,
         }
     }
+    fn roots(&self) -> Option<&'static [&'static str]> {
+        Some(&["/var/lib/dpkg"])
+    }
     fn wants(&self, path: &str, _meta: &EntryMeta) -> bool {
         path == "/var/lib/dpkg/status"
             || path
@@ -88,6 +91,9 @@ impl Cataloger for DpkgFileList {
             installed: true,
         }
     }
+    fn roots(&self) -> Option<&'static [&'static str]> {
+        Some(&["/var/lib/dpkg/info"])
+    }
     fn wants(&self, path: &str, _meta: &EntryMeta) -> bool {
         path.strip_prefix("/var/lib/dpkg/info/")
             .is_some_and(|n| !n.contains('/') && n.ends_with(".list"))
@@ -126,6 +132,9 @@ impl Cataloger for DpkgCopyright {
             os: true,
             installed: true,
         }
+    }
+    fn roots(&self) -> Option<&'static [&'static str]> {
+        Some(&["/usr/share/doc"])
     }
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
         meta.size < (4 << 20)
@@ -186,9 +195,15 @@ mod tests {
     #[test]
     fn copyright_licences() {
         let dep5 = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: GPL-2+\n\nFiles: debian/*\nLicense: GPL-2+\n\nLicense: GPL-2+\n On Debian systems see /usr/share/common-licenses/GPL-2.\n";
-        assert_eq!(super::parse_copyright(dep5), vec!["GPL-2+".to_owned(), "GPL-2".to_owned()]);
+        assert_eq!(
+            super::parse_copyright(dep5),
+            vec!["GPL-2+".to_owned(), "GPL-2".to_owned()]
+        );
         let free = "This is free software; see /usr/share/common-licenses/Artistic and\n/usr/share/common-licenses/GPL-1.\n";
-        assert_eq!(super::parse_copyright(free), vec!["Artistic".to_owned(), "GPL-1".to_owned()]);
+        assert_eq!(
+            super::parse_copyright(free),
+            vec!["Artistic".to_owned(), "GPL-1".to_owned()]
+        );
     }
 
     use super::*;

@@ -27,6 +27,9 @@ impl Cataloger for OsRelease {
             installed: true,
         }
     }
+    fn roots(&self) -> Option<&'static [&'static str]> {
+        Some(&["/etc", "/usr/lib/os-release"])
+    }
     fn wants(&self, path: &str, _meta: &EntryMeta) -> bool {
         PATHS.contains(&path)
     }
