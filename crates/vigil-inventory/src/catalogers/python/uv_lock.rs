@@ -12,7 +12,7 @@
 //! reaches every locked version of that name.
 
 use crate::cataloger::{CatalogError, Cataloger, FileInput, Sink, Tags, file_name};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use toml::{Table, Value};
 use vigil_source::EntryMeta;
 use vigil_types::{Ecosystem, Package};
@@ -155,12 +155,16 @@ fn deps_of(t: &Table, dev: bool) -> Vec<(&str, Option<&str>)> {
 }
 
 fn reach(locked: &[Locked<'_>], roots: Vec<(&str, Option<&str>)>) -> BTreeSet<usize> {
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, l) in locked.iter().enumerate() {
+        by_name.entry(l.name).or_default().push(i);
+    }
     let mut seen = BTreeSet::new();
     let mut queue: VecDeque<(&str, Option<&str>)> = roots.into();
     while let Some((name, version)) = queue.pop_front() {
-        for (i, l) in locked.iter().enumerate() {
-            let matches = l.name == name && (version.is_none() || version == l.version);
-            if matches && seen.insert(i) {
+        for &i in by_name.get(name).map(Vec::as_slice).unwrap_or_default() {
+            let l = &locked[i];
+            if (version.is_none() || version == l.version) && seen.insert(i) {
                 queue.extend(deps_of(l.table, false));
             }
         }
