@@ -104,6 +104,29 @@ impl Collector<'_> {
     }
 }
 
+/// Directories whose contents are installed packages. A lockfile or manifest found inside one
+/// is that package's own development metadata (Debian ships `pnpm-lock.yaml` files in
+/// `/usr/share/nodejs/*`, npm tarballs carry `package-lock.json`, the Cargo registry cache
+/// holds every crate's `Cargo.lock`), not a statement about what is installed: declared-kind
+/// catalogers do not read them.
+const INSTALLED_TREES: &[&str] = &[
+    "/node_modules/",
+    "/site-packages/",
+    "/dist-packages/",
+    "/usr/share/nodejs/",
+    "/usr/lib/nodejs/",
+    "/.cargo/registry/",
+    "/.cargo/git/",
+    "/go/pkg/mod/",
+    "/vendor/bundle/",
+    "/gems/",
+    "/.nuget/packages/",
+];
+
+fn inside_installed_tree(path: &str) -> bool {
+    INSTALLED_TREES.iter().any(|t| path.contains(t))
+}
+
 /// Whether `a` is `b` or below it, or above it (an ancestor directory).
 fn related(dir: &str, root: &str) -> bool {
     fn under(a: &str, b: &str) -> bool {
@@ -129,16 +152,18 @@ impl Visitor for Collector<'_> {
 
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
         let lang = self.language_ok(path);
-        self.registry
-            .catalogers
-            .iter()
-            .any(|c| (lang || c.tags().os) && c.wants(path, meta))
+        let declared_ok = !inside_installed_tree(path);
+        self.registry.catalogers.iter().any(|c| {
+            let t = c.tags();
+            (lang || t.os) && (t.installed || declared_ok) && c.wants(path, meta)
+        })
     }
 
     fn file(&mut self, path: &str, meta: &EntryMeta, reader: &mut dyn Read) {
         let lang = self.language_ok(path);
         let mut idx = std::mem::take(&mut self.scratch);
-        self.registry.wanting(path, meta, lang, &mut idx);
+        self.registry
+            .wanting(path, meta, lang, !inside_installed_tree(path), &mut idx);
         let registry = self.registry;
         if idx.len() == 1 {
             let c = &registry.catalogers[idx[0]];

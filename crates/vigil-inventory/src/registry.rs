@@ -16,6 +16,7 @@ impl Default for Registry {
             Box::new(c::os::release::OsRelease),
             Box::new(c::os::dpkg::DpkgStatus),
             Box::new(c::os::dpkg::DpkgFileList),
+            Box::new(c::os::dpkg::DpkgCopyright),
             Box::new(c::os::apk::ApkInstalled),
             // languages
             Box::new(c::python::installed::PythonInstalled),
@@ -48,11 +49,13 @@ impl Registry {
         path: &str,
         meta: &EntryMeta,
         language_ok: bool,
+        declared_ok: bool,
         out: &mut Vec<usize>,
     ) {
         out.clear();
         for (i, c) in self.catalogers.iter().enumerate() {
-            if (language_ok || c.tags().os) && c.wants(path, meta) {
+            let t = c.tags();
+            if (language_ok || t.os) && (t.installed || declared_ok) && c.wants(path, meta) {
                 out.push(i);
             }
         }

@@ -483,3 +483,31 @@ fn os_owned_language_packages_are_marked() {
     let pip = inv.packages.iter().find(|p| p.name == "pip").expect("pip");
     assert!(pip.owner.is_none());
 }
+
+#[test]
+fn lockfiles_inside_installed_packages_are_not_declarations() {
+    let root = tempfile::tempdir().expect("tmp");
+    let r = root.path();
+    let req = "requests==2.19.0\n";
+    for dir in [
+        "app",
+        "app/node_modules/somepkg",
+        "usr/lib/python3/dist-packages/foo",
+        "usr/share/nodejs/nanoid",
+    ] {
+        std::fs::create_dir_all(r.join(dir)).expect("mkdir");
+        std::fs::write(r.join(dir).join("requirements.txt"), req).expect("write");
+    }
+    let inv = inventory_of(
+        TargetKind::Dir,
+        r.to_str().expect("utf8"),
+        &OpenOptions::default(),
+    );
+    assert_eq!(inv.packages.len(), 1);
+    let paths: Vec<&str> = inv.packages[0]
+        .locations
+        .iter()
+        .map(|l| l.path.as_str())
+        .collect();
+    assert_eq!(paths, vec!["/app/requirements.txt"]);
+}
