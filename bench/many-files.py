@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Write a gzip tar layer holding N small files (default one million) to stdout's path arg.
+"""Write a tar layer holding N small files (default one million).
 
-    many-files.py OUT.tar.gz [N]
+    many-files.py OUT.tar[.gz] [N]      (gzip when the name ends with .gz)
 
 Paths spread over 1000 directories; every 10,000th file is a Python METADATA so the
 catalogers have real work among the noise.
@@ -9,7 +9,7 @@ catalogers have real work among the noise.
 import gzip, io, sys, tarfile
 
 out, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-with gzip.open(out, "wb", compresslevel=1) as gz:
+with (gzip.open(out, "wb", compresslevel=1) if out.endswith(".gz") else open(out, "wb")) as gz:
     with tarfile.open(fileobj=gz, mode="w|", format=tarfile.GNU_FORMAT) as t:
         for i in range(n):
             if i % 10000 == 0:
