@@ -511,3 +511,67 @@ fn lockfiles_inside_installed_packages_are_not_declarations() {
         .collect();
     assert_eq!(paths, vec!["/app/requirements.txt"]);
 }
+
+#[test]
+fn distroless_status_d_and_modern_docker_save_layout() {
+    // Docker 25+ `docker save`: an OCI layout plus manifest.json naming blobs/sha256/<hex>
+    let mut img = Image::new(vec![vec![
+        file("/etc/os-release", OS_RELEASE),
+        file(
+            "/var/lib/dpkg/status.d/base",
+            "Package: base-files\nVersion: 12.4+deb12u5\nArchitecture: amd64\n",
+        ),
+        file(
+            "/var/lib/dpkg/status.d/tzdata",
+            "Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n",
+        ),
+        file(
+            "/var/lib/dpkg/status.d/tzdata.md5sums",
+            "d41d8cd98f00b204e9800998ecf8427e  usr/x\n",
+        ),
+    ]]);
+    img.compression = Compression::None;
+    let b = img.build();
+    let mut files = oci_layout(&[(&img, &b)], "distroless:nonroot");
+    files.push((
+        "manifest.json".into(),
+        format!(
+            r#"[{{"Config":"blobs/sha256/{}","RepoTags":["distroless:nonroot"],"Layers":["blobs/sha256/{}"]}}]"#,
+            &b.config_digest[7..],
+            &b.layer_digests[0][7..]
+        )
+        .into_bytes(),
+    ));
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("saved.tar");
+    write_tar(&path, &files);
+    let p = path.to_str().expect("utf8");
+    assert_eq!(
+        parse_target(p).expect("detect").0,
+        TargetKind::DockerArchive
+    );
+    let inv = inventory_of(TargetKind::DockerArchive, p, &OpenOptions::default());
+    let mut got: Vec<(String, String)> = inv
+        .packages
+        .iter()
+        .map(|p| (p.name.clone(), p.locations[0].path.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "base-files".to_owned(),
+                "/var/lib/dpkg/status.d/base".to_owned()
+            ),
+            (
+                "tzdata".to_owned(),
+                "/var/lib/dpkg/status.d/tzdata".to_owned()
+            ),
+        ]
+    );
+    let info = inv.target.image.as_ref().expect("image");
+    assert_eq!(info.config_digest, b.config_digest);
+    assert_eq!(info.layers[0].digest, b.layer_digests[0]);
+    assert!(inv.notes.is_empty(), "{:?}", inv.notes);
+}
