@@ -27,7 +27,7 @@ pub fn render_table(inv: &Inventory) -> String {
         }
         let mut kind = p.ecosystem.as_str().to_owned();
         if p.owner.is_some() {
-            kind.push_str("*");
+            kind.push('*');
         }
         rows.push([p.name.clone(), p.version.clone(), kind, layer, path]);
     }

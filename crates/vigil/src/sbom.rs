@@ -13,9 +13,8 @@ pub fn run(args: SbomArgs) -> Result<()> {
     let text = match args.format {
         SbomFormat::Json => vigil_sbom::to_json(&inventory)?,
         SbomFormat::Table => vigil_sbom::render_table(&inventory),
-        SbomFormat::Cyclonedx | SbomFormat::Spdx => {
-            bail!("format `{:?}` is not available in this build", args.format)
-        }
+        SbomFormat::Cyclonedx => vigil_sbom::to_cyclonedx(&inventory)?,
+        SbomFormat::Spdx => vigil_sbom::to_spdx(&inventory)?,
     };
     write_output(args.output.as_deref(), &text)
 }
@@ -23,7 +22,8 @@ pub fn run(args: SbomArgs) -> Result<()> {
 fn inventory(args: &SbomArgs) -> Result<Inventory> {
     let (kind, path) = vigil_source::parse_target(&args.target)?;
     if kind == TargetKind::Sbom {
-        bail!("reading SBOM files as input is not available in this build");
+        let bytes = read_bounded(std::path::Path::new(&path), MAX_SBOM_SIZE)?;
+        return Ok(vigil_sbom::decode(&bytes, &path)?);
     }
     let opts = OpenOptions {
         platform: Some(args.platform.parse()?),
@@ -70,6 +70,23 @@ fn inventory(args: &SbomArgs) -> Result<Inventory> {
         inv
     });
     Ok(inv)
+}
+
+/// Largest SBOM document read as input.
+const MAX_SBOM_SIZE: u64 = 512 << 20;
+
+fn read_bounded(path: &std::path::Path, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f =
+        std::fs::File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?;
+    let mut buf = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    if buf.len() as u64 > max {
+        bail!("`{}` is larger than {max} bytes", path.display());
+    }
+    Ok(buf)
 }
 
 fn progress_bar(total: u64) -> indicatif::ProgressBar {

@@ -16,7 +16,11 @@ fn sbom_json_of_the_bundled_demo_image() {
         .args(["sbom", &demo(), "--format", "json"])
         .output()
         .expect("run vigil");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let inv: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let pkgs = inv["packages"].as_array().expect("packages");
     let has = |name: &str, version: &str| {
@@ -71,7 +75,12 @@ fn output_file_is_written_and_special_files_are_not_replaced() {
     let got = reader.join().expect("reader");
     assert!(got.contains("requests"));
     use std::os::unix::fs::FileTypeExt;
-    assert!(std::fs::metadata(&fifo).expect("stat").file_type().is_fifo());
+    assert!(
+        std::fs::metadata(&fifo)
+            .expect("stat")
+            .file_type()
+            .is_fifo()
+    );
 }
 
 #[test]
@@ -82,7 +91,10 @@ fn bad_targets_get_precise_errors() {
     let out = vigil().args(["sbom"]).arg(&junk).output().expect("run");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("junk.bin") && err.contains("cannot tell what kind of target"), "{err}");
+    assert!(
+        err.contains("junk.bin") && err.contains("cannot tell what kind of target"),
+        "{err}"
+    );
 
     let out = vigil()
         .args(["sbom", "oci-dir:/nonexistent/vigil-test"])
@@ -98,4 +110,40 @@ fn bad_targets_get_precise_errors() {
         .expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid platform `linux`"));
+}
+
+#[test]
+fn cyclonedx_and_spdx_outputs_read_back_as_inputs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let count = |args: &[&str]| -> usize {
+        let out = vigil().args(args).output().expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["packages"].as_array().expect("packages").len()
+    };
+    let direct = count(&["sbom", &demo(), "--format", "json"]);
+    for fmt in ["cyclonedx", "spdx"] {
+        let f = dir.path().join(format!("demo.{fmt}.json"));
+        let st = vigil()
+            .args(["sbom", &demo(), "--format", fmt, "-o"])
+            .arg(&f)
+            .status()
+            .expect("run");
+        assert!(st.success());
+        let p = f.to_str().expect("utf8");
+        assert_eq!(
+            count(&["sbom", p, "--format", "json"]),
+            direct,
+            "{fmt} detected by content"
+        );
+        assert_eq!(
+            count(&["sbom", &format!("sbom:{p}"), "--format", "json"]),
+            direct,
+            "{fmt} by prefix"
+        );
+    }
 }
