@@ -91,7 +91,7 @@ fn read_bounded(path: &std::path::Path, max: u64) -> Result<Vec<u8>> {
 
 fn progress_bar(total: u64) -> indicatif::ProgressBar {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    let bar = if total > 0 {
+    if total > 0 {
         let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(
             "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
@@ -105,8 +105,7 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
             b.set_style(style);
         }
         b
-    };
-    bar
+    }
 }
 
 /// Write to stdout, or atomically to a file (temporary file in the same directory, then rename).
