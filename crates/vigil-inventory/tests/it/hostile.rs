@@ -230,3 +230,76 @@ fn broken_images_give_precise_errors() {
         .expect("bad digest");
     assert!(e.to_string().contains("malformed digest"), "{e}");
 }
+
+#[test]
+fn hard_link_cycles_and_self_links_end() {
+    let entries = vec![
+        E::Hardlink("/a", "/b"),
+        E::Hardlink("/b", "/a"),
+        E::Hardlink("/var/lib/dpkg/status", "/var/lib/dpkg/status"),
+        file("/usr/lib/os-release", OS_RELEASE),
+        E::Hardlink("/etc/os-release", "/usr/lib/os-release"),
+    ];
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("t.tar");
+    std::fs::write(&path, tar_bytes(&entries)).expect("write");
+    let inv = inventory_of(
+        TargetKind::Tar,
+        path.to_str().expect("utf8"),
+        &OpenOptions::default(),
+    );
+    assert!(inv.packages.is_empty());
+    // the link to a wanted file carries its result: /etc/os-release now describes the distro
+    assert_eq!(
+        inv.distro.as_ref().map(|d| d.path.as_str()),
+        Some("/usr/lib/os-release")
+    );
+    assert!(
+        inv.notes
+            .iter()
+            .any(|n| n.message.contains("hard link to itself")),
+        "{:?}",
+        inv.notes
+    );
+}
+
+#[test]
+fn corrupt_zstd_layer_is_reported() {
+    let entries = vec![
+        file("/var/lib/dpkg/status", &status("first")),
+        E::File(
+            "/filler.bin",
+            (0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect(),
+        ),
+        file(
+            "/usr/lib/python3/dist-packages/late-1.dist-info/METADATA",
+            "Name: late\nVersion: 1\n",
+        ),
+    ];
+    // with the frame checksum, as the zstd CLI and containerd write layers
+    let mut enc = zstd::stream::Encoder::new(Vec::new(), 3).expect("zstd");
+    enc.include_checksum(true).expect("checksum flag");
+    std::io::Write::write_all(&mut enc, &tar_bytes(&entries)).expect("compress");
+    let mut data = enc.finish().expect("zstd");
+    let n = data.len();
+    for b in &mut data[n / 2..n / 2 + 64] {
+        *b = !*b;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("t.tar.zst");
+    std::fs::write(&path, data).expect("write");
+    let inv = inventory_of(
+        TargetKind::Tar,
+        path.to_str().expect("utf8"),
+        &OpenOptions::default(),
+    );
+    // zstd decodes whole blocks, so entries sharing a block with the damage may be lost too;
+    // what must hold: the damage is reported against the file, and nothing after it is invented
+    assert!(!inv.packages.iter().any(|p| p.name == "late"));
+    let e = inv
+        .notes
+        .iter()
+        .find(|n| n.level == NoteLevel::Error)
+        .expect("error note");
+    assert!(e.message.contains("t.tar.zst"), "{}", e.message);
+}
