@@ -28,6 +28,7 @@ impl Default for Registry {
             Box::new(c::python::poetry_lock::PoetryLock),
             Box::new(c::python::pipfile_lock::PipfileLock),
             Box::new(c::python::uv_lock::UvLock),
+            Box::new(c::rust::cargo_lock::CargoLock),
         ];
         Registry { catalogers }
     }

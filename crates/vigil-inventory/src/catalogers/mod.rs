@@ -3,6 +3,7 @@
 pub mod javascript;
 pub mod os;
 pub mod python;
+pub mod rust;
 
 /// Whether a path is one that some language cataloger reports, so that OS file lists can be
 /// cut down to the entries that matter for ownership (a full Debian lists ~100k files).

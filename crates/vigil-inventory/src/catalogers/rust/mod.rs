@@ -1,0 +1,3 @@
+//! Rust: `Cargo.lock`.
+
+pub mod cargo_lock;
