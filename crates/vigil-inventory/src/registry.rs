@@ -29,6 +29,7 @@ impl Default for Registry {
             Box::new(c::python::pipfile_lock::PipfileLock),
             Box::new(c::python::uv_lock::UvLock),
             Box::new(c::rust::cargo_lock::CargoLock),
+            Box::new(c::go::go_mod::GoMod),
         ];
         Registry { catalogers }
     }

@@ -1,0 +1,3 @@
+//! Go: `go.mod`.
+
+pub mod go_mod;
