@@ -18,6 +18,9 @@ impl Default for Registry {
             Box::new(c::os::dpkg::DpkgFileList),
             Box::new(c::os::dpkg::DpkgCopyright),
             Box::new(c::os::apk::ApkInstalled),
+            Box::new(c::os::rpm::RpmSqlite),
+            Box::new(c::os::rpm::RpmBdb),
+            Box::new(c::os::rpm::RpmNdb),
             // languages
             Box::new(c::python::installed::PythonInstalled),
             Box::new(c::python::requirements::Requirements),
