@@ -33,6 +33,8 @@ impl Default for Registry {
             Box::new(c::python::uv_lock::UvLock),
             Box::new(c::rust::cargo_lock::CargoLock),
             Box::new(c::go::go_mod::GoMod),
+            Box::new(c::ruby::gemspec::GemSpec),
+            Box::new(c::ruby::gemfile_lock::GemfileLock),
         ];
         Registry { catalogers }
     }

@@ -4,6 +4,7 @@ pub mod go;
 pub mod javascript;
 pub mod os;
 pub mod python;
+pub mod ruby;
 pub mod rust;
 
 /// Whether a path is one that some language cataloger reports, so that OS file lists can be
