@@ -35,6 +35,8 @@ impl Default for Registry {
             Box::new(c::go::go_mod::GoMod),
             Box::new(c::ruby::gemspec::GemSpec),
             Box::new(c::ruby::gemfile_lock::GemfileLock),
+            Box::new(c::php::composer::ComposerLock),
+            Box::new(c::php::composer::ComposerInstalled),
         ];
         Registry { catalogers }
     }

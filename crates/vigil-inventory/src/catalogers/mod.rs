@@ -3,6 +3,7 @@
 pub mod go;
 pub mod javascript;
 pub mod os;
+pub mod php;
 pub mod python;
 pub mod ruby;
 pub mod rust;
