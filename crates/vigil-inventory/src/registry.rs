@@ -37,6 +37,8 @@ impl Default for Registry {
             Box::new(c::ruby::gemfile_lock::GemfileLock),
             Box::new(c::php::composer::ComposerLock),
             Box::new(c::php::composer::ComposerInstalled),
+            Box::new(c::dotnet::deps_json::DepsJson),
+            Box::new(c::dotnet::packages_lock::PackagesLock),
         ];
         Registry { catalogers }
     }

@@ -1,5 +1,6 @@
 //! Catalogers, one module per ecosystem and one file per format.
 
+pub mod dotnet;
 pub mod go;
 pub mod javascript;
 pub mod os;
