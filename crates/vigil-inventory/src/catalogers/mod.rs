@@ -1,5 +1,6 @@
 //! Catalogers, one module per ecosystem and one file per format.
 
+pub mod binary;
 pub mod dotnet;
 pub mod go;
 pub mod javascript;

@@ -1,0 +1,3 @@
+//! Packages compiled into executables: Go build information and `cargo auditable` data.
+
+pub mod go_buildinfo;

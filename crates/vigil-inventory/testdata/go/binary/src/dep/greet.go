@@ -1,0 +1,3 @@
+package local
+
+func Hello() string { return "hello" }
