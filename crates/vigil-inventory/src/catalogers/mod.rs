@@ -3,6 +3,7 @@
 pub mod binary;
 pub mod dotnet;
 pub mod go;
+pub mod java;
 pub mod javascript;
 pub mod os;
 pub mod php;

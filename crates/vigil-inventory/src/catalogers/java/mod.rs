@@ -1,0 +1,3 @@
+//! Java: archives (`.jar`, `.war`, `.ear`, `.jpi`, `.hpi`) and the archives nested in them.
+
+pub mod archive;
