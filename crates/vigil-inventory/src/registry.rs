@@ -35,6 +35,7 @@ impl Default for Registry {
             Box::new(c::go::go_mod::GoMod),
             Box::new(c::binary::go_buildinfo::GoBinary),
             Box::new(c::java::archive::JavaArchive),
+            Box::new(c::binary::cargo_auditable::RustAuditBinary),
             Box::new(c::ruby::gemspec::GemSpec),
             Box::new(c::ruby::gemfile_lock::GemfileLock),
             Box::new(c::php::composer::ComposerLock),
