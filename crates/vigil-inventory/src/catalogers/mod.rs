@@ -23,8 +23,14 @@ pub fn language_metadata_path(path: &str) -> bool {
         || name.ends_with(".jar")
         || name.ends_with(".war")
         || name.ends_with(".ear")
+        || name.ends_with(".jpi")
+        || name.ends_with(".hpi")
         || name == "installed.json"
         || name.ends_with(".deps.json")
+        // executables, which may carry Go build info or cargo-auditable data
+        || path.contains("/bin/")
+        || path.contains("/sbin/")
+        || path.contains("/libexec/")
 }
 
 /// Parse RFC 822-style `Key: value` paragraphs (dpkg status, Python METADATA headers).

@@ -575,3 +575,44 @@ fn distroless_status_d_and_modern_docker_save_layout() {
     assert_eq!(info.layers[0].digest, b.layer_digests[0]);
     assert!(inv.notes.is_empty(), "{:?}", inv.notes);
 }
+
+#[test]
+fn go_binary_shipped_by_a_deb_is_marked_owned() {
+    let bin = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/go/binary/vigilapp"),
+    )
+    .expect("go fixture binary");
+    let root = tempfile::tempdir().expect("tmp");
+    let r = root.path();
+    std::fs::create_dir_all(r.join("usr/bin")).expect("mkdir");
+    std::fs::create_dir_all(r.join("var/lib/dpkg/info")).expect("mkdir");
+    let exe = r.join("usr/bin/vigilapp");
+    std::fs::write(&exe, bin).expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(
+        r.join("var/lib/dpkg/status"),
+        dpkg(&[("vigilapp", "1.0-1")]),
+    )
+    .expect("write");
+    std::fs::write(
+        r.join("var/lib/dpkg/info/vigilapp.list"),
+        "/.\n/usr\n/usr/bin\n/usr/bin/vigilapp\n",
+    )
+    .expect("write");
+    let inv = inventory_of(
+        TargetKind::Dir,
+        r.to_str().expect("utf8"),
+        &OpenOptions::default(),
+    );
+    let go: Vec<_> = inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == Ecosystem::Go)
+        .collect();
+    assert!(!go.is_empty(), "{:?}", inv.notes);
+    assert!(
+        go.iter()
+            .all(|p| p.owner.as_ref().map(|o| o.name.as_str()) == Some("vigilapp"))
+    );
+}
