@@ -35,6 +35,10 @@ impl Default for ScanOptions {
     }
 }
 
+/// Files wanted by several catalogers are buffered in memory up to this size, and spooled to
+/// an anonymous temporary file (deleted when closed) above it, which keeps memory bounded.
+const SPOOL_ABOVE: u64 = 8 << 20;
+
 /// What one cataloger found in one file.
 #[derive(Debug, Clone)]
 struct FileResult {
@@ -179,6 +183,37 @@ impl Visitor for Collector<'_> {
                     .push((NoteLevel::Warning, format!("{}: {e}", c.name())));
             }
             self.push(path, idx[0], sink);
+        } else if idx.len() > 1 && meta.size > SPOOL_ABOVE {
+            // several catalogers want a big file (an executable: Go build info and cargo
+            // auditable data): spool it to an anonymous temporary file rather than memory
+            let spooled = tempfile::tempfile().and_then(|mut f| {
+                std::io::copy(reader, &mut f)?;
+                Ok(f)
+            });
+            match spooled {
+                Err(e) => self.note(NoteLevel::Warning, Some(path), format!("cannot read: {e}")),
+                Ok(mut f) => {
+                    for &i in &idx {
+                        let c = &registry.catalogers[i];
+                        let mut sink = Sink::default();
+                        if let Err(e) = std::io::Seek::rewind(&mut f) {
+                            self.note(NoteLevel::Warning, Some(path), format!("cannot read: {e}"));
+                            break;
+                        }
+                        let mut r = std::io::BufReader::with_capacity(64 << 10, &f);
+                        let mut input = FileInput {
+                            path,
+                            meta: *meta,
+                            reader: &mut r,
+                        };
+                        if let Err(e) = c.catalog(&mut input, &mut sink) {
+                            sink.notes
+                                .push((NoteLevel::Warning, format!("{}: {e}", c.name())));
+                        }
+                        self.push(path, i, sink);
+                    }
+                }
+            }
         } else if idx.len() > 1 {
             let mut buf = Vec::new();
             if let Err(e) = reader.read_to_end(&mut buf) {

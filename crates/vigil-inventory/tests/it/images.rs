@@ -616,3 +616,49 @@ fn go_binary_shipped_by_a_deb_is_marked_owned() {
             .all(|p| p.owner.as_ref().map(|o| o.name.as_str()) == Some("vigilapp"))
     );
 }
+
+#[test]
+fn big_files_wanted_by_several_catalogers_are_spooled_not_buffered() {
+    // the real Go fixture padded past the 8 MiB spool threshold: both binary catalogers want
+    // it, so it goes through the temporary-file path and must still be read exactly
+    let mut bin = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/go/binary/vigilapp"),
+    )
+    .expect("go fixture binary");
+    let small = {
+        let root = tempfile::tempdir().expect("tmp");
+        let exe = root.path().join("app");
+        std::fs::write(&exe, &bin).expect("write");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        inventory_of(
+            TargetKind::Dir,
+            root.path().to_str().expect("utf8"),
+            &OpenOptions::default(),
+        )
+    };
+    bin.resize(bin.len() + (9 << 20), 0);
+    let root = tempfile::tempdir().expect("tmp");
+    let exe = root.path().join("app");
+    std::fs::write(&exe, &bin).expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let big = inventory_of(
+        TargetKind::Dir,
+        root.path().to_str().expect("utf8"),
+        &OpenOptions::default(),
+    );
+    let ids = |inv: &Inventory| {
+        inv.packages
+            .iter()
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect::<Vec<_>>()
+    };
+    assert!(!small.packages.is_empty());
+    assert_eq!(ids(&big), ids(&small));
+    assert!(
+        !big.notes.iter().any(|n| n.message.contains("cannot read")),
+        "{:?}",
+        big.notes
+    );
+}
