@@ -155,12 +155,12 @@ impl Visitor for Collector<'_> {
     }
 
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
-        let lang = self.language_ok(path);
-        let declared_ok = !inside_installed_tree(path);
-        self.registry.catalogers.iter().any(|c| {
-            let t = c.tags();
-            (lang || t.os) && (t.installed || declared_ok) && c.wants(path, meta)
-        })
+        self.registry.wants_any(
+            path,
+            meta,
+            self.language_ok(path),
+            !inside_installed_tree(path),
+        )
     }
 
     fn file(&mut self, path: &str, meta: &EntryMeta, reader: &mut dyn Read) {

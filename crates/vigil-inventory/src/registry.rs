@@ -68,22 +68,36 @@ impl Registry {
     ) {
         out.clear();
         for (i, c) in self.catalogers.iter().enumerate() {
-            let t = c.tags();
-            if (language_ok || t.os) && (t.installed || declared_ok) && c.wants(path, meta) {
+            if eligible(c.as_ref(), path, meta, language_ok, declared_ok) {
                 out.push(i);
             }
         }
     }
 
-    /// Whether any language cataloger would report this path (used to keep OS file lists small).
-    pub fn language_interest(&self, path: &str) -> bool {
-        let meta = EntryMeta {
-            kind: vigil_source::EntryKind::File,
-            size: 0,
-            mode: 0o644,
-        };
+    /// Whether any cataloger wants this file.
+    pub(crate) fn wants_any(
+        &self,
+        path: &str,
+        meta: &EntryMeta,
+        language_ok: bool,
+        declared_ok: bool,
+    ) -> bool {
         self.catalogers
             .iter()
-            .any(|c| !c.tags().os && c.wants(path, &meta))
+            .any(|c| eligible(c.as_ref(), path, meta, language_ok, declared_ok))
     }
+}
+
+/// The one rule deciding whether a cataloger sees a file: language catalogers only where
+/// language packages are searched (host deep-inspection paths), declared-kind catalogers
+/// only outside installed-package trees, and then the cataloger's own `wants`.
+fn eligible(
+    c: &dyn Cataloger,
+    path: &str,
+    meta: &EntryMeta,
+    language_ok: bool,
+    declared_ok: bool,
+) -> bool {
+    let t = c.tags();
+    (language_ok || t.os) && (t.installed || declared_ok) && c.wants(path, meta)
 }
