@@ -318,12 +318,8 @@ pub(crate) fn open(
                 "index.json",
             )
             .map_err(err)?;
-            let (manifest_desc, tags) =
+            let (manifest_desc, tags, manifest) =
                 select_manifest(&store, &index.manifests, platform, path, 0)?;
-            let mbytes = store
-                .read_small(&blob_path(&manifest_desc.digest).map_err(err)?, "manifest")
-                .map_err(err)?;
-            let manifest: ManifestJson = parse_json(&mbytes, &manifest_desc.digest).map_err(err)?;
             let config_desc = manifest
                 .config
                 .clone()
@@ -478,7 +474,7 @@ fn select_manifest(
     platform: &Platform,
     path: &Path,
     depth: usize,
-) -> Result<(Descriptor, Vec<String>), Error> {
+) -> Result<(Descriptor, Vec<String>, ManifestJson), Error> {
     let err = |m: String| Error::image(path, m);
     if depth > 4 {
         return Err(err("image indexes nested more than 4 deep".into()));
@@ -501,10 +497,9 @@ fn select_manifest(
                 .map_err(err)?;
             let nested: ManifestJson = parse_json(&bytes, &d.digest).map_err(err)?;
             let inner = nested.manifests.unwrap_or_default();
-            let (desc, mut tags) = select_manifest(store, &inner, platform, path, depth + 1)?;
+            let (desc, mut tags, m) = select_manifest(store, &inner, platform, path, depth + 1)?;
             tags.extend(tag);
-            candidates.push((desc, tags));
-            continue;
+            return Ok((desc, tags, m));
         }
         if let Some(p) = &d.platform {
             available.push(format!(
@@ -534,11 +529,12 @@ fn select_manifest(
             let m: ManifestJson = parse_json(&bytes, &d.digest).map_err(err)?;
             if m.manifests.is_some() || m.media_type.as_deref().is_some_and(is_index) {
                 let inner = m.manifests.unwrap_or_default();
-                let (desc, mut more) = select_manifest(store, &inner, platform, path, depth + 1)?;
+                let (desc, mut more, m) =
+                    select_manifest(store, &inner, platform, path, depth + 1)?;
                 more.extend(tags);
-                return Ok((desc, more));
+                return Ok((desc, more, m));
             }
-            Ok((d, tags))
+            Ok((d, tags, m))
         }
         None => Err(Error::Platform {
             path: path.display().to_string(),
