@@ -38,6 +38,10 @@ const TYPE_I18NSTRING: u32 = 9;
 /// rpm's own limits (`hdrblobVerifyInfo`): at most 0xffff tags and 256 MiB of data.
 const MAX_TAGS: u32 = 0xffff;
 const MAX_DATA: u32 = 256 << 20;
+/// Most elements read from one string array. The largest real packages list tens of thousands
+/// of files; the cap keeps a hostile count of empty strings (one byte each) from building
+/// hundreds of millions of `String`s.
+const MAX_ARRAY: u32 = 1 << 20;
 
 /// Why a header blob could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +164,12 @@ impl<'a> Header<'a> {
             return err(format!(
                 "tag {tag}: expected a string array, found type `{}`",
                 e.ty
+            ));
+        }
+        if e.count > MAX_ARRAY {
+            return err(format!(
+                "tag {tag}: string array count `{}` exceeds the limit of {MAX_ARRAY}",
+                e.count
             ));
         }
         // each element takes at least one byte: never trust `count` for the allocation
@@ -486,7 +496,18 @@ pub(crate) mod tests {
         b[count_at..count_at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
         let h = Header::parse(&b).expect("index is fine");
         let msg = read_files(&h).expect_err("error").to_string();
+        assert!(msg.contains("exceeds the limit"), "{msg}");
+        // a count under the cap that the data cannot hold
+        b[count_at..count_at + 4].copy_from_slice(&1000u32.to_be_bytes());
+        let h = Header::parse(&b).expect("index is fine");
+        let msg = read_files(&h).expect_err("error").to_string();
         assert!(msg.contains("cannot fit"), "{msg}");
+        // string-array count over the cap, even when the data could hold it
+        let many = vec![""; (MAX_ARRAY + 1) as usize];
+        let b = build(&[e(TAG_BASENAMES, strs(&many))]);
+        let h = Header::parse(&b).expect("index is fine");
+        let msg = h.strings(TAG_BASENAMES).expect_err("error").to_string();
+        assert!(msg.contains("exceeds the limit"), "{msg}");
         // huge int32 count
         let mut b = build(&[e(TAG_EPOCH, ints(&[1]))]);
         b[8 + 12..8 + 16].copy_from_slice(&0x4000_0001u32.to_be_bytes());

@@ -64,7 +64,38 @@ pub fn blobs(db: &[u8]) -> Result<Vec<NdbBlob<'_>>, CatalogError> {
             blob: blob(db, pkgidx, blkoff, blkcnt, slots_end),
         });
     }
+    reject_overlaps(&mut out, db);
     Ok(out)
+}
+
+/// Blobs never share blocks in a real database. Slots pointing at the same (or overlapping)
+/// blocks would make one header be parsed once per slot, so every blob but the first of an
+/// overlapping group becomes an error: the work stays linear in the file size.
+fn reject_overlaps(blobs: &mut [NdbBlob<'_>], db: &[u8]) {
+    let base = db.as_ptr() as usize;
+    let mut ranges: Vec<(usize, usize, usize)> = blobs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| {
+            let s = b.blob.as_ref().ok()?;
+            let start = s.as_ptr() as usize - base;
+            Some((start, start + s.len(), i))
+        })
+        .collect();
+    ranges.sort_unstable();
+    let mut end_so_far = 0;
+    let mut owner = 0;
+    for (start, end, i) in ranges {
+        if start < end_so_far {
+            blobs[i].blob = Err(format!(
+                "ndb: package {}: blob overlaps the blob of package {}",
+                blobs[i].pkgidx, blobs[owner].pkgidx
+            ));
+        } else {
+            end_so_far = end;
+            owner = i;
+        }
+    }
 }
 
 fn blob(
@@ -188,6 +219,18 @@ mod tests {
             let got = blobs(&d).expect("slot table is fine");
             assert!(got[0].blob.is_err());
         }
+        // two slots pointing at the same blob: the second is an error
+        let mut d = db_with(&[b"x", b"y"]);
+        // second slot (bytes 48..64): package index 1, first slot's block offset and count
+        let first = d[40..48].to_vec();
+        d[52..56].copy_from_slice(&1u32.to_le_bytes());
+        d[56..64].copy_from_slice(&first);
+        let got = blobs(&d).expect("slot table is fine");
+        assert_eq!(got[0].blob.as_deref(), Ok(&b"x"[..]));
+        assert_eq!(
+            got[1].blob.as_ref().err().map(String::as_str),
+            Some("ndb: package 1: blob overlaps the blob of package 1")
+        );
         // slot page count beyond the file
         let mut d = db.clone();
         d[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
