@@ -10,6 +10,8 @@ pub mod php;
 pub mod python;
 pub mod ruby;
 pub mod rust;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 /// Whether a path is one that some language cataloger reports, so that OS file lists can be
 /// cut down to the entries that matter for ownership (a full Debian lists ~100k files).

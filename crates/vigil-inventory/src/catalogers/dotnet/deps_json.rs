@@ -83,7 +83,7 @@ pub fn parse_deps_json(bytes: &[u8], out: &mut Sink) -> Result<Vec<Package>, Cat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{fixture, ids, run, wants};
+    use crate::catalogers::testutil::{fixture, ids, run, wants};
 
     #[test]
     fn wanted_paths() {

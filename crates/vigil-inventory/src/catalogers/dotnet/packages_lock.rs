@@ -107,7 +107,7 @@ pub fn parse_packages_lock(bytes: &[u8], out: &mut Sink) -> Result<Vec<Package>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{fixture, ids, run, wants};
+    use crate::catalogers::testutil::{fixture, ids, run, wants};
 
     #[test]
     fn wanted_paths() {

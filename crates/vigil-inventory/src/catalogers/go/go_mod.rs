@@ -321,17 +321,7 @@ fn tokenize(line: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{fixture, ids, run, wants};
-
-    fn flagged(sink: &Sink, key: &str) -> Vec<String> {
-        let mut v: Vec<String> = sink
-            .packages()
-            .iter()
-            .filter_map(|p| Some(format!("{}@{}={}", p.name, p.version, p.metadata.get(key)?)))
-            .collect();
-        v.sort();
-        v
-    }
+    use crate::catalogers::testutil::{fixture, flagged, ids, run, wants};
 
     #[test]
     fn wanted_paths() {

@@ -144,7 +144,8 @@ fn licenses(obj: &serde_json::Map<String, Value>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{fixture, ids, npm_ls, run, wants};
+    use crate::catalogers::javascript::testutil::npm_ls;
+    use crate::catalogers::testutil::{fixture, ids, run, wants};
     use std::path::Path;
 
     #[test]

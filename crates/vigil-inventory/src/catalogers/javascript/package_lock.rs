@@ -174,7 +174,8 @@ fn mark(p: &mut Package, e: &Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{dev_ids, fixture, ids, npm_ls, run, wants};
+    use crate::catalogers::javascript::testutil::npm_ls;
+    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, wants};
 
     #[test]
     fn wanted_paths() {

@@ -207,7 +207,8 @@ fn parse_berry(text: &str, out: &mut Sink) -> Result<Vec<Package>, CatalogError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{fixture, ids, npm_ls, run, wants};
+    use crate::catalogers::javascript::testutil::npm_ls;
+    use crate::catalogers::testutil::{fixture, ids, run, wants};
 
     fn expected() -> Vec<String> {
         npm_ls(&fixture("javascript/npm/npm-ls.json")).0

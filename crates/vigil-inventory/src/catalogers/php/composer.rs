@@ -224,7 +224,7 @@ fn valid_name(n: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{dev_ids, fixture, ids, run, wants};
+    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, wants};
 
     #[test]
     fn wanted_paths() {

@@ -98,8 +98,8 @@ pub fn parse_pipfile_lock(bytes: &[u8], out: &mut Sink) -> Result<Vec<Package>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{dev_ids, fixture, ids, run, wants};
     use crate::catalogers::python::tests_support::freeze_ids;
+    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, wants};
 
     #[test]
     fn wanted_paths() {

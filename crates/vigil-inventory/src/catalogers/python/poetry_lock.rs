@@ -91,8 +91,8 @@ pub fn parse_poetry_lock(text: &str, out: &mut Sink) -> Result<Vec<Package>, Cat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{dev_ids, fixture, ids, run, wants};
     use crate::catalogers::python::tests_support::freeze_ids;
+    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, wants};
 
     #[test]
     fn wanted_paths() {

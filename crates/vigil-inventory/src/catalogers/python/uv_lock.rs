@@ -175,8 +175,8 @@ fn reach(locked: &[Locked<'_>], roots: Vec<(&str, Option<&str>)>) -> BTreeSet<us
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{dev_ids, fixture, ids, run, wants};
     use crate::catalogers::python::tests_support::freeze_ids;
+    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, wants};
 
     #[test]
     fn wanted_paths() {

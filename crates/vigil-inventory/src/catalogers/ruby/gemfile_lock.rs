@@ -203,17 +203,7 @@ fn short(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{fixture, ids, run, wants};
-
-    fn meta(sink: &Sink, key: &str) -> Vec<String> {
-        let mut v: Vec<String> = sink
-            .packages()
-            .iter()
-            .filter_map(|p| Some(format!("{}@{}={}", p.name, p.version, p.metadata.get(key)?)))
-            .collect();
-        v.sort();
-        v
-    }
+    use crate::catalogers::testutil::{fixture, flagged, ids, run, wants};
 
     #[test]
     fn wanted_paths() {
@@ -248,13 +238,13 @@ mod tests {
         )
         .expect("catalog");
         assert_eq!(ids(&sink), expected);
-        assert_eq!(meta(&sink, "source"), ["gitgem@0.3.0=git"]);
+        assert_eq!(flagged(&sink, "source"), ["gitgem@0.3.0=git"]);
         assert_eq!(
-            meta(&sink, "revision"),
+            flagged(&sink, "revision"),
             ["gitgem@0.3.0=144ebe57c1c941eb8fbc904414fee79526e2e5d3"]
         );
-        assert_eq!(meta(&sink, "git"), ["gitgem@0.3.0=file:///tmp/gitgem"]);
-        assert!(meta(&sink, "platform").is_empty());
+        assert_eq!(flagged(&sink, "git"), ["gitgem@0.3.0=file:///tmp/gitgem"]);
+        assert!(flagged(&sink, "platform").is_empty());
         assert!(sink.notes().is_empty(), "{:?}", sink.notes());
         assert!(
             sink.packages()
@@ -312,7 +302,7 @@ BUNDLED WITH
             ]
         );
         assert_eq!(
-            meta(&sink, "platform"),
+            flagged(&sink, "platform"),
             [
                 "nokogiri@1.13.10=x86_64-linux,arm64-darwin",
                 "sorbet-static@0.5.10601=universal-darwin-21"

@@ -252,7 +252,7 @@ fn array_values(s: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{fixture, run, wants};
+    use crate::catalogers::testutil::{fixture, run, wants};
 
     const ROOT: &str = "ruby/gemspec";
 

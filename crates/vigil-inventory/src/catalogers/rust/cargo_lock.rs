@@ -134,7 +134,7 @@ pub fn parse_cargo_lock(text: &str, out: &mut Sink) -> Result<Vec<Package>, Cata
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::javascript::testutil::{fixture, ids, run, wants};
+    use crate::catalogers::testutil::{fixture, ids, run, wants};
 
     fn git_ids(sink: &Sink) -> Vec<String> {
         let mut v: Vec<String> = sink
