@@ -27,6 +27,8 @@ pub fn language_metadata_path(path: &str) -> bool {
         || name.ends_with(".ear")
         || name.ends_with(".jpi")
         || name.ends_with(".hpi")
+        || name.ends_with(".sar")
+        || name.ends_with(".par")
         || name == "installed.json"
         || name.ends_with(".deps.json")
         // executables, which may carry Go build info or cargo-auditable data

@@ -12,7 +12,8 @@
 //! Reported: every package except those of `kind: "build"`. `auditable` marks as `build` the
 //! crates used only while compiling (build-script dependencies and what only they pull in,
 //! and proc-macros): their code is not in the binary, so advisories about them do not
-//! describe what runs, and Cargo.lock-level tooling reports them already. Packages whose
+//! describe what runs, and Cargo.lock-level tooling reports them already. Syft, Trivy and
+//! osv-scalibr (by default) keep only `runtime` packages too. Packages whose
 //! `source` is `local` (the crate being built and path dependencies) are local code, as in
 //! the `Cargo.lock` cataloger, and are not reported; `git`, `registry` and other sources are
 //! reported with `metadata["source"]`. The root package, when reported (for instance a binary
@@ -34,7 +35,7 @@ const NAME: &str = "rust-audit-binary";
 const MAX_ELF: u64 = 64 << 20;
 /// Largest inflated dependency list.
 const MAX_JSON: u64 = 8 << 20;
-/// Smallest executable looked at outside `bin` directories.
+/// Smallest file looked at (skips scripts and links; no ELF with sections is this small).
 const MIN_SIZE: u64 = 1024;
 /// The section name.
 const SECTION: &[u8] = b".dep-v0";
@@ -51,9 +52,8 @@ impl Cataloger for RustAuditBinary {
     }
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
         meta.kind == EntryKind::File
-            && ((meta.is_executable() && meta.size >= MIN_SIZE)
-                || path.contains("/bin/")
-                || path.contains("/sbin/"))
+            && meta.size >= MIN_SIZE
+            && (meta.is_executable() || path.contains("/bin/") || path.contains("/sbin/"))
     }
     fn catalog(&self, file: &mut FileInput<'_>, out: &mut Sink) -> Result<(), CatalogError> {
         let mut head = [0u8; 4];
@@ -428,6 +428,7 @@ mod tests {
         assert!(RustAuditBinary.wants("/opt/app", &exe));
         assert!(!RustAuditBinary.wants("/opt/app", &EntryMeta { mode: 0o644, ..exe }));
         assert!(RustAuditBinary.wants("/usr/bin/x", &EntryMeta { mode: 0o644, ..exe }));
+        assert!(!RustAuditBinary.wants("/usr/bin/x", &EntryMeta { size: 200, ..exe }));
     }
 
     /// A real `cargo auditable` binary (see `testdata/rust/auditable/README.md`).

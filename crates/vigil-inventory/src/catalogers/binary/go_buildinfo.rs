@@ -26,12 +26,16 @@
 //!   (`=> ../dir`) is not reported, as by the `go.mod` cataloger: what was compiled is local
 //!   code, so advisories about the published version do not apply; the main module lists
 //!   these in `metadata["local_replacements"]`;
-//! - the main module, with its version as written (`(devel)` for a local build), and
-//!   `metadata["main"] = "true"` and the `GOOS`, `GOARCH`, `vcs.revision` and `vcs.time`
-//!   build settings;
-//! - `stdlib` at the toolchain version without its `go` prefix (`go1.21.5` → `1.21.5`,
-//!   OSV's Go `stdlib` ranges are written that way), since the standard library is compiled
-//!   into every Go binary.
+//! - the main module, with its version as written (`(devel)` for a local build, as syft
+//!   reports it), and `metadata["main"] = "true"` and the `GOOS`, `GOARCH`, `vcs.revision`,
+//!   `vcs.time` and `-ldflags` build settings;
+//! - `stdlib` at the toolchain version, since the standard library is compiled into every Go
+//!   binary. The version is written as OSV's Go `stdlib` ranges are (semantic versions
+//!   without a `v`, `"fixed": "1.21.5"`, `"introduced": "1.22.0-0"`), converting Go's release
+//!   tags the way the Go vulnerability database does: `go1.21.5` → `1.21.5`, `go1.20` →
+//!   `1.20.0`, `go1.21rc2` → `1.21.0-rc.2`, `go1.18beta1` → `1.18.0-beta.1`. A toolchain
+//!   suffix after a space (`go1.22.1 X:boringcrypto`) is dropped; a development toolchain
+//!   (`devel go1.23-abc`) gives a warning and no `stdlib`.
 //!
 //! Every package carries `metadata["go_toolchain"]` (`go1.21.5`). Module versions are kept as
 //! Go writes them (`v1.2.3`), as by the `go.mod` cataloger.
@@ -60,12 +64,15 @@ const KEEP: usize = 31;
 const MAX_VERSION: u64 = 1024;
 /// Longest module information accepted (a large Kubernetes binary has about 50 KiB).
 const MAX_MODINFO: u64 = 8 << 20;
-/// Smallest executable looked at outside `bin` directories.
+/// Smallest file looked at (the smallest Go binary is over a megabyte; this skips scripts).
 const MIN_SIZE: u64 = 1024;
 
 impl Cataloger for GoBinary {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn version(&self) -> u32 {
+        2
     }
     fn tags(&self) -> Tags {
         Tags {
@@ -75,9 +82,8 @@ impl Cataloger for GoBinary {
     }
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
         meta.kind == EntryKind::File
-            && ((meta.is_executable() && meta.size >= MIN_SIZE)
-                || path.contains("/bin/")
-                || path.contains("/sbin/"))
+            && meta.size >= MIN_SIZE
+            && (meta.is_executable() || path.contains("/bin/") || path.contains("/sbin/"))
     }
     fn catalog(&self, file: &mut FileInput<'_>, out: &mut Sink) -> Result<(), CatalogError> {
         let Some(info) = scan(file.reader(), out)? else {
@@ -291,10 +297,40 @@ fn is_local_path(p: &str) -> bool {
         || p.starts_with("..\\")
 }
 
-/// `go1.21.5 X:boringcrypto` → `1.21.5`; `None` for development toolchains.
-pub(crate) fn stdlib_version(go_version: &str) -> Option<&str> {
+/// The OSV (semantic) version of a Go release tag: `go1.21.5 X:boringcrypto` → `1.21.5`,
+/// `go1.20` → `1.20.0`, `go1.21rc2` → `1.21.0-rc.2`; `None` for development toolchains.
+/// A tag of another shape is returned without its `go` prefix.
+pub(crate) fn stdlib_version(go_version: &str) -> Option<String> {
     let v = go_version.split_whitespace().next()?.strip_prefix("go")?;
-    v.starts_with(|c: char| c.is_ascii_digit()).then_some(v)
+    if !v.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let end = v
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(v.len());
+    let (release, pre) = v.split_at(end);
+    let parts: Vec<&str> = release.split('.').collect();
+    let numeric = parts.len() <= 3 && parts.iter().all(|p| !p.is_empty());
+    let pre = match ["rc", "beta", "alpha"]
+        .iter()
+        .find_map(|k| Some((*k, pre.strip_prefix(k)?)))
+    {
+        _ if pre.is_empty() => Some(String::new()),
+        Some((kind, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!("-{kind}.{n}"))
+        }
+        _ => None,
+    };
+    match (numeric, pre) {
+        (true, Some(pre)) => {
+            let mut out = parts.join(".");
+            for _ in parts.len()..3 {
+                out.push_str(".0");
+            }
+            Some(out + &pre)
+        }
+        _ => Some(v.to_owned()),
+    }
 }
 
 /// The packages described by the build information.
@@ -389,7 +425,10 @@ pub fn packages(info: &RawBuildInfo, out: &mut Sink) -> Vec<Package> {
     let mut found = deps;
     if let Some(mut m) = main {
         for (k, v) in build {
-            if matches!(k.as_str(), "GOOS" | "GOARCH" | "vcs.revision" | "vcs.time") {
+            if matches!(
+                k.as_str(),
+                "GOOS" | "GOARCH" | "vcs.revision" | "vcs.time" | "-ldflags"
+            ) {
                 m.metadata.insert(k, v);
             }
         }
@@ -505,7 +544,7 @@ mod tests {
         assert!(!GoBinary.wants("/opt/app/server", &plain));
         assert!(!GoBinary.wants("/opt/app/server", &tiny));
         assert!(GoBinary.wants("/usr/local/bin/tool", &plain));
-        assert!(GoBinary.wants("/usr/sbin/tool", &tiny));
+        assert!(!GoBinary.wants("/usr/sbin/tool", &tiny));
         assert!(!GoBinary.wants("/usr/local/bin", &dir));
     }
 
@@ -543,6 +582,8 @@ mod tests {
             "b010b94bcc468a37b19c1fb454b7120dc61a9f60"
         );
         assert_eq!(main.metadata["vcs.time"], "2024-01-02T03:04:05Z");
+        // built with -ldflags="-s -w", but -trimpath builds do not record it
+        assert!(!main.metadata.contains_key("-ldflags"));
         assert_eq!(
             main.metadata["local_replacements"],
             "example.com/local@v0.1.0 => ../dep"
@@ -573,6 +614,13 @@ mod tests {
             let data = synthetic(offset, "go1.21.5", MODINFO, 0x2);
             let sink = run(&data).expect("catalog");
             assert_eq!(ids(&sink), expected, "offset {offset}");
+            let main = sink
+                .packages()
+                .iter()
+                .find(|p| p.name == "example.com/x")
+                .expect("main");
+            assert_eq!(main.metadata["-ldflags"], "-s -w");
+            assert_eq!(main.metadata["GOOS"], "linux");
             let mut r = Dribble { data: &data, n: 0 };
             let sink = run_reader(&mut r, data.len() as u64).expect("catalog");
             assert_eq!(ids(&sink), expected, "dribbled, offset {offset}");
@@ -596,7 +644,7 @@ mod tests {
         data[2049 + 15] = 2;
         let sink = run(&data).expect("catalog");
         // empty modinfo (no sentinels): only the standard library
-        assert_eq!(ids(&sink), ["stdlib@1.20"]);
+        assert_eq!(ids(&sink), ["stdlib@1.20.0"]);
     }
 
     #[test]
@@ -671,6 +719,19 @@ mod tests {
         assert_eq!(got, ["b.io/y@v2.0.0", "cmd@(devel)", "stdlib@1.22.1"]);
         assert_eq!(sink.notes().len(), 4, "{:?}", sink.notes());
         assert_eq!(stdlib_version("devel go1.23-abc"), None);
-        assert_eq!(stdlib_version("go1.21rc2"), Some("1.21rc2"));
+        assert_eq!(stdlib_version("go1.21.5").as_deref(), Some("1.21.5"));
+        assert_eq!(stdlib_version("go1.20").as_deref(), Some("1.20.0"));
+        assert_eq!(stdlib_version("go1").as_deref(), Some("1.0.0"));
+        assert_eq!(stdlib_version("go1.21rc2").as_deref(), Some("1.21.0-rc.2"));
+        assert_eq!(
+            stdlib_version("go1.18beta1 X:nocoverageredesign").as_deref(),
+            Some("1.18.0-beta.1")
+        );
+        // unknown shapes are kept, without the prefix
+        assert_eq!(
+            stdlib_version("go1.21.5-ms1").as_deref(),
+            Some("1.21.5-ms1")
+        );
+        assert_eq!(stdlib_version("go1.2.3.4").as_deref(), Some("1.2.3.4"));
     }
 }

@@ -1,5 +1,5 @@
-//! Java archives (`.jar`, `.war`, `.ear`, Jenkins `.jpi`/`.hpi`): the Maven artifacts they
-//! contain, including those of archives nested in them.
+//! Java archives (`.jar`, `.war`, `.ear`, Jenkins `.jpi`/`.hpi`, JBoss `.sar`, `.par`): the
+//! Maven artifacts they contain, including those of archives nested in them.
 //!
 //! What identifies a package, in order:
 //!
@@ -16,13 +16,25 @@
 //!
 //! `metadata["found_in"]` says which (`pom.properties`, `MANIFEST.MF`, `file name`).
 //!
+//! This differs from Syft, which always reports the archive itself from its file name and
+//! manifest (the file name's version first, then `Implementation-Version`, ...) and then adds
+//! one package per `pom.properties`, merging the one matching the file name into it. Here
+//! `pom.properties` wins whenever there is one, because it is the only source of the
+//! `groupId:artifactId` coordinates that Maven advisories name, and a renamed jar
+//! (`app.jar`, `log4j.jar` in `/usr/share/java`) keeps its identity; the manifest and the file
+//! name are guesses used only without it, so a shaded jar gives exactly one package per
+//! artifact in it.
+//!
 //! Nested archives (`WEB-INF/lib/*.jar` in wars, `BOOT-INF/lib/*.jar` in Spring Boot jars,
 //! modules of ears, any entry with one of the extensions above) are read in memory and
-//! cataloged the same way, down to three levels of nesting. Their packages are located at
+//! cataloged the same way, down to four levels of nesting. Their packages are located at
 //! `<outer path>:<entry name>` (`/app/app.war:WEB-INF/lib/slf4j-api.jar`), further levels
 //! appending `:<entry name>` again. Packages of the archive itself are left at its path.
 //!
-//! Hostile archives are bounded: an entry is read only if its declared size is at most
+//! Hostile archives are bounded (more tightly than by `vigil_source::Limits`' zip fields,
+//! which govern streamed zips: here every nested archive is held in memory while it is read,
+//! so the ratio rule is the same but the sizes are smaller): an entry is read only if its
+//! declared size is at most
 //! 256 MiB, if entries over 1 MiB compress by at most 200 to 1, and if the total
 //! uncompressed data read from one archive, nested ones included, stays within 1 GiB; at
 //! most 100 000 entries are accepted in all; entries are read through `take(declared size)`
@@ -41,7 +53,9 @@ pub struct JavaArchive;
 
 const NAME: &str = "java-archive";
 
-const EXTENSIONS: [&str; 5] = [".jar", ".war", ".ear", ".jpi", ".hpi"];
+/// Java archives: libraries, web and enterprise applications, Jenkins plugins, JBoss service
+/// and Java EE persistence archives.
+const EXTENSIONS: [&str; 7] = [".jar", ".war", ".ear", ".jpi", ".hpi", ".sar", ".par"];
 
 /// Largest `pom.properties` or manifest read.
 const MAX_METADATA: u64 = 1 << 20;
@@ -55,6 +69,9 @@ pub(crate) fn is_java_archive(name: &str) -> bool {
 impl Cataloger for JavaArchive {
     fn name(&self) -> &'static str {
         NAME
+    }
+    fn version(&self) -> u32 {
+        2
     }
     fn tags(&self) -> Tags {
         Tags {
@@ -93,7 +110,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_depth: 3,
+            max_depth: 4,
             max_entry: 256 << 20,
             max_ratio: 200,
             ratio_from: 1 << 20,
@@ -507,6 +524,8 @@ mod tests {
             "/a/x.ear",
             "/j/plugins/git.jpi",
             "/j/x.hpi",
+            "/jboss/deploy/x.sar",
+            "/a/x.par",
         ] {
             assert!(JavaArchive.wants(p, &meta), "{p}");
         }
@@ -600,6 +619,46 @@ mod tests {
         let pk = read_java_archive(&fixture("app.ear"), "/e.ear", limits, &mut sink).expect("ear");
         assert_eq!(pk.len(), 2);
         assert_eq!(sink.notes().len(), 2, "{:?}", sink.notes());
+    }
+
+    /// Archives nested six deep: levels 0 to 4 are read, the fifth nested one is not.
+    #[test]
+    fn nesting_stops_after_four_levels() {
+        let pom = |n: usize| format!("groupId=g\nartifactId=l{n}\nversion=1.{n}\n");
+        let mut jar = zip_of(&[(
+            "META-INF/maven/g/l5/pom.properties",
+            pom(5).as_bytes(),
+            true,
+        )]);
+        for n in (0..5).rev() {
+            let props = format!("META-INF/maven/g/l{n}/pom.properties");
+            let nested = format!("lib/l{}.jar", n + 1);
+            jar = zip_of(&[(&props, pom(n).as_bytes(), true), (&nested, &jar, false)]);
+        }
+        let sink = run("/d.jar", &jar).expect("deep");
+        let deep = |n: usize| -> String {
+            let mut p = "/d.jar".to_owned();
+            for k in 1..=n {
+                p.push_str(&format!(":lib/l{k}.jar"));
+            }
+            if n == 0 { String::new() } else { p }
+        };
+        let want: Vec<(String, String)> =
+            (0..5).map(|n| (format!("g:l{n}@1.{n}"), deep(n))).collect();
+        assert_eq!(
+            found(&sink),
+            pairs(
+                &want
+                    .iter()
+                    .map(|(a, b)| (a.as_str(), b.as_str()))
+                    .collect::<Vec<_>>()
+            )
+        );
+        assert_eq!(sink.notes().len(), 1, "{:?}", sink.notes());
+        assert_eq!(
+            sink.notes()[0].1,
+            format!("{}: nested more than 4 archives deep: not read", deep(5))
+        );
     }
 
     #[test]
