@@ -29,6 +29,9 @@ pub fn render_table(inv: &Inventory) -> String {
         if p.owner.is_some() {
             kind.push('*');
         }
+        if p.kind == vigil_types::PackageKind::Declared {
+            kind.push_str(" (declared)");
+        }
         rows.push([p.name.clone(), p.version.clone(), kind, layer, path]);
     }
     let widths: Vec<usize> = (0..4)
@@ -64,6 +67,13 @@ pub fn render_table(inv: &Inventory) -> String {
     if inv.packages.iter().any(|p| p.owner.is_some()) {
         out.push_str("* installed by an OS package\n");
     }
+    if inv
+        .packages
+        .iter()
+        .any(|p| p.kind == vigil_types::PackageKind::Declared)
+    {
+        out.push_str("(declared): named by a lockfile or manifest, not seen installed\n");
+    }
     let warnings = inv
         .notes
         .iter()
@@ -75,4 +85,43 @@ pub fn render_table(inv: &Inventory) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_types::{Ecosystem, Package, TargetInfo};
+
+    #[test]
+    fn declared_and_owned_packages_are_marked() {
+        let mut owned = Package::new(Ecosystem::PyPi, "six", "1.16.0", "t");
+        owned.owner = Some(vigil_types::OwnerRef {
+            ecosystem: Ecosystem::Deb,
+            name: "python3-six".into(),
+        });
+        let inv = Inventory {
+            target: TargetInfo {
+                kind: "dir".into(),
+                name: "/x".into(),
+                image: None,
+            },
+            distro: None,
+            packages: vec![
+                Package::new(Ecosystem::PyPi, "requests", "2.19.0", "t").declared(),
+                owned,
+            ],
+            notes: vec![],
+        };
+        let t = render_table(&inv);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(
+            lines[1].starts_with("requests") && lines[1].contains("pypi (declared)"),
+            "{t}"
+        );
+        assert!(
+            lines[2].starts_with("six") && lines[2].contains("pypi*"),
+            "{t}"
+        );
+        assert!(t.contains("2 packages (pypi: 2)"), "{t}");
+    }
 }
