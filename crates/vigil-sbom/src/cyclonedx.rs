@@ -1,9 +1,9 @@
 //! CycloneDX 1.6 JSON (<https://cyclonedx.org/docs/1.6/json/>), encode and decode.
 
 use crate::license::{spdx_expression, spdx_id};
-use crate::{Error, bom_target, now_rfc3339, package_from_purl, read_props};
+use crate::{Error, Fields, bom_target, now_rfc3339, package_from, read_props};
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use vigil_types::{Distro, Ecosystem, Inventory, Package, PackageKind};
 
 /// Property names: `vigil:` namespace (CycloneDX property taxonomy style).
@@ -223,6 +223,18 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
             .ok_or_else(|| err("`components` is not an array".into()))?;
         stack.extend(arr.iter());
     }
+    // Trivy lists the image's layer diff IDs, bottom first, on the root component
+    let diff_ids: Vec<&str> = doc
+        .pointer("/metadata/component/properties")
+        .and_then(Value::as_array)
+        .map(|props| {
+            props
+                .iter()
+                .filter(|p| p.get("name").and_then(Value::as_str) == Some(TRIVY_DIFF_ID))
+                .filter_map(|p| p.get("value").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut skipped = 0usize;
     while let Some(c) = stack.pop() {
         if let Some(nested) = c.get("components").and_then(Value::as_array) {
@@ -241,9 +253,15 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
             });
             continue;
         }
-        let props = read_props(c.get("properties"), &format!("{P}:"));
-        let purl = c.get("purl").and_then(Value::as_str).unwrap_or("");
-        match package_from_purl(purl, &props, "cyclonedx") {
+        let mut props = read_props(c.get("properties"), &format!("{P}:"));
+        foreign_props(c.get("properties"), &diff_ids, &mut props);
+        let fields = Fields {
+            group: c.get("group").and_then(Value::as_str),
+            name: str_of(c, "name"),
+            version: str_of(c, "version"),
+        };
+        let purl = c.get("purl").and_then(Value::as_str);
+        match package_from(purl, fields, &props, "cyclonedx") {
             Some(mut p) => {
                 p.licenses = decode_licenses(c.get("licenses"));
                 packages.push(p);
@@ -255,6 +273,63 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
         (a.ecosystem, &a.name, &a.version).cmp(&(b.ecosystem, &b.name, &b.version))
     });
     Ok(crate::sbom_inventory(path, distro, packages, skipped))
+}
+
+const TRIVY_DIFF_ID: &str = "aquasecurity:trivy:DiffID";
+
+/// Facts that Syft and Trivy record under their own property names, stored under Vigil's keys
+/// unless a `vigil:` property already gives them.
+///
+/// Syft: `syft:package:foundBy`, `syft:location:N:path` (its `layerID` is a diff ID without
+/// the blob digest or position, so no layer is recorded from it). Trivy: `FilePath` (relative),
+/// `LayerDigest` + `LayerDiffID` (position from the root's `DiffID` list), `SrcName`,
+/// `SrcVersion`, `SrcRelease`, `SrcEpoch`.
+fn foreign_props(v: Option<&Value>, diff_ids: &[&str], props: &mut BTreeMap<String, String>) {
+    let syft = read_props(v, "syft:");
+    let trivy = read_props(v, "aquasecurity:trivy:");
+    let has_locations = props.contains_key("location:0:path");
+    let mut put = |k: String, val: &str| {
+        props.entry(k).or_insert_with(|| val.to_owned());
+    };
+    if let Some(f) = syft.get("package:foundBy") {
+        put("package:cataloger".into(), f);
+    }
+    if !has_locations {
+        for i in 0.. {
+            let Some(path) = syft.get(&format!("location:{i}:path")) else {
+                break;
+            };
+            put(format!("location:{i}:path"), path);
+        }
+        if let Some(fp) = trivy.get("FilePath").filter(|f| !f.is_empty()) {
+            let path = if fp.starts_with('/') {
+                fp.clone()
+            } else {
+                format!("/{fp}")
+            };
+            put("location:0:path".into(), &path);
+            let diff = trivy.get("LayerDiffID");
+            let index = diff.and_then(|d| diff_ids.iter().position(|x| x == d));
+            if let (Some(digest), Some(index)) = (trivy.get("LayerDigest"), index) {
+                put("location:0:layerDigest".into(), digest);
+                put("location:0:layerIndex".into(), &index.to_string());
+                if let Some(d) = diff {
+                    put("location:0:layerDiffId".into(), d);
+                }
+            }
+        }
+    }
+    if let (Some(name), Some(version)) = (trivy.get("SrcName"), trivy.get("SrcVersion")) {
+        let mut v = version.clone();
+        if let Some(r) = trivy.get("SrcRelease").filter(|r| !r.is_empty()) {
+            v = format!("{v}-{r}");
+        }
+        if let Some(e) = trivy.get("SrcEpoch").filter(|e| !e.is_empty() && *e != "0") {
+            v = format!("{e}:{v}");
+        }
+        put("package:sourceName".into(), name);
+        put("package:sourceVersion".into(), &v);
+    }
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -274,4 +349,148 @@ fn decode_licenses(v: Option<&Value>) -> Vec<String> {
                 .map(str::to_owned)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(components: Value, root_props: Value) -> Value {
+        json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "metadata": {"component": {"type": "container", "name": "x", "properties": root_props}},
+            "components": components,
+        })
+    }
+
+    #[test]
+    fn trivy_properties_give_source_file_and_layer() {
+        let d = doc(
+            json!([
+                {"type": "library", "name": "openssl-libs", "version": "3.0.7-24.el9",
+                 "purl": "pkg:rpm/redhat/openssl-libs@3.0.7-24.el9?arch=x86_64&epoch=1",
+                 "properties": [
+                    {"name": "aquasecurity:trivy:SrcName", "value": "openssl"},
+                    {"name": "aquasecurity:trivy:SrcVersion", "value": "3.0.7"},
+                    {"name": "aquasecurity:trivy:SrcRelease", "value": "24.el9"},
+                    {"name": "aquasecurity:trivy:SrcEpoch", "value": "1"},
+                    {"name": "aquasecurity:trivy:LayerDigest", "value": "sha256:aa"},
+                    {"name": "aquasecurity:trivy:LayerDiffID", "value": "sha256:d0"}]},
+                {"type": "library", "name": "Flask", "version": "2.0.0",
+                 "purl": "pkg:pypi/flask@2.0.0",
+                 "properties": [
+                    {"name": "aquasecurity:trivy:FilePath",
+                     "value": "usr/lib/python3/site-packages/Flask-2.0.0.dist-info/METADATA"},
+                    {"name": "aquasecurity:trivy:LayerDigest", "value": "sha256:bb"},
+                    {"name": "aquasecurity:trivy:LayerDiffID", "value": "sha256:d1"}]},
+                {"type": "library", "name": "jinja2", "version": "3.0.0",
+                 "purl": "pkg:pypi/jinja2@3.0.0",
+                 "properties": [
+                    {"name": "aquasecurity:trivy:FilePath", "value": "app/requirements.txt"},
+                    {"name": "aquasecurity:trivy:LayerDigest", "value": "sha256:cc"},
+                    {"name": "aquasecurity:trivy:LayerDiffID", "value": "sha256:unlisted"}]}
+            ]),
+            json!([
+                {"name": "aquasecurity:trivy:DiffID", "value": "sha256:d0"},
+                {"name": "aquasecurity:trivy:DiffID", "value": "sha256:d1"}]),
+        );
+        let inv = decode(&d, "trivy.cdx.json").expect("decode");
+        let rpm = &inv
+            .packages
+            .iter()
+            .find(|p| p.name == "openssl-libs")
+            .expect("rpm");
+        assert_eq!(rpm.version, "1:3.0.7-24.el9");
+        let src = rpm.source.as_ref().expect("source");
+        assert_eq!(
+            (src.name.as_str(), src.version.as_str()),
+            ("openssl", "1:3.0.7-24.el9")
+        );
+        assert!(rpm.locations.is_empty(), "no file path, no location");
+        let flask = inv
+            .packages
+            .iter()
+            .find(|p| p.name == "flask")
+            .expect("flask");
+        let loc = &flask.locations[0];
+        assert_eq!(
+            loc.path,
+            "/usr/lib/python3/site-packages/Flask-2.0.0.dist-info/METADATA"
+        );
+        let layer = loc.layer.as_ref().expect("layer");
+        assert_eq!(
+            (layer.index, layer.digest.as_str(), layer.diff_id.as_deref()),
+            (1, "sha256:bb", Some("sha256:d1"))
+        );
+        // a diff ID missing from the image's list gives no position: the layer is not guessed
+        let jinja = inv
+            .packages
+            .iter()
+            .find(|p| p.name == "jinja2")
+            .expect("jinja2");
+        assert_eq!(jinja.locations[0].path, "/app/requirements.txt");
+        assert_eq!(jinja.locations[0].layer, None);
+    }
+
+    #[test]
+    fn syft_properties_give_cataloger_and_paths() {
+        let d = doc(
+            json!([{"type": "library", "name": "base-files", "version": "12.4+deb12u5",
+                "purl": "pkg:deb/debian/base-files@12.4%2Bdeb12u5?arch=amd64&distro=debian-12",
+                "properties": [
+                    {"name": "syft:package:foundBy", "value": "dpkg-db-cataloger"},
+                    {"name": "syft:location:0:layerID", "value": "sha256:d0"},
+                    {"name": "syft:location:0:path", "value": "/var/lib/dpkg/status"},
+                    {"name": "syft:location:1:layerID", "value": "sha256:d0"},
+                    {"name": "syft:location:1:path", "value": "/usr/share/doc/base-files/copyright"}]}]),
+            json!([]),
+        );
+        let inv = decode(&d, "syft.cdx.json").expect("decode");
+        let p = &inv.packages[0];
+        assert_eq!(p.cataloger, "dpkg-db-cataloger");
+        assert_eq!(p.version, "12.4+deb12u5");
+        let paths: Vec<_> = p.locations.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/var/lib/dpkg/status",
+                "/usr/share/doc/base-files/copyright"
+            ]
+        );
+    }
+
+    #[test]
+    fn components_without_purl_use_fields_and_the_stated_ecosystem() {
+        let d = doc(
+            json!([
+                {"type": "library", "group": "org.example", "name": "internal", "version": "1.0",
+                 "properties": [{"name": "vigil:package:ecosystem", "value": "maven"}]},
+                {"type": "library", "name": "mystery", "version": "1"},
+                {"type": "library", "name": "lodash", "version": "4.17.21",
+                 "purl": "pkg:npm/lodash"}
+            ]),
+            json!([]),
+        );
+        let inv = decode(&d, "f.json").expect("decode");
+        let got: Vec<_> = inv
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.ecosystem,
+                    p.name.as_str(),
+                    p.version.as_str(),
+                    p.purl.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Ecosystem::Npm, "lodash", "4.17.21", "pkg:npm/lodash"),
+                (Ecosystem::Maven, "org.example:internal", "1.0", ""),
+            ]
+        );
+        assert_eq!(inv.notes.len(), 1, "{:?}", inv.notes);
+    }
 }

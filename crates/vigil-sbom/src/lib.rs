@@ -44,6 +44,12 @@ pub fn to_spdx(inv: &Inventory) -> Result<String, Error> {
 }
 
 /// Decode a CycloneDX (1.4–1.6) or SPDX (2.2–2.3) JSON document; `path` names it in errors.
+///
+/// Packages come from purls (ecosystem from the purl type; name and version from the purl, else
+/// from the document's own fields). Vigil's `vigil:` facts are read back in full; from other
+/// tools, Syft's and Trivy's CycloneDX properties give catalogers, file paths, Trivy's layers and
+/// source packages. The described target (`metadata.component`, the SPDX `DESCRIBES` root) is
+/// not a package. Components that name no known ecosystem are counted in an info note.
 pub fn decode(bytes: &[u8], path: &str) -> Result<Inventory, Error> {
     let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Decode {
         path: path.to_owned(),
@@ -106,32 +112,77 @@ pub(crate) fn read_props(v: Option<&serde_json::Value>, prefix: &str) -> BTreeMa
     out
 }
 
+/// Name and version as a document's own fields state them, for when the purl lacks them.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Fields<'a> {
+    /// CycloneDX `group` (Maven groupId, npm scope); SPDX has none.
+    pub group: Option<&'a str>,
+    pub name: &'a str,
+    pub version: &'a str,
+}
+
 /// A package from its purl plus `vigil:` properties (locations, source, kind, ...).
-pub(crate) fn package_from_purl(
-    purl: &str,
+///
+/// The ecosystem comes from the purl type; name and version from the purl when it has them,
+/// else from `fields`. Without a usable purl, a `package:ecosystem` property (written by Vigil
+/// for packages that have no purl) still identifies the package; otherwise `None`.
+pub(crate) fn package_from(
+    purl: Option<&str>,
+    fields: Fields<'_>,
     props: &BTreeMap<String, String>,
     default_cataloger: &str,
 ) -> Option<Package> {
-    let parsed: packageurl::PackageUrl<'_> = purl.parse().ok()?;
-    let eco = match parsed.ty() {
-        "golang" => Ecosystem::Go,
-        t => Ecosystem::from_name(t)?,
+    let parsed = purl
+        .filter(|p| !p.is_empty())
+        .and_then(|p| Some((p, p.parse::<packageurl::PackageUrl<'_>>().ok()?)))
+        .and_then(|(p, u)| {
+            let eco = match u.ty() {
+                "golang" => Ecosystem::Go,
+                t => Ecosystem::from_name(t)?,
+            };
+            Some((p, u, eco))
+        });
+    let mut qualifiers: Vec<(String, String)> = Vec::new();
+    let (eco, name, mut version, purl) = match &parsed {
+        Some((p, u, eco)) => {
+            qualifiers = u
+                .qualifiers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let ns = u.namespace().filter(|n| !n.is_empty());
+            (
+                *eco,
+                join_name(*eco, ns, u.name()),
+                u.version().unwrap_or("").to_owned(),
+                (*p).to_owned(),
+            )
+        }
+        None => {
+            let eco = props
+                .get("package:ecosystem")
+                .and_then(|e| Ecosystem::from_name(e))?;
+            if fields.name.is_empty() {
+                return None;
+            }
+            let group = fields.group.filter(|g| !g.is_empty());
+            (
+                eco,
+                join_name(eco, group, fields.name),
+                String::new(),
+                String::new(),
+            )
+        }
     };
-    let ns = parsed.namespace().filter(|n| !n.is_empty());
-    let base = parsed.name();
-    let name = match (eco, ns) {
-        (Ecosystem::Maven, Some(g)) => format!("{g}:{base}"),
-        (Ecosystem::Npm | Ecosystem::Go | Ecosystem::Packagist, Some(n)) => format!("{n}/{base}"),
-        _ => base.to_owned(),
-    };
+    if version.is_empty() {
+        fields.version.clone_into(&mut version);
+    }
     let qual = |k: &str| {
-        parsed
-            .qualifiers()
+        qualifiers
             .iter()
-            .find(|(qk, _)| qk.as_ref() == k)
-            .map(|(_, v)| v.to_string())
+            .find(|(qk, _)| qk == k)
+            .map(|(_, v)| v.clone())
     };
-    let mut version = parsed.version().unwrap_or("").to_owned();
     if matches!(eco, Ecosystem::Rpm | Ecosystem::Deb)
         && !version.contains(':')
         && let Some(e) = qual("epoch").filter(|e| e != "0")
@@ -143,7 +194,7 @@ pub(crate) fn package_from_purl(
         .cloned()
         .unwrap_or_else(|| default_cataloger.to_owned());
     let mut p = Package::new(eco, name, version, &cataloger);
-    p.purl = purl.to_owned();
+    p.purl = purl;
     p.arch = props.get("package:arch").cloned().or_else(|| qual("arch"));
     if props.get("package:kind").map(String::as_str) == Some("declared") {
         p.kind = PackageKind::Declared;
@@ -178,16 +229,18 @@ pub(crate) fn package_from_purl(
         let Some(path) = props.get(&format!("location:{i}:path")) else {
             break;
         };
-        let layer = props
-            .get(&format!("location:{i}:layerDigest"))
-            .map(|d| LayerRef {
-                index: props
-                    .get(&format!("location:{i}:layerIndex"))
-                    .and_then(|x| x.parse().ok())
-                    .unwrap_or(0),
+        // a layer needs both its digest and its position; neither is guessed
+        let index = props
+            .get(&format!("location:{i}:layerIndex"))
+            .and_then(|x| x.parse().ok());
+        let layer = match (props.get(&format!("location:{i}:layerDigest")), index) {
+            (Some(d), Some(index)) => Some(LayerRef {
+                index,
                 digest: d.clone(),
                 diff_id: props.get(&format!("location:{i}:layerDiffId")).cloned(),
-            });
+            }),
+            _ => None,
+        };
         p.locations.push(Location {
             path: path.clone(),
             layer,
@@ -199,6 +252,16 @@ pub(crate) fn package_from_purl(
         }
     }
     Some(p)
+}
+
+/// The package name as Vigil spells it from a namespace (purl namespace, CycloneDX group)
+/// and a base name: Maven `group:artifact`, npm `@scope/name`, Go and Composer `a/b`.
+fn join_name(eco: Ecosystem, ns: Option<&str>, base: &str) -> String {
+    match (eco, ns) {
+        (Ecosystem::Maven, Some(g)) => format!("{g}:{base}"),
+        (Ecosystem::Npm | Ecosystem::Go | Ecosystem::Packagist, Some(n)) => format!("{n}/{base}"),
+        _ => base.to_owned(),
+    }
 }
 
 pub(crate) fn sbom_inventory(

@@ -1,7 +1,7 @@
 //! SPDX 2.3 JSON (<https://spdx.github.io/spdx-spec/v2.3/>), encode and decode.
 
 use crate::license::{license_ref, spdx_expression};
-use crate::{Error, bom_target, now_rfc3339, package_from_purl};
+use crate::{Error, Fields, bom_target, now_rfc3339, package_from};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use vigil_types::{Ecosystem, Inventory, Package, PackageKind};
@@ -211,6 +211,11 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
             .as_array()
             .ok_or_else(|| err("`packages` is not an array".into()))?,
     };
+    let roots = described_roots(doc);
+    // the described element is the target itself (an image, a directory, the project), not one
+    // of its packages, unless the document describes nothing else
+    let skip_roots = pkgs.len() > roots.len();
+    let extracted = extracted_licences(doc);
     let mut packages = Vec::new();
     let mut distro = None;
     let mut skipped = 0usize;
@@ -234,6 +239,10 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
             });
             continue;
         }
+        let spdx_id = p.get("SPDXID").and_then(Value::as_str).unwrap_or("");
+        if skip_roots && roots.contains(spdx_id) {
+            continue;
+        }
         let purl = p
             .get("externalRefs")
             .and_then(Value::as_array)
@@ -243,12 +252,6 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
             })
             .and_then(|r| r.get("referenceLocator"))
             .and_then(Value::as_str);
-        let Some(purl) = purl else {
-            if p.get("SPDXID").and_then(Value::as_str) != Some("SPDXRef-Target") {
-                skipped += 1;
-            }
-            continue;
-        };
         let mut props = BTreeMap::new();
         if let Some(c) = p.get("comment").and_then(Value::as_str) {
             for line in c.lines() {
@@ -257,7 +260,12 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
                 }
             }
         }
-        let Some(mut pkg) = package_from_purl(purl, &props, "spdx") else {
+        let fields = Fields {
+            group: None,
+            name: p.get("name").and_then(Value::as_str).unwrap_or(""),
+            version: p.get("versionInfo").and_then(Value::as_str).unwrap_or(""),
+        };
+        let Some(mut pkg) = package_from(purl, fields, &props, "spdx") else {
             skipped += 1;
             continue;
         };
@@ -266,7 +274,7 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
             .and_then(Value::as_str)
             .filter(|l| *l != "NOASSERTION" && *l != "NONE")
         {
-            pkg.licenses = vec![l.to_owned()];
+            pkg.licenses = split_licences(l, &extracted);
         }
         if pkg.ecosystem == Ecosystem::Deb && pkg.version.is_empty() {
             skipped += 1;
@@ -278,4 +286,179 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
         (a.ecosystem, &a.name, &a.version).cmp(&(b.ecosystem, &b.name, &b.version))
     });
     Ok(crate::sbom_inventory(path, distro, packages, skipped))
+}
+
+/// The SPDX ids the document describes (`documentDescribes`, or `DESCRIBES` relationships).
+fn described_roots(doc: &Value) -> HashSet<&str> {
+    let mut roots: HashSet<&str> = doc
+        .get("documentDescribes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let doc_id = doc
+        .get("SPDXID")
+        .and_then(Value::as_str)
+        .unwrap_or("SPDXRef-DOCUMENT");
+    for r in doc
+        .get("relationships")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let field = |k: &str| r.get(k).and_then(Value::as_str);
+        match field("relationshipType") {
+            Some("DESCRIBES") if field("spdxElementId") == Some(doc_id) => {
+                roots.extend(field("relatedSpdxElement"));
+            }
+            Some("DESCRIBED_BY") if field("relatedSpdxElement") == Some(doc_id) => {
+                roots.extend(field("spdxElementId"));
+            }
+            _ => {}
+        }
+    }
+    roots
+}
+
+/// `LicenseRef-… -> the licence text as first stated` from `hasExtractedLicensingInfos`.
+fn extracted_licences(doc: &Value) -> BTreeMap<&str, &str> {
+    doc.get("hasExtractedLicensingInfos")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let id = e.get("licenseId").and_then(Value::as_str)?;
+            let text = e
+                .get("extractedText")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty() && t.len() <= 200 && !t.contains('\n'))
+                .or_else(|| e.get("name").and_then(Value::as_str))?;
+            Some((id, text))
+        })
+        .collect()
+}
+
+/// A declared licence expression back into the list of stated licences: top-level `AND` terms
+/// (which is how [`encode`] joins several), outer parentheses dropped, `LicenseRef-`s replaced
+/// by their extracted text when it is short.
+fn split_licences(expr: &str, extracted: &BTreeMap<&str, &str>) -> Vec<String> {
+    let mut terms = Vec::new();
+    let mut depth = 0i32;
+    let mut current: Vec<&str> = Vec::new();
+    let spaced = expr.replace('(', " ( ").replace(')', " ) ");
+    for tok in spaced.split_whitespace() {
+        match tok {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 && tok.eq_ignore_ascii_case("AND") {
+            terms.push(std::mem::take(&mut current));
+        } else {
+            current.push(tok);
+        }
+    }
+    terms.push(current);
+    if depth != 0 {
+        return vec![expr.to_owned()];
+    }
+    terms
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .map(|mut t| {
+            if wrapped(&t) {
+                t = t[1..t.len() - 1].to_vec();
+            }
+            if let [one] = t.as_slice()
+                && let Some(text) = extracted.get(one)
+            {
+                return (*text).to_owned();
+            }
+            t.join(" ").replace("( ", "(").replace(" )", ")")
+        })
+        .collect()
+}
+
+/// Whether the tokens are one parenthesised group: `( A OR B )`, not `( A ) OR ( B )`.
+fn wrapped(t: &[&str]) -> bool {
+    if t.len() < 2 || t.first() != Some(&"(") || t.last() != Some(&")") {
+        return false;
+    }
+    let mut depth = 0i32;
+    for (i, tok) in t.iter().enumerate() {
+        match *tok {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 && i + 1 < t.len() {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_expressions_split_back_into_stated_licences() {
+        let ex = BTreeMap::from([("LicenseRef-GPL-2-plus", "GPL-2+")]);
+        assert_eq!(
+            split_licences("LicenseRef-GPL-2-plus AND Apache-2.0", &ex),
+            ["GPL-2+", "Apache-2.0"]
+        );
+        assert_eq!(
+            split_licences("(MIT OR Apache-2.0) AND Zlib", &ex),
+            ["MIT OR Apache-2.0", "Zlib"]
+        );
+        // one group, but not one wrapped in parentheses
+        assert_eq!(
+            split_licences("(MIT) OR (Apache-2.0)", &ex),
+            ["(MIT) OR (Apache-2.0)"]
+        );
+        assert_eq!(
+            split_licences("MIT OR Apache-2.0", &ex),
+            ["MIT OR Apache-2.0"]
+        );
+        assert_eq!(
+            split_licences("LicenseRef-other", &ex),
+            ["LicenseRef-other"]
+        );
+        assert_eq!(split_licences("(MIT AND", &ex), ["(MIT AND"]);
+    }
+
+    #[test]
+    fn described_roots_come_from_both_spellings() {
+        let doc = json!({
+            "SPDXID": "SPDXRef-DOCUMENT",
+            "documentDescribes": ["SPDXRef-a"],
+            "relationships": [
+                {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES",
+                 "relatedSpdxElement": "SPDXRef-b"},
+                {"spdxElementId": "SPDXRef-c", "relationshipType": "DESCRIBED_BY",
+                 "relatedSpdxElement": "SPDXRef-DOCUMENT"},
+                {"spdxElementId": "SPDXRef-a", "relationshipType": "CONTAINS",
+                 "relatedSpdxElement": "SPDXRef-d"},
+            ],
+        });
+        let mut r: Vec<_> = described_roots(&doc).into_iter().collect();
+        r.sort_unstable();
+        assert_eq!(r, ["SPDXRef-a", "SPDXRef-b", "SPDXRef-c"]);
+    }
+
+    #[test]
+    fn a_document_describing_only_its_packages_keeps_them() {
+        let doc = json!({
+            "spdxVersion": "SPDX-2.2", "SPDXID": "SPDXRef-DOCUMENT",
+            "documentDescribes": ["SPDXRef-x"],
+            "packages": [{"SPDXID": "SPDXRef-x", "name": "requests", "versionInfo": "2.19.0",
+                "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER",
+                    "referenceType": "purl", "referenceLocator": "pkg:pypi/requests"}]}],
+        });
+        let inv = decode(&doc, "one.spdx.json").expect("decode");
+        assert_eq!(inv.packages.len(), 1);
+        // the purl has no version: versionInfo gives it
+        assert_eq!(inv.packages[0].version, "2.19.0");
+    }
 }

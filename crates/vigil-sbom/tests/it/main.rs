@@ -158,6 +158,15 @@ fn rich_inventory() -> Inventory {
     for p in &mut pkgs {
         p.purl = package_url(p, Some(&distro));
     }
+    // a package without a purl still travels (by its stated ecosystem, name and version)
+    pkgs.push(add(
+        Ecosystem::Go,
+        "example.invalid/internal/tool",
+        "(devel)",
+        &["Proprietary; see LICENSE"],
+        "/usr/local/bin/tool",
+        1,
+    ));
     Inventory {
         target: TargetInfo {
             kind: "oci-dir".into(),
@@ -197,7 +206,8 @@ fn validate(kind: &str, file: &Path) -> Result<(), String> {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    if text.contains("missing Python module") {
+    // missing jsonschema, a schema package or a schema file: fail loudly, with the command
+    if text.contains("missing Python module") || text.contains("missing schema file") {
         panic!("{text}");
     }
     if out.status.success() {
@@ -220,6 +230,19 @@ fn cyclonedx_is_valid_against_the_official_1_6_schema() {
     std::fs::write(&f, broken).expect("write");
     let err = validate("cyclonedx", &f).expect_err("must be rejected");
     assert!(err.contains("licenses"), "{err}");
+    // and the rules the schema cannot express: a duplicated bom-ref
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let first = doc["components"][1]["bom-ref"].as_str().expect("bom-ref");
+    let second = doc["components"][2]["bom-ref"].as_str().expect("bom-ref");
+    let broken = text.replacen(
+        &format!(r#""bom-ref": "{second}""#),
+        &format!(r#""bom-ref": "{first}""#),
+        1,
+    );
+    assert_ne!(broken, text);
+    std::fs::write(&f, broken).expect("write");
+    let err = validate("cyclonedx", &f).expect_err("must be rejected");
+    assert!(err.contains("spec rule: bom-refs are not unique"), "{err}");
 }
 
 #[test]
@@ -254,28 +277,42 @@ fn spdx_is_valid_against_the_official_2_3_schema() {
     );
     std::fs::write(&f, broken).expect("write");
     assert!(validate("spdx", &f).is_err());
+    // negative control for the spec rules the schema cannot express: idstring characters
+    let broken = text.replacen(
+        r#""SPDXID": "SPDXRef-Package-"#,
+        r#""SPDXID": "SPDXRef-Package_"#,
+        1,
+    );
+    assert_ne!(broken, text);
+    std::fs::write(&f, broken).expect("write");
+    let err = validate("spdx", &f).expect_err("must be rejected");
+    assert!(err.contains("spec rule: SPDXID `SPDXRef-Package_"), "{err}");
 }
 
-fn key(
-    p: &Package,
-) -> (
-    Ecosystem,
-    String,
-    String,
-    String,
-    Vec<Location>,
-    Option<SourcePackage>,
-    Option<String>,
-) {
-    (
-        p.ecosystem,
-        p.name.clone(),
-        p.version.clone(),
-        p.purl.clone(),
-        p.locations.clone(),
-        p.source.clone(),
-        p.arch.clone(),
-    )
+/// What a round trip must keep of a package.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    ecosystem: Ecosystem,
+    name: String,
+    version: String,
+    purl: String,
+    locations: Vec<Location>,
+    source: Option<SourcePackage>,
+    arch: Option<String>,
+    licenses: Vec<String>,
+}
+
+fn key(p: &Package) -> Key {
+    Key {
+        ecosystem: p.ecosystem,
+        name: p.name.clone(),
+        version: p.version.clone(),
+        purl: p.purl.clone(),
+        locations: p.locations.clone(),
+        source: p.source.clone(),
+        arch: p.arch.clone(),
+        licenses: p.licenses.clone(),
+    }
 }
 
 #[test]
@@ -343,6 +380,69 @@ fn foreign_sboms_decode_from_purls() {
     let inv = vigil_sbom::decode(spdx.as_bytes(), "s.json").expect("decode");
     assert_eq!(inv.packages[0].ecosystem, Ecosystem::PyPi);
     assert_eq!(inv.packages[0].licenses, vec!["Apache-2.0".to_owned()]);
+}
+
+fn testdata(rel: &str) -> (Vec<u8>, String) {
+    let p = format!("{}/testdata/foreign/{rel}", env!("CARGO_MANIFEST_DIR"));
+    (std::fs::read(&p).expect("fixture"), p)
+}
+
+fn summary(inv: &Inventory) -> Vec<(Ecosystem, &str, &str, &str)> {
+    inv.packages
+        .iter()
+        .map(|p| {
+            (
+                p.ecosystem,
+                p.name.as_str(),
+                p.version.as_str(),
+                p.licenses.first().map_or("", String::as_str),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn npm_sbom_output_decodes_in_both_formats() {
+    let want = [
+        (
+            Ecosystem::Npm,
+            "@babel/helper-validator-identifier",
+            "7.22.20",
+            "MIT",
+        ),
+        (Ecosystem::Npm, "is-number", "7.0.0", "MIT"),
+        (Ecosystem::Npm, "ms", "2.1.3", "MIT"),
+    ];
+    for f in ["npm-sbom/bom.cdx.json", "npm-sbom/bom.spdx.json"] {
+        let (bytes, path) = testdata(f);
+        let inv = vigil_sbom::decode(&bytes, &path).expect("decode");
+        // the project itself (metadata.component / the DESCRIBES root) is not a package
+        assert_eq!(summary(&inv), want, "{f}");
+        assert_eq!(inv.target.kind, "sbom");
+        assert!(inv.notes.is_empty(), "{f}: {:?}", inv.notes);
+        let babel = &inv.packages[0];
+        assert_eq!(
+            babel.purl,
+            "pkg:npm/%40babel/helper-validator-identifier@7.22.20"
+        );
+        assert!(babel.locations.is_empty());
+    }
+}
+
+#[test]
+fn cyclonedx_1_4_from_the_cyclonedx_python_generator_decodes() {
+    let (bytes, path) = testdata("cyclonedx-py/bom-1.4.cdx.json");
+    let inv = vigil_sbom::decode(&bytes, &path).expect("decode");
+    assert_eq!(
+        summary(&inv),
+        [
+            (Ecosystem::PyPi, "attrs", "23.2.0", "MIT"),
+            (Ecosystem::PyPi, "pip", "23.2.1", "MIT"),
+            (Ecosystem::PyPi, "setuptools", "65.5.0", "MIT"),
+            (Ecosystem::PyPi, "six", "1.16.0", "MIT"),
+        ]
+    );
+    assert!(inv.packages.iter().all(|p| p.cataloger == "cyclonedx"));
 }
 
 #[test]
