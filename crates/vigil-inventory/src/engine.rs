@@ -2,6 +2,7 @@
 
 use crate::cataloger::{FileInput, OwnedFiles, PackageLicenses, Sink};
 use crate::catalogers::os::release::pick_distro;
+use crate::installed_tree::inside_installed_tree;
 use crate::registry::Registry;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -106,29 +107,6 @@ impl Collector<'_> {
             licenses,
         });
     }
-}
-
-/// Directories whose contents are installed packages. A lockfile or manifest found inside one
-/// is that package's own development metadata (Debian ships `pnpm-lock.yaml` files in
-/// `/usr/share/nodejs/*`, npm tarballs carry `package-lock.json`, the Cargo registry cache
-/// holds every crate's `Cargo.lock`), not a statement about what is installed: declared-kind
-/// catalogers do not read them.
-const INSTALLED_TREES: &[&str] = &[
-    "/node_modules/",
-    "/site-packages/",
-    "/dist-packages/",
-    "/usr/share/nodejs/",
-    "/usr/lib/nodejs/",
-    "/.cargo/registry/",
-    "/.cargo/git/",
-    "/go/pkg/mod/",
-    "/vendor/bundle/",
-    "/gems/",
-    "/.nuget/packages/",
-];
-
-fn inside_installed_tree(path: &str) -> bool {
-    INSTALLED_TREES.iter().any(|t| path.contains(t))
 }
 
 /// Whether `a` is `b` or below it, or above it (an ancestor directory).

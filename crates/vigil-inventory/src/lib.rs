@@ -12,6 +12,7 @@
 mod cataloger;
 pub mod catalogers;
 mod engine;
+mod installed_tree;
 mod registry;
 
 pub use cataloger::{CatalogError, Cataloger, FileInput, OwnedFiles, PackageLicenses, Sink, Tags};

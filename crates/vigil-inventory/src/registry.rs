@@ -91,7 +91,7 @@ impl Registry {
 /// The one rule deciding whether a cataloger sees a file: language catalogers only where
 /// language packages are searched (host deep-inspection paths), declared-kind catalogers
 /// only outside installed-package trees, and then the cataloger's own `wants`.
-fn eligible(
+pub(crate) fn eligible(
     c: &dyn Cataloger,
     path: &str,
     meta: &EntryMeta,

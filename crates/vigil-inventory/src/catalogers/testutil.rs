@@ -17,6 +17,23 @@ pub(crate) fn run(c: &dyn Cataloger, path: &str, data: &[u8]) -> Result<Sink, Ca
     Ok(sink)
 }
 
+/// Whether a scan hands this path to the cataloger: its own `wants` plus the engine's rule
+/// that declared-kind catalogers skip installed-package trees.
+pub(crate) fn scanned(c: &dyn Cataloger, path: &str) -> bool {
+    let meta = EntryMeta {
+        kind: EntryKind::File,
+        size: 100,
+        mode: 0o644,
+    };
+    crate::registry::eligible(
+        c,
+        path,
+        &meta,
+        true,
+        !crate::installed_tree::inside_installed_tree(path),
+    )
+}
+
 /// Whether the cataloger wants a path (as a regular file of a few bytes).
 pub(crate) fn wants(c: &dyn Cataloger, path: &str) -> bool {
     let meta = EntryMeta {

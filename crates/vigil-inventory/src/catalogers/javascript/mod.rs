@@ -22,11 +22,6 @@ use vigil_types::{Ecosystem, Package};
 /// Largest lockfile we read (real monorepo lockfiles reach tens of MiB).
 pub(crate) const MAX_LOCKFILE: u64 = 128 << 20;
 
-/// Whether the path lies inside a `node_modules` directory.
-pub(crate) fn in_node_modules(path: &str) -> bool {
-    path.contains("/node_modules/") || path.starts_with("node_modules/")
-}
-
 /// Split `name@version` (or `name@range`) at the `@` that ends the name, so that a scope's
 /// leading `@` is not taken for it: `@babel/core@7.1.0` gives (`@babel/core`, `7.1.0`).
 pub(crate) fn split_at_version(spec: &str) -> Option<(&str, &str)> {

@@ -18,8 +18,7 @@
 
 use crate::cataloger::{CatalogError, Cataloger, FileInput, Sink, Tags, file_name};
 use crate::catalogers::javascript::{
-    Dedup, MAX_LOCKFILE, declared, in_node_modules, is_local_reference, split_at_version,
-    valid_name,
+    Dedup, MAX_LOCKFILE, declared, is_local_reference, split_at_version, valid_name,
 };
 use serde_json::{Map, Value};
 use vigil_source::EntryMeta;
@@ -41,9 +40,7 @@ impl Cataloger for PackageLock {
     }
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
         let n = file_name(path);
-        (n == "package-lock.json" || n == "npm-shrinkwrap.json")
-            && meta.size <= MAX_LOCKFILE
-            && !in_node_modules(path)
+        (n == "package-lock.json" || n == "npm-shrinkwrap.json") && meta.size <= MAX_LOCKFILE
     }
     fn catalog(&self, file: &mut FileInput<'_>, out: &mut Sink) -> Result<(), CatalogError> {
         let bytes = file.read_all()?;
@@ -175,7 +172,7 @@ fn mark(p: &mut Package, e: &Map<String, Value>) {
 mod tests {
     use super::*;
     use crate::catalogers::javascript::testutil::npm_ls;
-    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, wants};
+    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, scanned, wants};
 
     #[test]
     fn wanted_paths() {
@@ -183,7 +180,7 @@ mod tests {
         assert!(wants(&c, "/app/package-lock.json"));
         assert!(wants(&c, "/app/npm-shrinkwrap.json"));
         assert!(!wants(&c, "/app/node_modules/.package-lock.json"));
-        assert!(!wants(&c, "/app/node_modules/foo/package-lock.json"));
+        assert!(!scanned(&c, "/app/node_modules/foo/package-lock.json"));
         assert!(!wants(&c, "/app/package.json"));
     }
 

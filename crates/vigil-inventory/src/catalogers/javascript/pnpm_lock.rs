@@ -20,8 +20,7 @@
 
 use crate::cataloger::{CatalogError, Cataloger, FileInput, Sink, Tags, file_name};
 use crate::catalogers::javascript::{
-    Dedup, MAX_LOCKFILE, declared, in_node_modules, is_local_reference, split_at_version,
-    valid_name,
+    Dedup, MAX_LOCKFILE, declared, is_local_reference, split_at_version, valid_name,
 };
 use serde_yaml_ng::{Mapping, Value};
 use std::collections::{BTreeSet, VecDeque};
@@ -44,9 +43,7 @@ impl Cataloger for PnpmLock {
     }
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
         let n = file_name(path);
-        (n == "pnpm-lock.yaml" || n == "shrinkwrap.yaml")
-            && meta.size <= MAX_LOCKFILE
-            && !in_node_modules(path)
+        (n == "pnpm-lock.yaml" || n == "shrinkwrap.yaml") && meta.size <= MAX_LOCKFILE
     }
     fn catalog(&self, file: &mut FileInput<'_>, out: &mut Sink) -> Result<(), CatalogError> {
         let text = file.read_string()?;
@@ -256,13 +253,13 @@ fn reach(snapshots: &Mapping, roots: Vec<String>) -> BTreeSet<String> {
 mod tests {
     use super::*;
     use crate::catalogers::javascript::testutil::npm_ls;
-    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, wants};
+    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, scanned, wants};
 
     #[test]
     fn wanted_paths() {
         assert!(wants(&PnpmLock, "/app/pnpm-lock.yaml"));
         assert!(!wants(&PnpmLock, "/app/node_modules/.pnpm/lock.yaml"));
-        assert!(!wants(&PnpmLock, "/app/node_modules/x/pnpm-lock.yaml"));
+        assert!(!scanned(&PnpmLock, "/app/node_modules/x/pnpm-lock.yaml"));
     }
 
     #[test]

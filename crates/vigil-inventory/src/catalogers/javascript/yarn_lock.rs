@@ -17,8 +17,7 @@
 
 use crate::cataloger::{CatalogError, Cataloger, FileInput, Sink, Tags, file_name};
 use crate::catalogers::javascript::{
-    Dedup, MAX_LOCKFILE, declared, in_node_modules, is_local_reference, split_at_version,
-    valid_name,
+    Dedup, MAX_LOCKFILE, declared, is_local_reference, split_at_version, valid_name,
 };
 use serde_yaml_ng::Value;
 use vigil_source::EntryMeta;
@@ -39,7 +38,7 @@ impl Cataloger for YarnLock {
         }
     }
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
-        file_name(path) == "yarn.lock" && meta.size <= MAX_LOCKFILE && !in_node_modules(path)
+        file_name(path) == "yarn.lock" && meta.size <= MAX_LOCKFILE
     }
     fn catalog(&self, file: &mut FileInput<'_>, out: &mut Sink) -> Result<(), CatalogError> {
         let text = file.read_string()?;
@@ -208,7 +207,7 @@ fn parse_berry(text: &str, out: &mut Sink) -> Result<Vec<Package>, CatalogError>
 mod tests {
     use super::*;
     use crate::catalogers::javascript::testutil::npm_ls;
-    use crate::catalogers::testutil::{fixture, ids, run, wants};
+    use crate::catalogers::testutil::{fixture, ids, run, scanned, wants};
 
     fn expected() -> Vec<String> {
         npm_ls(&fixture("javascript/npm/npm-ls.json")).0
@@ -224,7 +223,7 @@ mod tests {
     #[test]
     fn wanted_paths() {
         assert!(wants(&YarnLock, "/app/yarn.lock"));
-        assert!(!wants(&YarnLock, "/app/node_modules/x/yarn.lock"));
+        assert!(!scanned(&YarnLock, "/app/node_modules/x/yarn.lock"));
         assert!(!wants(&YarnLock, "/app/yarn.lock.bak"));
     }
 

@@ -41,7 +41,7 @@ impl Cataloger for ComposerLock {
         }
     }
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
-        file_name(path) == "composer.lock" && meta.size <= MAX_FILE && !path.contains("/vendor/")
+        file_name(path) == "composer.lock" && meta.size <= MAX_FILE
     }
     fn catalog(&self, file: &mut FileInput<'_>, out: &mut Sink) -> Result<(), CatalogError> {
         let bytes = file.read_all()?;
@@ -224,12 +224,12 @@ fn valid_name(n: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, wants};
+    use crate::catalogers::testutil::{dev_ids, fixture, ids, run, scanned, wants};
 
     #[test]
     fn wanted_paths() {
         assert!(wants(&ComposerLock, "/var/www/app/composer.lock"));
-        assert!(!wants(
+        assert!(!scanned(
             &ComposerLock,
             "/var/www/app/vendor/foo/bar/composer.lock"
         ));

@@ -22,7 +22,6 @@
 //! read.
 
 use crate::cataloger::{CatalogError, Cataloger, FileInput, Sink, Tags, file_name};
-use crate::catalogers::ruby::in_installed_gem;
 use std::collections::BTreeMap;
 use vigil_source::EntryMeta;
 use vigil_types::{Ecosystem, Package};
@@ -59,9 +58,7 @@ impl Cataloger for GemfileLock {
     }
     fn wants(&self, path: &str, meta: &EntryMeta) -> bool {
         let n = file_name(path);
-        (n == "Gemfile.lock" || n == "gems.locked")
-            && meta.size <= MAX_LOCKFILE
-            && !in_installed_gem(path)
+        (n == "Gemfile.lock" || n == "gems.locked") && meta.size <= MAX_LOCKFILE
     }
     fn catalog(&self, file: &mut FileInput<'_>, out: &mut Sink) -> Result<(), CatalogError> {
         let text = file.read_string()?;
@@ -203,14 +200,17 @@ fn short(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::testutil::{fixture, flagged, ids, run, wants};
+    use crate::catalogers::testutil::{fixture, flagged, ids, run, scanned, wants};
 
     #[test]
     fn wanted_paths() {
         let c = GemfileLock;
         assert!(wants(&c, "/srv/app/Gemfile.lock"));
         assert!(wants(&c, "/srv/app/gems.locked"));
-        assert!(!wants(&c, "/usr/local/bundle/gems/rack-2.2.8/Gemfile.lock"));
+        assert!(!scanned(
+            &c,
+            "/usr/local/bundle/gems/rack-2.2.8/Gemfile.lock"
+        ));
         assert!(!wants(&c, "/srv/app/Gemfile"));
     }
 
