@@ -28,7 +28,10 @@ fn sbom_json_of_the_bundled_demo_image() {
             .any(|p| p["name"] == name && p["version"] == version)
     };
     assert!(has("libssl3", "3.0.19-1~deb12u2"));
-    let ssl = pkgs.iter().find(|p| p["name"] == "libssl3").expect("libssl3");
+    let ssl = pkgs
+        .iter()
+        .find(|p| p["name"] == "libssl3")
+        .expect("libssl3");
     assert_eq!(ssl["source"]["name"], "openssl");
     assert!(has("requests", "2.19.0"));
     assert!(has("urllib3", "1.24.1"));
