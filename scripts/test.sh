@@ -5,17 +5,38 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # --- reference tools -------------------------------------------------------------------------
-# The SBOM tests validate against the official CycloneDX and SPDX JSON schemas with Python's
-# jsonschema; the schemas ship in the pip packages below. Everything else the tests need is
-# committed as fixtures (real files made by rpm, Go, cargo-auditable, Bundler, Composer, ...).
-if ! python3 -m pip --version >/dev/null 2>&1; then
-  echo "installing python3-pip"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq python3-pip >/dev/null
+# - SBOM and SARIF tests validate against the official CycloneDX, SPDX and SARIF JSON schemas
+#   with Python's jsonschema; the schemas ship in the pip/npm packages below.
+# - Version comparators are tested differentially against each ecosystem's own implementation:
+#   dpkg, rpm (+ rpmbuild for the rpm-database oracle), Python `packaging`, node `semver`,
+#   maven-artifact (Debian's maven), Ruby's Gem::Version, PHP composer/semver.
+# - The OCI distribution tests push to and pull from Debian's docker-registry on loopback.
+export DEBIAN_FRONTEND=noninteractive
+APT_PACKAGES=(python3-pip rpm ruby php-cli php-composer-semver maven docker-registry)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-PIP_PACKAGES=("jsonschema[format]==4.26.0" "cyclonedx-python-lib==11.12.0" "lib4sbom==0.10.4")
+PIP_PACKAGES=("jsonschema[format]==4.26.0" "cyclonedx-python-lib==11.12.0" "lib4sbom==0.10.4"
+              "packaging==24.2")
 python3 -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" 2>&1 \
   | grep -v "Running pip as the 'root' user" || true
+# npm references, unpacked into a cache the tests read ($VIGIL_TEST_CACHE)
+export VIGIL_TEST_CACHE="${VIGIL_TEST_CACHE:-$HOME/.cache/vigil-tests}"
+mkdir -p "$VIGIL_TEST_CACHE"
+if [ ! -f "$VIGIL_TEST_CACHE/sarif-2.1.0-rtm.5.json" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack -q @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null && tar xzf ./*.tgz \
+    && cp package/lib/schemas/sarif-2.1.0-rtm.5.json "$VIGIL_TEST_CACHE/")
+  rm -rf "$tmp"
+fi
+if [ ! -f "$VIGIL_TEST_CACHE/node_modules/semver/package.json" ]; then
+  npm install -q --no-audit --no-fund --prefix "$VIGIL_TEST_CACHE" semver@7.7.2 >/dev/null
+fi
 
 # --- checks ----------------------------------------------------------------------------------
 cargo fmt --all -- --check

@@ -22,28 +22,184 @@ pub struct Cli {
 pub enum Command {
     /// Inventory every package in a target and write it as an SBOM.
     Sbom(SbomArgs),
+    /// Scan a target for known vulnerabilities (the CI/CD gate).
+    Scan(ScanArgs),
+    /// Build, update, inspect and distribute the advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// Where scanning options point the database. Without `--db`: `$VIGIL_DB`, else
+/// `$XDG_DATA_HOME/vigil/vigil.db` (`~/.local/share/vigil/vigil.db`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbArg {
+    /// The advisory database file. For `scan`, a directory, zip or file of advisories also
+    /// works: it is imported into a temporary database first.
+    #[arg(long, env = "VIGIL_DB")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import advisory files, directories or zips (format detected) into the database,
+    /// replacing each source's earlier records; the file is replaced atomically.
+    Import(DbImportArgs),
+    /// Download the configured feeds (conditional, resumable) or pull a signed OCI artifact.
+    Update(DbUpdateArgs),
+    /// Show the database's build time, sources and counts.
+    Status(DbStatusArgs),
+    /// Does Vigil know this vulnerability (CVE-…, GHSA-…, any id) or package?
+    Search(DbSearchArgs),
+    /// Push the database to an OCI registry as a signed artifact.
+    Push(DbPushArgs),
+    /// Create an ed25519 key pair for signing pushed databases.
+    Keygen(DbKeygenArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SbomFormat {
-    Cyclonedx,
-    Spdx,
-    Json,
+pub enum InfoFormat {
     Table,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct SbomArgs {
+pub struct DbImportArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Files, directories or zips of advisories (OSV JSON/YAML, RubySec, FriendsOfPHP, Node.js
+    /// WG, Debian DSA/DLA/CVE lists, Alpine secdb, KEV, EPSS, NVD JSON).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print every skipped record, not only the counts.
+    #[arg(long)]
+    pub show_problems: bool,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DbUpdateArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Fetch only this feed URL (http(s)://, file://) or pull this OCI artifact (oci://…).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// A feeds file (one `name url` per line) instead of the default feeds.
+    #[arg(long, env = "VIGIL_FEEDS")]
+    pub feeds: Option<PathBuf>,
+    /// Public key(s) trusted for `--from oci://…` (repeatable; `VIGIL_DB_TRUSTED_KEY`).
+    #[arg(long = "trusted-key", env = "VIGIL_DB_TRUSTED_KEY", value_delimiter = ',')]
+    pub trusted_keys: Vec<PathBuf>,
+    /// Allow plain HTTP to non-loopback hosts.
+    #[arg(long)]
+    pub allow_insecure: bool,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DbStatusArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DbSearchArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// A vulnerability id (CVE-…, GHSA-…, PYSEC-…, DSA-…) or a package name.
+    pub query: String,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DbPushArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Destination, `oci://REGISTRY/REPOSITORY:TAG`.
+    pub target: String,
+    /// The ed25519 private key file (`vigil db keygen`; or `VIGIL_DB_SIGNING_KEY`).
+    #[arg(long, env = "VIGIL_DB_SIGNING_KEY")]
+    pub key: PathBuf,
+    /// Allow plain HTTP to non-loopback registries.
+    #[arg(long)]
+    pub allow_insecure: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DbKeygenArgs {
+    /// Write `NAME.key` (private, mode 0600) and `NAME.pub` here.
+    #[arg(long, default_value = "vigil-db")]
+    pub name: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Informational,
+    Untriaged,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "CRITICAL",
+            Severity::High => "HIGH",
+            Severity::Medium => "MEDIUM",
+            Severity::Low => "LOW",
+            Severity::Informational => "INFORMATIONAL",
+            Severity::Untriaged => "UNTRIAGED",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Table,
+    Json,
+    Sarif,
+    #[value(name = "cyclonedx-vex")]
+    CyclonedxVex,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub db: DbArg,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+    /// Write to this file instead of standard output (written atomically).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Report only these severities (repeatable or comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub severity: Vec<Severity>,
+    /// Leave out findings with no fixed version.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Exit 1 when a reported finding is at or above this severity.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    /// Explain why a vulnerability id matched (or was judged not affected) and exit.
+    #[arg(long, value_name = "ID")]
+    pub explain: Option<String>,
+}
+
+/// What to scan and how (shared by `sbom` and `scan`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
     /// What to scan: a directory, a tar archive, an OCI layout directory, an OCI or docker
     /// archive, a function zip, or an SBOM. Force the kind with a prefix: `dir:`, `tar:`,
     /// `oci-dir:`, `oci-archive:`, `docker-archive:`, `zip:`, `sbom:`.
     pub target: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = SbomFormat::Table)]
-    pub format: SbomFormat,
-    /// Write to this file instead of standard output (written atomically).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
     /// Platform to pick from a multi-platform image (os/arch[/variant]).
     #[arg(long, default_value = "linux/amd64")]
     pub platform: String,
@@ -66,4 +222,24 @@ pub struct SbomArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomFormat {
+    Cyclonedx,
+    Spdx,
+    Json,
+    Table,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SbomArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SbomFormat::Table)]
+    pub format: SbomFormat,
+    /// Write to this file instead of standard output (written atomically).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }

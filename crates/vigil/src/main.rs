@@ -1,19 +1,26 @@
 use clap::Parser;
 use vigil_cli::{Cli, Command};
 
+mod db;
+mod feed;
+mod scan;
 mod sbom;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let result = match cli.command {
-        Command::Sbom(args) => sbom::run(args),
+        Command::Sbom(args) => sbom::run(args).map(|()| scan::Outcome::Pass),
+        Command::Scan(args) => scan::run(args),
+        Command::Db(cmd) => db::run(cmd).map(|()| scan::Outcome::Pass),
     };
+    // Exit codes: 0 success, 1 `scan --fail-on` matched, 2 error.
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(scan::Outcome::Pass) => std::process::ExitCode::SUCCESS,
+        Ok(scan::Outcome::Fail) => std::process::ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(2)
         }
     }
 }

@@ -3,13 +3,13 @@
 use anyhow::{Context, Result, bail};
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
-use vigil_cli::{SbomArgs, SbomFormat};
+use vigil_cli::{SbomArgs, SbomFormat, TargetArgs};
 use vigil_inventory::{Registry, ScanOptions};
 use vigil_source::{OpenOptions, Progress, TargetKind};
 use vigil_types::Inventory;
 
 pub fn run(args: SbomArgs) -> Result<()> {
-    let inventory = inventory(&args)?;
+    let inventory = inventory(&args.target)?;
     let text = match args.format {
         SbomFormat::Json => vigil_sbom::to_json(&inventory)?,
         SbomFormat::Table => vigil_sbom::render_table(&inventory),
@@ -19,7 +19,7 @@ pub fn run(args: SbomArgs) -> Result<()> {
     write_output(args.output.as_deref(), &text)
 }
 
-fn inventory(args: &SbomArgs) -> Result<Inventory> {
+pub fn inventory(args: &TargetArgs) -> Result<Inventory> {
     let (kind, path) = vigil_source::parse_target(&args.target)?;
     if kind == TargetKind::Sbom {
         let bytes = read_bounded(std::path::Path::new(&path), MAX_SBOM_SIZE)?;
@@ -75,7 +75,7 @@ fn inventory(args: &SbomArgs) -> Result<Inventory> {
 /// Largest SBOM document read as input.
 const MAX_SBOM_SIZE: u64 = 512 << 20;
 
-fn read_bounded(path: &std::path::Path, max: u64) -> Result<Vec<u8>> {
+pub fn read_bounded(path: &std::path::Path, max: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let f =
         std::fs::File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?;
@@ -109,7 +109,7 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 }
 
 /// Write to stdout, or atomically to a file (temporary file in the same directory, then rename).
-fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
+pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
     match path {
         None => {
             let mut out = std::io::stdout().lock();

@@ -152,3 +152,135 @@ fn cyclonedx_and_spdx_outputs_read_back_as_inputs() {
         );
     }
 }
+
+fn demo_advisories() -> String {
+    format!("{}/../../examples/advisories", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scan_json(extra: &[&str]) -> (serde_json::Value, std::process::ExitStatus) {
+    let out = vigil()
+        .args(["scan", &demo(), "--db", &demo_advisories(), "--format", "json", "-q"])
+        .args(extra)
+        .output()
+        .expect("run vigil");
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (doc, out.status)
+}
+
+#[test]
+fn scan_of_the_demo_image_finds_the_old_python_and_node_packages() {
+    let (doc, status) = scan_json(&[]);
+    assert!(status.success());
+    let findings = doc["findings"].as_array().expect("findings");
+    let on = |pkg: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["name"] == pkg)
+            .collect()
+    };
+    // requests 2.19.0: CVE-2018-18074 (PYSEC-2018-28), fixed in 2.20.0
+    let req = on("requests");
+    let f = req
+        .iter()
+        .find(|f| f["packageVulnerabilityDetails"]["vulnerabilityId"] == "CVE-2018-18074")
+        .expect("requests CVE-2018-18074");
+    let pkg = &f["packageVulnerabilityDetails"]["vulnerablePackages"][0];
+    assert_eq!(pkg["fixedInVersion"], "2.20.0");
+    assert_eq!(pkg["packageManager"], "PYTHONPKG");
+    assert_eq!(f["fixAvailable"], "YES");
+    assert_eq!(f["type"], "PACKAGE_VULNERABILITY");
+    assert!(f["remediation"]["recommendation"]["text"]
+        .as_str()
+        .expect("text")
+        .contains("pip install 'requests>=2.20.0'"));
+    assert!(f["vigil"]["aliases"].as_array().expect("aliases").iter().any(|a| a == "PYSEC-2018-28"));
+    assert!(pkg["sourceLayerHash"].as_str().expect("layer").starts_with("sha256:"));
+    assert!(f["epss"]["score"].as_f64().is_some(), "EPSS joined from the sample");
+    let prov = &f["vigil"]["provenance"][0];
+    assert_eq!(prov["comparator"], "pep440");
+    assert_eq!(prov["verdict"], "affected");
+    // one finding per vulnerability, package and location: no duplicate ids per location
+    let mut keys: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["packageVulnerabilityDetails"]["vulnerabilityId"],
+                f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["name"],
+                f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["filePath"]
+            )
+        })
+        .collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(n, keys.len(), "aliases must merge into one finding");
+    // npm: minimist 1.2.5 is affected by the Node.js WG records
+    assert!(!on("urllib3").is_empty());
+    assert!(!on("PyYAML").is_empty() || !on("pyyaml").is_empty());
+    // Debian 12 packages are at current versions: no DSA finding
+    assert!(on("libssl3").is_empty());
+}
+
+#[test]
+fn scan_gates_on_severity_and_filters() {
+    let (all, _) = scan_json(&[]);
+    let n_all = all["findings"].as_array().expect("f").len();
+    let (crit, status) = scan_json(&["--severity", "critical", "--fail-on", "critical"]);
+    let crit = crit["findings"].as_array().expect("f");
+    assert!(crit.iter().all(|f| f["severity"] == "CRITICAL"));
+    assert!(crit.len() < n_all);
+    assert_eq!(status.code(), Some(if crit.is_empty() { 0 } else { 1 }));
+    let (fixed, _) = scan_json(&["--ignore-unfixed"]);
+    assert!(fixed["findings"].as_array().expect("f").iter().all(|f| f["fixAvailable"] != "NO"));
+    // errors exit 2
+    let out = vigil().args(["scan", &demo(), "--db", "/nonexistent/vigil.db"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/vigil.db"));
+}
+
+#[test]
+fn scan_explain_shows_the_comparison() {
+    let out = vigil()
+        .args(["scan", &demo(), "--db", &demo_advisories(), "-q", "--explain", "CVE-2018-18074"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FINDING CVE-2018-18074 on requests 2.19.0"), "{text}");
+    assert!(text.contains("with pep440"), "{text}");
+    assert!(text.contains("fixed 2.20.0"), "{text}");
+}
+
+#[test]
+fn scan_sarif_and_vex_are_valid_against_official_schemas() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sarif = dir.path().join("out.sarif");
+    let vex = dir.path().join("out.vex.json");
+    for (fmt, path) in [("sarif", &sarif), ("cyclonedx-vex", &vex)] {
+        let st = vigil()
+            .args(["scan", &demo(), "--db", &demo_advisories(), "-q", "--format", fmt, "-o"])
+            .arg(path)
+            .status()
+            .expect("run");
+        assert!(st.success());
+    }
+    let check = |script: String, args: Vec<String>| {
+        let out = Command::new("python3").arg(script).args(args).output().expect("python3");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    check(
+        format!("{}/tests/validate_sarif.py", env!("CARGO_MANIFEST_DIR")),
+        vec![sarif.display().to_string()],
+    );
+    check(
+        format!("{}/../vigil-sbom/tests/validate_schemas.py", env!("CARGO_MANIFEST_DIR")),
+        vec!["cyclonedx".into(), vex.display().to_string()],
+    );
+}

@@ -21,7 +21,7 @@ pub use enrich::{EpssEntry, KevEntry, NvdEntry};
 
 /// The largest single document Vigil reads (the biggest real feeds files — Debian's CVE list,
 /// NVD yearly feeds — are well below this).
-pub const MAX_DOCUMENT: u64 = 512 << 20;
+pub const MAX_DOCUMENT: u64 = 256 << 20;
 
 /// The formats Vigil imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -96,8 +96,12 @@ pub fn detect(name: &str, bytes: &[u8]) -> Option<Format> {
     let head = &bytes[..bytes.len().min(4096)];
     let head_text = String::from_utf8_lossy(head);
     let trimmed = head_text.trim_start_matches('\u{feff}').trim_start();
-    if file.ends_with(".csv") || file.ends_with(".csv.gz") || looks_like_epss(trimmed) {
+    if looks_like_epss(trimmed) {
         return Some(Format::Epss);
+    }
+    if file.ends_with(".csv") || file.ends_with(".csv.gz") {
+        // Other CSV (e.g. KEV's CSV twin of its JSON) is not a format Vigil reads.
+        return None;
     }
     if file.ends_with(".json") || trimmed.starts_with('{') {
         if head_text.contains("\"catalogVersion\"") {
@@ -445,7 +449,9 @@ mod tests {
             detect("data/CVE/list", b"CVE-2023-1 (x)\n"),
             Some(Format::DebianCveList)
         );
-        assert_eq!(detect("epss.csv.gz", b"\x1f\x8b"), Some(Format::Epss));
+        assert_eq!(detect("epss.csv", b"cve,epss,percentile\n"), Some(Format::Epss));
+        assert_eq!(detect("CVE_2020_EPSS.csv", b"CVE-2020-0001;0.1;0.2\n"), Some(Format::Epss));
+        assert_eq!(detect("kev.csv", b"cveID,vendorProject\n"), None);
         assert_eq!(
             detect("vuln/npm/1.json", b"{\"id\":1,\"module_name\":\"x\"}"),
             Some(Format::NodejsWg)

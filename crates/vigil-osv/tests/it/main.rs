@@ -1,1 +1,2 @@
 //! Integration tests of the advisory layer.
+mod db;
