@@ -176,6 +176,13 @@ pub fn match_inventory(inv: &Inventory, db: &Database, opts: &MatchOptions) -> R
             .cmp(&severity::rank(&b.severity))
             .then_with(|| b.inspector_score.unwrap_or(0.0).total_cmp(&a.inspector_score.unwrap_or(0.0)))
             .then_with(|| a.package_vulnerability_details.vulnerability_id.cmp(&b.package_vulnerability_details.vulnerability_id))
+            .then_with(|| {
+                let (pa, pb) = (
+                    &a.package_vulnerability_details.vulnerable_packages[0],
+                    &b.package_vulnerability_details.vulnerable_packages[0],
+                );
+                (&pa.name, &pa.file_path).cmp(&(&pb.name, &pb.file_path))
+            })
             .then_with(|| a.finding_arn.cmp(&b.finding_arn))
     });
     report.stats.findings = report.findings.len();
