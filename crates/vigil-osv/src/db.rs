@@ -508,6 +508,7 @@ impl Import {
     }
 
     /// Import everything under `path` as the source `name` (replacing that source's records).
+    /// Items are written as they are parsed, so memory stays bounded by the largest document.
     pub fn import_path(
         &mut self,
         name: &str,
@@ -516,9 +517,19 @@ impl Import {
         feed: &FeedMeta,
     ) -> Result<SourceReport, Error> {
         let mut problems = Vec::new();
-        let mut items: Vec<(Format, Item)> = Vec::new();
-        import::read_path(path, &mut problems, &mut |f, item| items.push((f, item)))?;
-        self.replace_source(name, kind, items, problems, feed)
+        let mut w = self.begin_source(name, kind, feed)?;
+        let mut failed: Option<Error> = None;
+        import::read_path(path, &mut problems, &mut |f, item| {
+            if failed.is_none()
+                && let Err(e) = w.add(f, item)
+            {
+                failed = Some(e);
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        w.finish(problems)
     }
 
     /// Replace the source `name` with `items`.
@@ -530,6 +541,21 @@ impl Import {
         problems: Vec<Problem>,
         feed: &FeedMeta,
     ) -> Result<SourceReport, Error> {
+        let mut w = self.begin_source(name, kind, feed)?;
+        for (f, item) in items {
+            w.add(f, item)?;
+        }
+        w.finish(problems)
+    }
+
+    /// Start replacing the source `name`: its old records are removed now (inside the
+    /// import's transaction), new ones are added with [`SourceWriter::add`].
+    pub fn begin_source(
+        &mut self,
+        name: &str,
+        kind: &str,
+        feed: &FeedMeta,
+    ) -> Result<SourceWriter<'_>, Error> {
         let path = self.temp.path().to_owned();
         let e = |x: rusqlite::Error| db_err(&path, x);
         let c = &self.conn;
@@ -540,7 +566,8 @@ impl Import {
             .optional()
             .map_err(e)?;
         if let Some(old) = old {
-            c.execute("DELETE FROM affected WHERE adv IN (SELECT rowid FROM advisories WHERE source = ?1)", [old]).map_err(e)?;
+            c.execute("DELETE FROM affected WHERE adv IN (SELECT rowid FROM advisories WHERE source = ?1)", [old])
+                .map_err(e)?;
             c.execute(
                 "DELETE FROM ids WHERE adv IN (SELECT rowid FROM advisories WHERE source = ?1)",
                 [old],
@@ -560,111 +587,21 @@ impl Import {
         )
         .map_err(e)?;
         let source = c.last_insert_rowid();
-
-        // Records with the same id inside one source (Alpine secdb: one CVE across releases)
-        // are merged into one advisory.
-        let mut advisories: Vec<(Format, Advisory)> = Vec::new();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        let mut formats = std::collections::BTreeSet::new();
-        let (mut kev, mut epss, mut nvd) = (Vec::new(), Vec::new(), Vec::new());
-        for (format, item) in items {
-            formats.insert(format.as_str());
-            match item {
-                Item::Advisory(a) => match by_id.get(&a.id) {
-                    Some(&i) => merge(&mut advisories[i].1, *a),
-                    None => {
-                        by_id.insert(a.id.clone(), advisories.len());
-                        advisories.push((format, *a));
-                    }
-                },
-                Item::Kev(k) => kev.push(k),
-                Item::Epss(x) => epss.push(x),
-                Item::Nvd(n) => nvd.push(n),
-            }
-        }
-        {
-            let mut ins = c
-                .prepare("INSERT INTO advisories(source, id, format, modified, withdrawn, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .map_err(e)?;
-            let mut aff = c
-                .prepare("INSERT OR IGNORE INTO affected(ecosystem, name, adv) VALUES (?1, ?2, ?3)")
-                .map_err(e)?;
-            let mut ids = c
-                .prepare("INSERT OR IGNORE INTO ids(id, adv) VALUES (?1, ?2)")
-                .map_err(e)?;
-            for (format, a) in &advisories {
-                let json = serde_json::to_vec(a).map_err(|x| db_err(&path, x))?;
-                let blob = zstd::bulk::compress(&json, 3).map_err(|x| db_err(&path, x))?;
-                ins.execute(params![
-                    source,
-                    a.id,
-                    format.as_str(),
-                    a.modified,
-                    a.is_withdrawn() as i64,
-                    blob
-                ])
-                .map_err(e)?;
-                let rowid = c.last_insert_rowid();
-                for af in &a.affected {
-                    if let Some(p) = &af.package {
-                        let (eco, n) = index_key(&p.ecosystem, &p.name);
-                        aff.execute(params![eco, n, rowid]).map_err(e)?;
-                    }
-                }
-                for id in std::iter::once(&a.id).chain(&a.aliases).chain(&a.upstream) {
-                    ids.execute(params![id.trim(), rowid]).map_err(e)?;
-                }
-            }
-            let mut k = c
-                .prepare("INSERT OR REPLACE INTO kev(cve, source, entry) VALUES (?1, ?2, ?3)")
-                .map_err(e)?;
-            for x in &kev {
-                let j = serde_json::to_string(x).map_err(|x| db_err(&path, x))?;
-                k.execute(params![x.cve_id, source, j]).map_err(e)?;
-            }
-            let mut p = c
-                .prepare("INSERT OR REPLACE INTO epss(year, num, source, score, percentile) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .map_err(e)?;
-            for x in &epss {
-                p.execute(params![
-                    x.cve_num.0,
-                    x.cve_num.1 as i64,
-                    source,
-                    x.score,
-                    x.percentile
-                ])
-                .map_err(e)?;
-            }
-            let mut n = c
-                .prepare("INSERT OR REPLACE INTO nvd(cve, source, entry) VALUES (?1, ?2, ?3)")
-                .map_err(e)?;
-            for x in &nvd {
-                let j = serde_json::to_string(x).map_err(|x| db_err(&path, x))?;
-                n.execute(params![x.cve, source, j]).map_err(e)?;
-            }
-        }
-        let enrichments = (kev.len() + epss.len() + nvd.len()) as u64;
-        let formats: Vec<String> = formats.into_iter().map(str::to_owned).collect();
-        c.execute(
-            "UPDATE sources SET formats = ?1, advisories = ?2, enrichments = ?3, skipped = ?4 WHERE id = ?5",
-            params![formats.join(","), advisories.len() as i64, enrichments as i64, problems.len() as i64, source],
-        )
-        .map_err(e)?;
-        Ok(SourceReport {
+        Ok(SourceWriter {
+            conn: &self.conn,
+            path,
+            source,
             name: name.to_owned(),
-            formats,
-            advisories: advisories.len() as u64,
-            enrichments,
-            skipped: problems.len() as u64,
-            problems,
+            by_id: HashMap::new(),
+            formats: std::collections::BTreeSet::new(),
+            advisories: 0,
+            enrichments: 0,
         })
     }
 
     /// Drop a source and its records.
     pub fn remove_source(&mut self, name: &str) -> Result<bool, Error> {
-        let report =
-            self.replace_source(name, "file", Vec::new(), Vec::new(), &FeedMeta::default())?;
-        let _ = report;
+        self.replace_source(name, "file", Vec::new(), Vec::new(), &FeedMeta::default())?;
         let path = self.temp.path().to_owned();
         let n = self
             .conn
@@ -708,6 +645,148 @@ impl Import {
             let _ = d.sync_all();
         }
         Ok(st)
+    }
+}
+
+/// Writes one source's items into an [`Import`].
+pub struct SourceWriter<'a> {
+    conn: &'a Connection,
+    path: PathBuf,
+    source: i64,
+    name: String,
+    /// Records of this source by id: records with the same id (Alpine secdb: one CVE across
+    /// releases; AlmaLinux: one erratum for several releases) merge into one advisory.
+    by_id: HashMap<String, i64>,
+    formats: std::collections::BTreeSet<&'static str>,
+    advisories: u64,
+    enrichments: u64,
+}
+
+impl SourceWriter<'_> {
+    fn index(&self, rowid: i64, a: &Advisory) -> Result<(), Error> {
+        let e = |x: rusqlite::Error| db_err(&self.path, x);
+        let mut aff = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO affected(ecosystem, name, adv) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(e)?;
+        for af in &a.affected {
+            if let Some(p) = &af.package {
+                let (eco, n) = index_key(&p.ecosystem, &p.name);
+                aff.execute(params![eco, n, rowid]).map_err(e)?;
+            }
+        }
+        let mut ids = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO ids(id, adv) VALUES (?1, ?2)")
+            .map_err(e)?;
+        for id in std::iter::once(&a.id).chain(&a.aliases).chain(&a.upstream) {
+            ids.execute(params![id.trim(), rowid]).map_err(e)?;
+        }
+        Ok(())
+    }
+
+    fn blob(&self, a: &Advisory) -> Result<Vec<u8>, Error> {
+        let json = serde_json::to_vec(a).map_err(|x| db_err(&self.path, x))?;
+        zstd::bulk::compress(&json, 3).map_err(|x| db_err(&self.path, x))
+    }
+
+    /// Add one parsed item.
+    pub fn add(&mut self, format: Format, item: Item) -> Result<(), Error> {
+        let path = self.path.clone();
+        let e = |x: rusqlite::Error| db_err(&path, x);
+        self.formats.insert(format.as_str());
+        match item {
+            Item::Advisory(a) => {
+                if let Some(&rowid) = self.by_id.get(&a.id) {
+                    let blob: Vec<u8> = self
+                        .conn
+                        .query_row(
+                            "SELECT record FROM advisories WHERE rowid = ?1",
+                            [rowid],
+                            |r| r.get(0),
+                        )
+                        .map_err(e)?;
+                    let json =
+                        zstd::bulk::decompress(&blob, 64 << 20).map_err(|x| db_err(&path, x))?;
+                    let mut merged: Advisory =
+                        serde_json::from_slice(&json).map_err(|x| db_err(&path, x))?;
+                    merge(&mut merged, *a);
+                    let blob = self.blob(&merged)?;
+                    self.conn
+                        .execute(
+                            "UPDATE advisories SET record = ?1, modified = ?2 WHERE rowid = ?3",
+                            params![blob, merged.modified, rowid],
+                        )
+                        .map_err(e)?;
+                    self.index(rowid, &merged)?;
+                    return Ok(());
+                }
+                let blob = self.blob(&a)?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO advisories(source, id, format, modified, withdrawn, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![self.source, a.id, format.as_str(), a.modified, a.is_withdrawn() as i64, blob])
+                    })
+                    .map_err(e)?;
+                let rowid = self.conn.last_insert_rowid();
+                self.index(rowid, &a)?;
+                self.by_id.insert(a.id.clone(), rowid);
+                self.advisories += 1;
+            }
+            Item::Kev(k) => {
+                let j = serde_json::to_string(&k).map_err(|x| db_err(&path, x))?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO kev(cve, source, entry) VALUES (?1, ?2, ?3)",
+                    )
+                    .and_then(|mut s| s.execute(params![k.cve_id, self.source, j]))
+                    .map_err(e)?;
+                self.enrichments += 1;
+            }
+            Item::Epss(x) => {
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO epss(year, num, source, score, percentile) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .and_then(|mut s| s.execute(params![x.cve_num.0, x.cve_num.1 as i64, self.source, x.score, x.percentile]))
+                    .map_err(e)?;
+                self.enrichments += 1;
+            }
+            Item::Nvd(n) => {
+                let j = serde_json::to_string(&n).map_err(|x| db_err(&path, x))?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO nvd(cve, source, entry) VALUES (?1, ?2, ?3)",
+                    )
+                    .and_then(|mut s| s.execute(params![n.cve, self.source, j]))
+                    .map_err(e)?;
+                self.enrichments += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Record the source's counts.
+    pub fn finish(self, problems: Vec<Problem>) -> Result<SourceReport, Error> {
+        let formats: Vec<String> = self.formats.iter().map(|s| (*s).to_owned()).collect();
+        self.conn
+            .execute(
+                "UPDATE sources SET formats = ?1, advisories = ?2, enrichments = ?3, skipped = ?4 WHERE id = ?5",
+                params![formats.join(","), self.advisories as i64, self.enrichments as i64, problems.len() as i64, self.source],
+            )
+            .map_err(|x| db_err(&self.path, x))?;
+        Ok(SourceReport {
+            name: self.name,
+            formats,
+            advisories: self.advisories,
+            enrichments: self.enrichments,
+            skipped: problems.len() as u64,
+            problems,
+        })
     }
 }
 

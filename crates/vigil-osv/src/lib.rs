@@ -10,7 +10,7 @@ pub mod native;
 
 use std::path::Path;
 
-pub use db::{Database, Import, SourceReport, Status, StoredAdvisory};
+pub use db::{Database, Import, SourceReport, SourceWriter, Status, StoredAdvisory};
 pub use model::{Advisory, Affected, DistroStatus, Event, Range, RangeType, Severity};
 
 /// Errors of the advisory layer.

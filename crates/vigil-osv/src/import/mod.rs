@@ -449,8 +449,14 @@ mod tests {
             detect("data/CVE/list", b"CVE-2023-1 (x)\n"),
             Some(Format::DebianCveList)
         );
-        assert_eq!(detect("epss.csv", b"cve,epss,percentile\n"), Some(Format::Epss));
-        assert_eq!(detect("CVE_2020_EPSS.csv", b"CVE-2020-0001;0.1;0.2\n"), Some(Format::Epss));
+        assert_eq!(
+            detect("epss.csv", b"cve,epss,percentile\n"),
+            Some(Format::Epss)
+        );
+        assert_eq!(
+            detect("CVE_2020_EPSS.csv", b"CVE-2020-0001;0.1;0.2\n"),
+            Some(Format::Epss)
+        );
         assert_eq!(detect("kev.csv", b"cveID,vendorProject\n"), None);
         assert_eq!(
             detect("vuln/npm/1.json", b"{\"id\":1,\"module_name\":\"x\"}"),
