@@ -123,6 +123,9 @@ pub struct Database {
     conn: Connection,
     path: PathBuf,
     cache: Mutex<HashMap<i64, Arc<StoredAdvisory>>>,
+    /// Indexed names per ecosystem, loaded on first use: most packages of a scan have no
+    /// advisory at all, and a hash lookup answers that without a query.
+    names: Mutex<HashMap<String, Arc<std::collections::HashSet<String>>>>,
     sources: HashMap<i64, (String, String)>,
 }
 
@@ -195,6 +198,7 @@ impl Database {
             conn,
             path: path.to_owned(),
             cache: Mutex::new(HashMap::new()),
+            names: Mutex::new(HashMap::new()),
             sources,
         })
     }
@@ -244,6 +248,9 @@ impl Database {
         name: &str,
     ) -> Result<Vec<Arc<StoredAdvisory>>, Error> {
         let (eco, name) = index_key(ecosystem, name);
+        if !self.names_of(&eco)?.contains(&name) {
+            return Ok(Vec::new());
+        }
         let rowids = self
             .conn
             .prepare_cached("SELECT adv FROM affected WHERE ecosystem = ?1 AND name = ?2")
@@ -253,6 +260,22 @@ impl Database {
             })
             .map_err(|e| db_err(&self.path, e))?;
         self.load_all(rowids)
+    }
+
+    fn names_of(&self, ecosystem: &str) -> Result<Arc<std::collections::HashSet<String>>, Error> {
+        if let Some(n) = self.names.lock().ok().and_then(|m| m.get(ecosystem).cloned()) {
+            return Ok(n);
+        }
+        let set: std::collections::HashSet<String> = self
+            .conn
+            .prepare_cached("SELECT DISTINCT name FROM affected WHERE ecosystem = ?1")
+            .and_then(|mut s| s.query_map([ecosystem], |r| r.get::<_, String>(0))?.collect())
+            .map_err(|e| db_err(&self.path, e))?;
+        let set = Arc::new(set);
+        if let Ok(mut m) = self.names.lock() {
+            m.insert(ecosystem.to_owned(), set.clone());
+        }
+        Ok(set)
     }
 
     /// Advisories whose id or alias is `id` (case-insensitive for CVE/GHSA ids).
