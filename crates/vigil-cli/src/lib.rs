@@ -88,7 +88,11 @@ pub struct DbUpdateArgs {
     #[arg(long, env = "VIGIL_FEEDS")]
     pub feeds: Option<PathBuf>,
     /// Public key(s) trusted for `--from oci://…` (repeatable; `VIGIL_DB_TRUSTED_KEY`).
-    #[arg(long = "trusted-key", env = "VIGIL_DB_TRUSTED_KEY", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-key",
+        env = "VIGIL_DB_TRUSTED_KEY",
+        value_delimiter = ','
+    )]
     pub trusted_keys: Vec<PathBuf>,
     /// Allow plain HTTP to non-loopback hosts.
     #[arg(long)]

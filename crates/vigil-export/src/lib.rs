@@ -54,7 +54,12 @@ pub fn to_sarif(findings: &[Finding], inv: &Inventory) -> Result<String, serde_j
             rules.len() - 1
         });
         let pkg = &d.vulnerable_packages[0];
-        let uri = pkg.file_path.as_deref().unwrap_or("/").trim_start_matches('/').to_owned();
+        let uri = pkg
+            .file_path
+            .as_deref()
+            .unwrap_or("/")
+            .trim_start_matches('/')
+            .to_owned();
         let uri = if uri.is_empty() { ".".to_owned() } else { uri };
         results.push(json!({
             "ruleId": id,
@@ -108,7 +113,11 @@ pub fn to_cyclonedx_vex(
     let mut components: Vec<Value> = Vec::new();
     let mut seen_refs = std::collections::BTreeSet::new();
     let mut component = |purl: &str, name: &str, version: &str| -> String {
-        let r = if purl.is_empty() { format!("{name}@{version}") } else { purl.to_owned() };
+        let r = if purl.is_empty() {
+            format!("{name}@{version}")
+        } else {
+            purl.to_owned()
+        };
         if seen_refs.insert(r.clone()) {
             let mut c = json!({"type": "library", "bom-ref": r, "name": name, "version": version});
             if !purl.is_empty() {
@@ -148,12 +157,19 @@ pub fn to_cyclonedx_vex(
             },
             "affects": [{ "ref": r, "versions": [{ "version": pkg.version, "status": "affected" }] }],
         });
-        if pkg.fixed_in_version.as_deref().is_some_and(|x| x != "NotAvailable") {
+        if pkg
+            .fixed_in_version
+            .as_deref()
+            .is_some_and(|x| x != "NotAvailable")
+        {
             v["analysis"]["response"] = json!(["update"]);
         }
         vulns.push(v);
     }
-    for j in judgements.iter().filter(|j| j.provenance.verdict == "not-affected" && j.provenance.distro_status.is_some()) {
+    for j in judgements
+        .iter()
+        .filter(|j| j.provenance.verdict == "not-affected" && j.provenance.distro_status.is_some())
+    {
         let r = component("", &j.package, &j.version);
         vulns.push(json!({
             "id": j.provenance.record,
@@ -204,11 +220,25 @@ pub fn to_table(findings: &[Finding], notes: &[String], colour: bool) -> String 
     };
     let counts: Vec<(String, usize)> = SEVERITIES
         .iter()
-        .map(|s| (s.to_string(), findings.iter().filter(|f| f.severity == *s).count()))
+        .map(|s| {
+            (
+                s.to_string(),
+                findings.iter().filter(|f| f.severity == *s).count(),
+            )
+        })
         .collect();
     let total = findings.len();
-    let summary: Vec<String> = counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| paint(s, &format!("{s} {n}"))).collect();
-    let _ = writeln!(out, "{total} findings{}{}", if summary.is_empty() { "" } else { ": " }, summary.join(", "));
+    let summary: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| paint(s, &format!("{s} {n}")))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{total} findings{}{}",
+        if summary.is_empty() { "" } else { ": " },
+        summary.join(", ")
+    );
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by_key(|f| rank(&f.severity));
     let mut current = "";
@@ -216,7 +246,11 @@ pub fn to_table(findings: &[Finding], notes: &[String], colour: bool) -> String 
         if f.severity != current {
             current = &f.severity;
             let _ = writeln!(out, "\n{}", paint(current, current));
-            let _ = writeln!(out, "  {:<22} {:<28} {:<24} {:<24} {:<5} PATH", "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED", "SCORE");
+            let _ = writeln!(
+                out,
+                "  {:<22} {:<28} {:<24} {:<24} {:<5} PATH",
+                "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED", "SCORE"
+            );
         }
         let d = &f.package_vulnerability_details;
         let p = &d.vulnerable_packages[0];
@@ -233,7 +267,9 @@ pub fn to_table(findings: &[Finding], notes: &[String], colour: bool) -> String 
             p.name,
             p.version,
             fixed,
-            f.inspector_score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into()),
+            f.inspector_score
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "-".into()),
             p.file_path.as_deref().unwrap_or(""),
             flags
         );

@@ -60,7 +60,11 @@ pub fn describe_range(r: &Range) -> String {
         RangeType::Ecosystem => "ECOSYSTEM",
         RangeType::Git => "GIT",
     };
-    let events: Vec<String> = r.events.iter().map(|e| format!("{} {}", e.key(), e.version())).collect();
+    let events: Vec<String> = r
+        .events
+        .iter()
+        .map(|e| format!("{} {}", e.key(), e.version()))
+        .collect();
     format!("{kind}: {}", events.join(", "))
 }
 
@@ -68,7 +72,10 @@ pub fn describe_range(r: &Range) -> String {
 pub fn evaluate(affected: &Affected, scheme: Scheme, installed: &str) -> Evaluation {
     let ranges: Vec<String> = affected.ranges.iter().map(describe_range).collect();
     let status = affected.distro_status();
-    let note = affected.distro_status_note().map(|n| format!(" ({n})")).unwrap_or_default();
+    let note = affected
+        .distro_status_note()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
     let base = |verdict, reason: String| Evaluation {
         verdict,
         reason,
@@ -79,17 +86,25 @@ pub fn evaluate(affected: &Affected, scheme: Scheme, installed: &str) -> Evaluat
     };
     match status {
         Some(DistroStatus::NotAffected) => {
-            return base(Verdict::NotAffected, format!("the distribution marks this package not affected{note}"));
+            return base(
+                Verdict::NotAffected,
+                format!("the distribution marks this package not affected{note}"),
+            );
         }
-        Some(s @ (DistroStatus::Unfixed
-        | DistroStatus::WillNotFix
-        | DistroStatus::Postponed
-        | DistroStatus::NoDsa
-        | DistroStatus::EndOfLife)) => {
+        Some(
+            s @ (DistroStatus::Unfixed
+            | DistroStatus::WillNotFix
+            | DistroStatus::Postponed
+            | DistroStatus::NoDsa
+            | DistroStatus::EndOfLife),
+        ) => {
             // Affected with no fix; a range may still bound it from below (introduced).
             let mut e = base(
                 Verdict::Affected,
-                format!("the distribution's status is `{}`{note}: no fixed version", s.as_str()),
+                format!(
+                    "the distribution's status is `{}`{note}: no fixed version",
+                    s.as_str()
+                ),
             );
             for r in affected.ranges.iter().filter(|r| r.kind != RangeType::Git) {
                 let rs = range_scheme(r.kind, scheme);
@@ -99,7 +114,10 @@ pub fn evaluate(affected: &Affected, scheme: Scheme, installed: &str) -> Evaluat
                 };
                 if below {
                     e.verdict = Verdict::NotAffected;
-                    e.reason = format!("{installed} is below the range's `introduced` ({})", describe_range(r));
+                    e.reason = format!(
+                        "{installed} is below the range's `introduced` ({})",
+                        describe_range(r)
+                    );
                 }
             }
             return e;
@@ -121,7 +139,10 @@ pub fn evaluate(affected: &Affected, scheme: Scheme, installed: &str) -> Evaluat
         let iv = match rs.parse(installed) {
             Ok(v) => v,
             Err(e) => {
-                not_evaluable.push(format!("installed version `{installed}` is not a valid {} version: {e}", rs.name()));
+                not_evaluable.push(format!(
+                    "installed version `{installed}` is not a valid {} version: {e}",
+                    rs.name()
+                ));
                 continue;
             }
         };
@@ -131,9 +152,21 @@ pub fn evaluate(affected: &Affected, scheme: Scheme, installed: &str) -> Evaluat
                 evaluated_any = true;
                 if w.vulnerable {
                     let why = match (&w.fixed, &w.last_affected) {
-                        (Some(f), _) => format!("{installed} is in [{}, fixed {f}) by {}", w.introduced, rs.name()),
-                        (None, Some(l)) => format!("{installed} is in [{}, last_affected {l}] by {}", w.introduced, rs.name()),
-                        (None, None) => format!("{installed} is at or above introduced {} with no fix, by {}", w.introduced, rs.name()),
+                        (Some(f), _) => format!(
+                            "{installed} is in [{}, fixed {f}) by {}",
+                            w.introduced,
+                            rs.name()
+                        ),
+                        (None, Some(l)) => format!(
+                            "{installed} is in [{}, last_affected {l}] by {}",
+                            w.introduced,
+                            rs.name()
+                        ),
+                        (None, None) => format!(
+                            "{installed} is at or above introduced {} with no fix, by {}",
+                            w.introduced,
+                            rs.name()
+                        ),
                     };
                     let mut e = base(Verdict::Affected, why);
                     e.fixed = w.fixed;
@@ -153,18 +186,27 @@ pub fn evaluate(affected: &Affected, scheme: Scheme, installed: &str) -> Evaluat
         };
         evaluated_any = true;
         if listed {
-            return base(Verdict::Affected, format!("{installed} is listed in the record's explicit `versions`"));
+            return base(
+                Verdict::Affected,
+                format!("{installed} is listed in the record's explicit `versions`"),
+            );
         }
     }
     if evaluated_any {
         let why = if affected.ranges.is_empty() {
-            format!("{installed} is not among the record's {} listed versions", affected.versions.len())
+            format!(
+                "{installed} is not among the record's {} listed versions",
+                affected.versions.len()
+            )
         } else {
             format!("{installed} is outside every range ({})", scheme.name())
         };
         base(Verdict::NotAffected, why)
     } else if not_evaluable.is_empty() {
-        base(Verdict::NotEvaluable, "the record gives neither ranges nor versions for this package".into())
+        base(
+            Verdict::NotEvaluable,
+            "the record gives neither ranges nor versions for this package".into(),
+        )
     } else {
         base(Verdict::NotEvaluable, not_evaluable.join("; "))
     }
@@ -196,7 +238,11 @@ fn walk(r: &Range, scheme: Scheme, installed: &Version) -> Result<Walk, String> 
         match scheme.parse(v) {
             Ok(pv) => events.push((Some(pv), e)),
             Err(err) => {
-                return Err(format!("range event `{}: {v}` is not a valid {} version: {err}", e.key(), scheme.name()));
+                return Err(format!(
+                    "range event `{}: {v}` is not a valid {} version: {err}",
+                    e.key(),
+                    scheme.name()
+                ));
             }
         }
     }
@@ -257,5 +303,14 @@ fn walk(r: &Range, scheme: Scheme, installed: &Version) -> Result<Walk, String> 
             }
         }
     }
-    Ok(Walk { vulnerable, introduced: if introduced.is_empty() { "0".into() } else { introduced }, fixed, last_affected })
+    Ok(Walk {
+        vulnerable,
+        introduced: if introduced.is_empty() {
+            "0".into()
+        } else {
+            introduced
+        },
+        fixed,
+        last_affected,
+    })
 }

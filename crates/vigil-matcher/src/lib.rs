@@ -41,7 +41,11 @@ pub struct MatchOptions {
 
 impl Default for MatchOptions {
     fn default() -> Self {
-        MatchOptions { account: "000000000000".into(), region: "local".into(), observed_at: String::new() }
+        MatchOptions {
+            account: "000000000000".into(),
+            region: "local".into(),
+            observed_at: String::new(),
+        }
     }
 }
 
@@ -93,21 +97,36 @@ struct Unit {
 }
 
 fn is_distro_feed(adv: &Advisory, format: &str) -> bool {
-    format.starts_with("debian") || format == "alpine-secdb" || adv.affected.iter().any(|a| {
-        a.package.as_ref().is_some_and(|p| {
-            matches!(
-                vigil_osv::ecosystem::base(&p.ecosystem),
-                "Debian" | "Ubuntu" | "Alpine" | "AlmaLinux" | "Rocky Linux" | "Red Hat" | "SUSE" | "openSUSE" | "Mageia"
-            )
+    format.starts_with("debian")
+        || format == "alpine-secdb"
+        || adv.affected.iter().any(|a| {
+            a.package.as_ref().is_some_and(|p| {
+                matches!(
+                    vigil_osv::ecosystem::base(&p.ecosystem),
+                    "Debian"
+                        | "Ubuntu"
+                        | "Alpine"
+                        | "AlmaLinux"
+                        | "Rocky Linux"
+                        | "Red Hat"
+                        | "SUSE"
+                        | "openSUSE"
+                        | "Mageia"
+                )
+            })
         })
-    })
 }
 
 fn record_cves(adv: &Advisory, distro: bool) -> Vec<String> {
     let mut out: Vec<String> = adv.cve_ids().map(str::to_owned).collect();
     if distro {
         // Distribution errata (ALSA, RHSA) list the CVEs they fix under `related`.
-        out.extend(adv.related.iter().filter(|r| r.starts_with("CVE-")).cloned());
+        out.extend(
+            adv.related
+                .iter()
+                .filter(|r| r.starts_with("CVE-"))
+                .cloned(),
+        );
     }
     out.sort();
     out.dedup();
@@ -115,7 +134,11 @@ fn record_cves(adv: &Advisory, distro: bool) -> Vec<String> {
 }
 
 /// Match an inventory against the database.
-pub fn match_inventory(inv: &Inventory, db: &Database, opts: &MatchOptions) -> Result<Report, Error> {
+pub fn match_inventory(
+    inv: &Inventory,
+    db: &Database,
+    opts: &MatchOptions,
+) -> Result<Report, Error> {
     let mut report = Report::default();
     report.stats.packages = inv.packages.len();
     let mut notes = BTreeSet::new();
@@ -144,7 +167,10 @@ pub fn match_inventory(inv: &Inventory, db: &Database, opts: &MatchOptions) -> R
                 "{} {} at {}: installed version is not a valid {} version ({e}); not evaluated",
                 pkg.name,
                 q.version,
-                pkg.locations.first().map(|l| l.path.as_str()).unwrap_or("?"),
+                pkg.locations
+                    .first()
+                    .map(|l| l.path.as_str())
+                    .unwrap_or("?"),
                 q.scheme.name()
             ));
             continue;
@@ -174,8 +200,16 @@ pub fn match_inventory(inv: &Inventory, db: &Database, opts: &MatchOptions) -> R
     report.findings.sort_by(|a, b| {
         severity::rank(&a.severity)
             .cmp(&severity::rank(&b.severity))
-            .then_with(|| b.inspector_score.unwrap_or(0.0).total_cmp(&a.inspector_score.unwrap_or(0.0)))
-            .then_with(|| a.package_vulnerability_details.vulnerability_id.cmp(&b.package_vulnerability_details.vulnerability_id))
+            .then_with(|| {
+                b.inspector_score
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.inspector_score.unwrap_or(0.0))
+            })
+            .then_with(|| {
+                a.package_vulnerability_details
+                    .vulnerability_id
+                    .cmp(&b.package_vulnerability_details.vulnerability_id)
+            })
             .then_with(|| {
                 let (pa, pb) = (
                     &a.package_vulnerability_details.vulnerable_packages[0],
@@ -189,9 +223,17 @@ pub fn match_inventory(inv: &Inventory, db: &Database, opts: &MatchOptions) -> R
     Ok(report)
 }
 
-fn provenance(stored: &StoredAdvisory, af: &Affected, q: &target::Query, eval: &Evaluation) -> Provenance {
-    let (ecosystem, package) =
-        af.package.as_ref().map(|p| (p.ecosystem.clone(), p.name.clone())).unwrap_or_default();
+fn provenance(
+    stored: &StoredAdvisory,
+    af: &Affected,
+    q: &target::Query,
+    eval: &Evaluation,
+) -> Provenance {
+    let (ecosystem, package) = af
+        .package
+        .as_ref()
+        .map(|p| (p.ecosystem.clone(), p.name.clone()))
+        .unwrap_or_default();
     Provenance {
         record: stored.advisory.id.clone(),
         source: stored.source.clone(),
@@ -249,7 +291,10 @@ fn evaluate_record(
             Verdict::NotAffected => report.stats.not_affected += 1,
             _ => report.stats.not_evaluable += 1,
         }
-        let mut ids: Vec<String> = std::iter::once(adv.id.clone()).chain(adv.aliases.iter().cloned()).chain(cves.iter().cloned()).collect();
+        let mut ids: Vec<String> = std::iter::once(adv.id.clone())
+            .chain(adv.aliases.iter().cloned())
+            .chain(cves.iter().cloned())
+            .collect();
         ids.sort();
         ids.dedup();
         report.judgements.push(Judgement {
@@ -280,7 +325,14 @@ fn evaluate_record(
             .collect();
         link.sort();
         link.dedup();
-        units.push(Unit { stored: stored.clone(), affected, eval, link, related: Vec::new(), cves });
+        units.push(Unit {
+            stored: stored.clone(),
+            affected,
+            eval,
+            link,
+            related: Vec::new(),
+            cves,
+        });
     }
 }
 
@@ -382,7 +434,11 @@ fn rpm_parts(v: &str) -> (Option<i64>, String, Option<String>) {
         _ => (None, v),
     };
     match rest.rsplit_once('-') {
-        Some((ver, rel)) => (Some(epoch.unwrap_or(0)), ver.to_owned(), Some(rel.to_owned())),
+        Some((ver, rel)) => (
+            Some(epoch.unwrap_or(0)),
+            ver.to_owned(),
+            Some(rel.to_owned()),
+        ),
         None => (Some(epoch.unwrap_or(0)), rest.to_owned(), None),
     }
 }
@@ -390,12 +446,18 @@ fn rpm_parts(v: &str) -> (Option<i64>, String, Option<String>) {
 fn resource(inv: &Inventory, opts: &MatchOptions) -> Resource {
     let t = &inv.target;
     let (kind, id, details) = if let Some(img) = &t.image {
-        let hash = img.manifest_digest.clone().unwrap_or_else(|| img.config_digest.clone());
+        let hash = img
+            .manifest_digest
+            .clone()
+            .unwrap_or_else(|| img.config_digest.clone());
         let (repo, tags): (String, Vec<String>) = {
             let mut repo = String::new();
             let mut tags = Vec::new();
             for tag in &img.tags {
-                match tag.rsplit_once(':').filter(|(r, _)| !r.is_empty() && !r.ends_with('/')) {
+                match tag
+                    .rsplit_once(':')
+                    .filter(|(r, _)| !r.is_empty() && !r.ends_with('/'))
+                {
                     Some((r, tg)) => {
                         repo = r.to_owned();
                         tags.push(tg.to_owned());
@@ -448,19 +510,40 @@ fn build_findings(
         let mut members: Vec<&Unit> = group.iter().map(|&i| &units[i]).collect();
         members.sort_by_key(|u| preference(u, os));
         let primary = members[0];
-        let mut cves: Vec<String> = members.iter().flat_map(|u| u.cves.iter().cloned()).collect();
+        let mut cves: Vec<String> = members
+            .iter()
+            .flat_map(|u| u.cves.iter().cloned())
+            .collect();
         cves.sort();
         cves.dedup();
-        let mut ids: Vec<String> = members.iter().flat_map(|u| u.link.iter().chain(&u.related).cloned()).collect();
+        let mut ids: Vec<String> = members
+            .iter()
+            .flat_map(|u| u.link.iter().chain(&u.related).cloned())
+            .collect();
         ids.sort();
         ids.dedup();
-        let vulnerability_id = if cves.len() == 1 { cves[0].clone() } else { primary.stored.advisory.id.clone() };
-        let related: Vec<String> = ids.iter().filter(|i| **i != vulnerability_id).cloned().collect();
+        let vulnerability_id = if cves.len() == 1 {
+            cves[0].clone()
+        } else {
+            primary.stored.advisory.id.clone()
+        };
+        let related: Vec<String> = ids
+            .iter()
+            .filter(|i| **i != vulnerability_id)
+            .cloned()
+            .collect();
 
         // Fix: the primary record's, else any record's.
-        let mut fixed_versions: Vec<String> = members.iter().filter_map(|u| u.eval.fixed.clone()).collect();
+        let mut fixed_versions: Vec<String> = members
+            .iter()
+            .filter_map(|u| u.eval.fixed.clone())
+            .collect();
         fixed_versions.dedup();
-        let fixed = primary.eval.fixed.clone().or_else(|| fixed_versions.first().cloned());
+        let fixed = primary
+            .eval
+            .fixed
+            .clone()
+            .or_else(|| fixed_versions.first().cloned());
         let any_unfixed = members.iter().any(|u| u.eval.fixed.is_none());
         let fix_available = match (&fixed, any_unfixed) {
             (None, _) => "NO",
@@ -473,13 +556,23 @@ fn build_findings(
         let mut problems = Vec::new();
         let items: Vec<(&Advisory, &Affected, &str)> = members
             .iter()
-            .map(|u| (&u.stored.advisory, &u.affected, u.stored.advisory.id.as_str()))
+            .map(|u| {
+                (
+                    &u.stored.advisory,
+                    &u.affected,
+                    u.stored.advisory.id.as_str(),
+                )
+            })
             .collect();
         let mut nvd_vectors = Vec::new();
         let mut description = None;
         for cve in &cves {
             if let Some(n) = db.nvd(cve)? {
-                nvd_vectors.extend(n.vectors.iter().map(|(k, v, s)| (k.clone(), v.clone(), format!("NVD ({s})"))));
+                nvd_vectors.extend(
+                    n.vectors
+                        .iter()
+                        .map(|(k, v, s)| (k.clone(), v.clone(), format!("NVD ({s})"))),
+                );
                 if description.is_none() {
                     description = n.description.clone();
                 }
@@ -487,11 +580,17 @@ fn build_findings(
         }
         let cvss = severity::cvss_scores(&items, &nvd_vectors, &mut problems);
         for p in problems {
-            report.notes.push(format!("{vulnerability_id}: bad CVSS vector skipped: {p}"));
+            report
+                .notes
+                .push(format!("{vulnerability_id}: bad CVSS vector skipped: {p}"));
         }
-        let vendor = members.iter().find_map(|u| severity::vendor_severity(&u.stored.advisory));
+        let vendor = members
+            .iter()
+            .find_map(|u| severity::vendor_severity(&u.stored.advisory));
         let best = severity::best(&cvss);
-        let informational = members.iter().all(|u| severity::is_informational(&u.stored.advisory));
+        let informational = members
+            .iter()
+            .all(|u| severity::is_informational(&u.stored.advisory));
         let sev = if informational {
             "INFORMATIONAL".to_owned()
         } else if os && vendor.is_some() {
@@ -538,7 +637,11 @@ fn build_findings(
             .collect();
         references.sort();
         references.dedup();
-        let source_url = adv.references.iter().find(|r| r.kind == "ADVISORY").map(|r| r.url.clone());
+        let source_url = adv
+            .references
+            .iter()
+            .find(|r| r.kind == "ADVISORY")
+            .map(|r| r.url.clone());
         let mut context = Vec::new();
         if image && target::is_kernel(pkg) {
             context.push(
@@ -546,7 +649,8 @@ fn build_findings(
             );
         }
         if pkg.kind == PackageKind::Declared {
-            context.push("declared by a lockfile or manifest (not necessarily installed)".to_owned());
+            context
+                .push("declared by a lockfile or manifest (not necessarily installed)".to_owned());
         }
         if let Some(s) = primary.eval.distro_status
             && s != vigil_osv::DistroStatus::Fixed
@@ -554,14 +658,24 @@ fn build_findings(
             context.push(format!(
                 "distribution status: {}{}",
                 s.as_str(),
-                primary.affected.distro_status_note().map(|n| format!(" ({n})")).unwrap_or_default()
+                primary
+                    .affected
+                    .distro_status_note()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
             ));
         }
         let score = best.map(|b| b.base_score);
-        let provenance: Vec<Provenance> =
-            members.iter().map(|u| provenance(&u.stored, &u.affected, q, &u.eval)).collect();
+        let provenance: Vec<Provenance> = members
+            .iter()
+            .map(|u| provenance(&u.stored, &u.affected, q, &u.eval))
+            .collect();
         let remediation_text = remediation::text(pkg, fixed.as_deref(), last_affected.as_deref());
-        let locations: Vec<_> = if pkg.locations.is_empty() { vec![None] } else { pkg.locations.iter().map(Some).collect() };
+        let locations: Vec<_> = if pkg.locations.is_empty() {
+            vec![None]
+        } else {
+            pkg.locations.iter().map(Some).collect()
+        };
         for loc in locations {
             let (epoch, version, release) = if pkg.ecosystem == Ecosystem::Rpm {
                 rpm_parts(&pkg.version)
@@ -581,7 +695,10 @@ fn build_findings(
             let hash = hex(&Sha256::digest(identity.as_bytes()))[..32].to_owned();
             report.findings.push(Finding {
                 aws_account_id: opts.account.clone(),
-                finding_arn: format!("arn:vigil:inspector2:{}:{}:finding/{hash}", opts.region, opts.account),
+                finding_arn: format!(
+                    "arn:vigil:inspector2:{}:{}:finding/{hash}",
+                    opts.region, opts.account
+                ),
                 kind: "PACKAGE_VULNERABILITY".into(),
                 title: format!("{vulnerability_id} - {}", pkg.name),
                 description: description.clone(),
@@ -592,7 +709,9 @@ fn build_findings(
                 updated_at: opts.observed_at.clone(),
                 fix_available: fix_available.into(),
                 exploit_available: if kev.is_some() { "YES" } else { "NO" }.into(),
-                exploitability_details: kev.as_ref().map(|k| ExploitabilityDetails { last_known_exploit_at: k.date_added.clone() }),
+                exploitability_details: kev.as_ref().map(|k| ExploitabilityDetails {
+                    last_known_exploit_at: k.date_added.clone(),
+                }),
                 epss: epss.map(|(s, _)| Epss { score: s }),
                 inspector_score: score,
                 inspector_score_details: best.map(|b| InspectorScoreDetails {
@@ -623,12 +742,19 @@ fn build_findings(
                         arch: pkg.arch.clone(),
                         package_manager: package_manager(pkg).into(),
                         file_path: path.clone(),
-                        fixed_in_version: Some(fixed.clone().unwrap_or_else(|| "NotAvailable".into())),
+                        fixed_in_version: Some(
+                            fixed.clone().unwrap_or_else(|| "NotAvailable".into()),
+                        ),
                         remediation: fixed.as_deref().map(|f| remediation::command(pkg, f)),
                         source_layer_hash: layer.map(|l| l.digest.clone()),
                     }],
                 },
-                remediation: Remediation { recommendation: Recommendation { text: remediation_text.clone(), url: source_url.clone() } },
+                remediation: Remediation {
+                    recommendation: Recommendation {
+                        text: remediation_text.clone(),
+                        url: source_url.clone(),
+                    },
+                },
                 resources: vec![res.clone()],
                 vigil: VigilDetails {
                     aliases: ids.clone(),

@@ -10,12 +10,16 @@ pub fn command(pkg: &Package, fixed: &str) -> String {
             // The record's fixed version is the source version. A binary built from it carries
             // the same version, except after a binNMU (`+bN`): then pinning the source version
             // would name a binary that does not exist, so let apt choose the newest one.
-            let binary_is_source_version =
-                pkg.source.as_ref().is_none_or(|s| s.version.is_empty() || s.version == pkg.version);
+            let binary_is_source_version = pkg
+                .source
+                .as_ref()
+                .is_none_or(|s| s.version.is_empty() || s.version == pkg.version);
             if binary_is_source_version {
                 format!("apt-get install --only-upgrade {name}={fixed}")
             } else {
-                format!("apt-get install --only-upgrade {name} (built from source version {fixed} or later)")
+                format!(
+                    "apt-get install --only-upgrade {name} (built from source version {fixed} or later)"
+                )
             }
         }
         Ecosystem::Rpm => format!("dnf upgrade {name}-{}", strip_epoch(fixed)),
@@ -27,8 +31,12 @@ pub fn command(pkg: &Package, fixed: &str) -> String {
             format!("rebuild with Go {} or later", fixed.trim_start_matches('v'))
         }
         Ecosystem::Go => format!("go get {name}@v{}", fixed.trim_start_matches('v')),
-        Ecosystem::Maven => format!("upgrade {name} to {fixed} (set the dependency version in pom.xml or build.gradle)"),
-        Ecosystem::RubyGems => format!("bundle update {name} (to {fixed} or later; pin `gem '{name}', '>= {fixed}'`)"),
+        Ecosystem::Maven => format!(
+            "upgrade {name} to {fixed} (set the dependency version in pom.xml or build.gradle)"
+        ),
+        Ecosystem::RubyGems => {
+            format!("bundle update {name} (to {fixed} or later; pin `gem '{name}', '>= {fixed}'`)")
+        }
         Ecosystem::Packagist => format!("composer require '{name}:^{fixed}'"),
         Ecosystem::NuGet => format!("dotnet add package {name} --version {fixed}"),
     }

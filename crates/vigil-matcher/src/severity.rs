@@ -20,19 +20,23 @@ pub fn cvss_scores(
     problems: &mut Vec<String>,
 ) -> Vec<CvssScore> {
     let mut out: Vec<CvssScore> = Vec::new();
-    let mut push = |vector: &str, source: &str, problems: &mut Vec<String>| match vigil_cvss::score(vector) {
-        Ok(s) => {
-            if !out.iter().any(|c| c.scoring_vector == s.vector && c.source == source) {
-                out.push(CvssScore {
-                    base_score: s.base_score,
-                    scoring_vector: s.vector,
-                    source: source.to_owned(),
-                    version: s.version.to_string(),
-                });
+    let mut push =
+        |vector: &str, source: &str, problems: &mut Vec<String>| match vigil_cvss::score(vector) {
+            Ok(s) => {
+                if !out
+                    .iter()
+                    .any(|c| c.scoring_vector == s.vector && c.source == source)
+                {
+                    out.push(CvssScore {
+                        base_score: s.base_score,
+                        scoring_vector: s.vector,
+                        source: source.to_owned(),
+                        version: s.version.to_string(),
+                    });
+                }
             }
-        }
-        Err(e) => problems.push(format!("{source}: {e}")),
-    };
+            Err(e) => problems.push(format!("{source}: {e}")),
+        };
     for (adv, aff, source) in items {
         for s in adv.severity.iter().chain(&aff.severity) {
             if s.kind.starts_with("CVSS_") {
@@ -62,7 +66,13 @@ pub fn rating(version: &str, score: f64) -> &'static str {
         return "INFORMATIONAL";
     }
     if version.starts_with('2') {
-        return if score >= 7.0 { "HIGH" } else if score >= 4.0 { "MEDIUM" } else { "LOW" };
+        return if score >= 7.0 {
+            "HIGH"
+        } else if score >= 4.0 {
+            "MEDIUM"
+        } else {
+            "LOW"
+        };
     }
     if score >= 9.0 {
         "CRITICAL"
@@ -78,7 +88,12 @@ pub fn rating(version: &str, score: f64) -> &'static str {
 /// The vendor's severity word, normalised to inspector2's vocabulary.
 pub fn vendor_severity(adv: &Advisory) -> Option<String> {
     // GHSA and OSV feeds that copy it.
-    if let Some(s) = adv.database_specific.as_ref().and_then(|d| d.get("severity")).and_then(|s| s.as_str()) {
+    if let Some(s) = adv
+        .database_specific
+        .as_ref()
+        .and_then(|d| d.get("severity"))
+        .and_then(|s| s.as_str())
+    {
         return normalise_word(s);
     }
     // RHEL-family errata put it first in the summary: `Important: openssl security update`.
@@ -113,9 +128,19 @@ pub fn is_informational(adv: &Advisory) -> bool {
 }
 
 /// Inspector's severities in order, most severe first.
-pub const SEVERITIES: [&str; 6] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNTRIAGED"];
+pub const SEVERITIES: [&str; 6] = [
+    "CRITICAL",
+    "HIGH",
+    "MEDIUM",
+    "LOW",
+    "INFORMATIONAL",
+    "UNTRIAGED",
+];
 
 /// Position in [`SEVERITIES`] (0 = most severe).
 pub fn rank(severity: &str) -> usize {
-    SEVERITIES.iter().position(|s| *s == severity).unwrap_or(SEVERITIES.len())
+    SEVERITIES
+        .iter()
+        .position(|s| *s == severity)
+        .unwrap_or(SEVERITIES.len())
 }

@@ -53,7 +53,10 @@ pub fn osv_ecosystem(e: Ecosystem) -> Option<&'static str> {
 }
 
 /// The distribution's OSV ecosystems for its release (`Debian:12`), or why there are none.
-pub fn distro_ecosystems(eco: Ecosystem, distro: Option<&Distro>) -> Result<Vec<String>, Unmatched> {
+pub fn distro_ecosystems(
+    eco: Ecosystem,
+    distro: Option<&Distro>,
+) -> Result<Vec<String>, Unmatched> {
     let Some(d) = distro else {
         return Err(Unmatched(format!(
             "{} packages found but the distribution is unknown (no os-release): distribution records cannot be chosen",
@@ -63,18 +66,30 @@ pub fn distro_ecosystems(eco: Ecosystem, distro: Option<&Distro>) -> Result<Vec<
     let version = d.version_id.as_deref().unwrap_or("");
     let id = d.id.as_str();
     let out = match (eco, id) {
-        (Ecosystem::Deb, "debian") if !version.is_empty() => vec![format!("Debian:{}", major(version))],
+        (Ecosystem::Deb, "debian") if !version.is_empty() => {
+            vec![format!("Debian:{}", major(version))]
+        }
         (Ecosystem::Deb, "ubuntu") if !version.is_empty() => {
             vec![format!("Ubuntu:{version}:LTS"), format!("Ubuntu:{version}")]
         }
-        (Ecosystem::Apk, "alpine") if !version.is_empty() => vec![format!("Alpine:v{}", major_minor(version))],
-        (Ecosystem::Rpm, "almalinux") if !version.is_empty() => vec![format!("AlmaLinux:{}", major(version))],
-        (Ecosystem::Rpm, "rocky") if !version.is_empty() => vec![format!("Rocky Linux:{}", major(version))],
+        (Ecosystem::Apk, "alpine") if !version.is_empty() => {
+            vec![format!("Alpine:v{}", major_minor(version))]
+        }
+        (Ecosystem::Rpm, "almalinux") if !version.is_empty() => {
+            vec![format!("AlmaLinux:{}", major(version))]
+        }
+        (Ecosystem::Rpm, "rocky") if !version.is_empty() => {
+            vec![format!("Rocky Linux:{}", major(version))]
+        }
         _ => {
             return Err(Unmatched(format!(
                 "no vulnerability source covers {} {} ({} packages are not evaluated)",
                 id,
-                if version.is_empty() { "(no VERSION_ID)" } else { version },
+                if version.is_empty() {
+                    "(no VERSION_ID)"
+                } else {
+                    version
+                },
                 eco.as_str()
             )));
         }
@@ -87,7 +102,14 @@ pub fn query(pkg: &Package, distro: Option<&Distro>) -> Result<Query, Unmatched>
         Ecosystem::Deb => {
             let ecosystems = distro_ecosystems(pkg.ecosystem, distro)?;
             let (name, version) = match &pkg.source {
-                Some(s) => (s.name.clone(), if s.version.is_empty() { pkg.version.clone() } else { s.version.clone() }),
+                Some(s) => (
+                    s.name.clone(),
+                    if s.version.is_empty() {
+                        pkg.version.clone()
+                    } else {
+                        s.version.clone()
+                    },
+                ),
                 None => (pkg.name.clone(), pkg.version.clone()),
             };
             Ok(Query {
@@ -100,7 +122,11 @@ pub fn query(pkg: &Package, distro: Option<&Distro>) -> Result<Query, Unmatched>
         }
         Ecosystem::Apk => {
             let ecosystems = distro_ecosystems(pkg.ecosystem, distro)?;
-            let name = pkg.source.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| pkg.name.clone());
+            let name = pkg
+                .source
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| pkg.name.clone());
             Ok(Query {
                 ecosystems,
                 compared_as: format!("origin package {name} {}", pkg.version),
@@ -127,7 +153,10 @@ pub fn query(pkg: &Package, distro: Option<&Distro>) -> Result<Query, Unmatched>
         }
         e => {
             let Some(osv) = osv_ecosystem(e) else {
-                return Err(Unmatched(format!("no advisory ecosystem for {}", e.as_str())));
+                return Err(Unmatched(format!(
+                    "no advisory ecosystem for {}",
+                    e.as_str()
+                )));
             };
             let scheme = Scheme::for_osv_ecosystem(osv)
                 .ok_or_else(|| Unmatched(format!("no version scheme for {osv}")))?;
@@ -144,11 +173,25 @@ pub fn query(pkg: &Package, distro: Option<&Distro>) -> Result<Query, Unmatched>
 
 /// Whether this is a kernel package (which in a container image is not a running kernel).
 pub fn is_kernel(pkg: &Package) -> bool {
-    let src = pkg.source.as_ref().map(|s| s.name.as_str()).unwrap_or(pkg.name.as_str());
+    let src = pkg
+        .source
+        .as_ref()
+        .map(|s| s.name.as_str())
+        .unwrap_or(pkg.name.as_str());
     match pkg.ecosystem {
-        Ecosystem::Deb => src == "linux" || src.starts_with("linux-signed") || pkg.name.starts_with("linux-image-"),
-        Ecosystem::Rpm => pkg.name == "kernel" || pkg.name.starts_with("kernel-") && !pkg.name.starts_with("kernel-headers"),
-        Ecosystem::Apk => src.starts_with("linux-") && (src.ends_with("-lts") || src.ends_with("-virt") || src == "linux-edge"),
+        Ecosystem::Deb => {
+            src == "linux"
+                || src.starts_with("linux-signed")
+                || pkg.name.starts_with("linux-image-")
+        }
+        Ecosystem::Rpm => {
+            pkg.name == "kernel"
+                || pkg.name.starts_with("kernel-") && !pkg.name.starts_with("kernel-headers")
+        }
+        Ecosystem::Apk => {
+            src.starts_with("linux-")
+                && (src.ends_with("-lts") || src.ends_with("-virt") || src == "linux-edge")
+        }
         _ => false,
     }
 }

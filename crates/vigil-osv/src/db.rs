@@ -263,13 +263,21 @@ impl Database {
     }
 
     fn names_of(&self, ecosystem: &str) -> Result<Arc<std::collections::HashSet<String>>, Error> {
-        if let Some(n) = self.names.lock().ok().and_then(|m| m.get(ecosystem).cloned()) {
+        if let Some(n) = self
+            .names
+            .lock()
+            .ok()
+            .and_then(|m| m.get(ecosystem).cloned())
+        {
             return Ok(n);
         }
         let set: std::collections::HashSet<String> = self
             .conn
             .prepare_cached("SELECT DISTINCT name FROM affected WHERE ecosystem = ?1")
-            .and_then(|mut s| s.query_map([ecosystem], |r| r.get::<_, String>(0))?.collect())
+            .and_then(|mut s| {
+                s.query_map([ecosystem], |r| r.get::<_, String>(0))?
+                    .collect()
+            })
             .map_err(|e| db_err(&self.path, e))?;
         let set = Arc::new(set);
         if let Ok(mut m) = self.names.lock() {

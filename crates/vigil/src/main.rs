@@ -3,8 +3,8 @@ use vigil_cli::{Cli, Command};
 
 mod db;
 mod feed;
-mod scan;
 mod sbom;
+mod scan;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

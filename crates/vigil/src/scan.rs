@@ -19,17 +19,26 @@ fn open_db(path: &Path) -> Result<(Database, Option<tempfile::TempDir>)> {
     let is_db = path.is_file() && {
         use std::io::Read;
         let mut magic = [0u8; 16];
-        std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"SQLite format 3\0"
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+            && &magic == b"SQLite format 3\0"
     };
     if is_db || !path.exists() {
-        let db = Database::open(path).with_context(|| format!("cannot open the advisory database `{}`", path.display()))?;
+        let db = Database::open(path)
+            .with_context(|| format!("cannot open the advisory database `{}`", path.display()))?;
         return Ok((db, None));
     }
     // Advisory files, a directory or a zip: build a throw-away database.
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     let db_file = dir.path().join("advisories.db");
     let mut im = Import::begin(&db_file)?;
-    let report = im.import_path(&crate::db::source_name(path), "file", path, &FeedMeta::default())?;
+    let report = im.import_path(
+        &crate::db::source_name(path),
+        "file",
+        path,
+        &FeedMeta::default(),
+    )?;
     for p in report.problems.iter().take(5) {
         tracing::warn!(location = %p.location, id = ?p.id, "skipped advisory: {}", p.message);
     }
@@ -65,7 +74,14 @@ pub fn run(args: ScanArgs) -> Result<Outcome> {
     );
     for n in &inventory.notes {
         if n.level >= vigil_types::NoteLevel::Warning {
-            report.notes.push(format!("inventory: {}{}", n.path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default(), n.message));
+            report.notes.push(format!(
+                "inventory: {}{}",
+                n.path
+                    .as_deref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default(),
+                n.message
+            ));
         }
     }
 
@@ -77,21 +93,30 @@ pub fn run(args: ScanArgs) -> Result<Outcome> {
 
     let wanted: Vec<&str> = args.severity.iter().map(|s| s.as_str()).collect();
     report.findings.retain(|f| {
-        (wanted.is_empty() || wanted.contains(&f.severity.as_str())) && !(args.ignore_unfixed && f.fix_available == "NO")
+        (wanted.is_empty() || wanted.contains(&f.severity.as_str()))
+            && !(args.ignore_unfixed && f.fix_available == "NO")
     });
     let text = match args.format {
         ScanFormat::Json => vigil_export::to_json(&report.findings, &report.notes)?,
         ScanFormat::Sarif => vigil_export::to_sarif(&report.findings, &inventory)?,
-        ScanFormat::CyclonedxVex => vigil_export::to_cyclonedx_vex(&report.findings, &report.judgements, &inventory)?,
+        ScanFormat::CyclonedxVex => {
+            vigil_export::to_cyclonedx_vex(&report.findings, &report.judgements, &inventory)?
+        }
         ScanFormat::Table => {
-            let colour = args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let colour = args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
             vigil_export::to_table(&report.findings, &report.notes, colour)
         }
     };
     crate::sbom::write_output(args.output.as_deref(), &text)?;
     if let Some(threshold) = args.fail_on {
         let limit = vigil_matcher::severity::rank(threshold.as_str());
-        if report.findings.iter().any(|f| vigil_matcher::severity::rank(&f.severity) <= limit) {
+        if report
+            .findings
+            .iter()
+            .any(|f| vigil_matcher::severity::rank(&f.severity) <= limit)
+        {
             return Ok(Outcome::Fail);
         }
     }
@@ -114,17 +139,46 @@ fn explain(report: &vigil_matcher::Report, id: &str) -> String {
         }
         any = true;
         let p = &d.vulnerable_packages[0];
-        let _ = writeln!(out, "FINDING {} on {} {} ({})", d.vulnerability_id, p.name, p.version, p.file_path.as_deref().unwrap_or("-"));
-        let _ = writeln!(out, "  severity {} (score {}), fix available {}, fixed in {}", f.severity, f.inspector_score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into()), f.fix_available, p.fixed_in_version.as_deref().unwrap_or("-"));
+        let _ = writeln!(
+            out,
+            "FINDING {} on {} {} ({})",
+            d.vulnerability_id,
+            p.name,
+            p.version,
+            p.file_path.as_deref().unwrap_or("-")
+        );
+        let _ = writeln!(
+            out,
+            "  severity {} (score {}), fix available {}, fixed in {}",
+            f.severity,
+            f.inspector_score
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            f.fix_available,
+            p.fixed_in_version.as_deref().unwrap_or("-")
+        );
         let _ = writeln!(out, "  aliases {}", f.vigil.aliases.join(", "));
         for c in &d.cvss {
-            let _ = writeln!(out, "  cvss {} {} = {:.1} (from {})", c.version, c.scoring_vector, c.base_score, c.source);
+            let _ = writeln!(
+                out,
+                "  cvss {} {} = {:.1} (from {})",
+                c.version, c.scoring_vector, c.base_score, c.source
+            );
         }
         if let Some(k) = &f.vigil.kev {
-            let _ = writeln!(out, "  KEV: {} added {} (due {}, ransomware {})", k.cve, k.date_added, k.due_date, k.known_ransomware_campaign_use);
+            let _ = writeln!(
+                out,
+                "  KEV: {} added {} (due {}, ransomware {})",
+                k.cve, k.date_added, k.due_date, k.known_ransomware_campaign_use
+            );
         }
         if let Some(e) = &f.epss {
-            let _ = writeln!(out, "  EPSS {:.4} (percentile {:.3})", e.score, f.vigil.epss_percentile.unwrap_or(0.0));
+            let _ = writeln!(
+                out,
+                "  EPSS {:.4} (percentile {:.3})",
+                e.score,
+                f.vigil.epss_percentile.unwrap_or(0.0)
+            );
         }
         for c in &f.vigil.context {
             let _ = writeln!(out, "  context: {c}");
@@ -139,19 +193,43 @@ fn explain(report: &vigil_matcher::Report, id: &str) -> String {
             continue;
         }
         any = true;
-        let _ = writeln!(out, "{} {} {} ({})", j.provenance.verdict.to_uppercase(), j.package, j.version, j.ecosystem);
+        let _ = writeln!(
+            out,
+            "{} {} {} ({})",
+            j.provenance.verdict.to_uppercase(),
+            j.package,
+            j.version,
+            j.ecosystem
+        );
         write_provenance(&mut out, &j.provenance);
     }
     if !any {
-        let _ = writeln!(out, "{id}: no package in this target was compared with a record of that id");
+        let _ = writeln!(
+            out,
+            "{id}: no package in this target was compared with a record of that id"
+        );
     }
     out
 }
 
 fn write_provenance(out: &mut String, p: &vigil_matcher::finding::Provenance) {
     use std::fmt::Write;
-    let _ = writeln!(out, "  record {} ({} feed, {}){}", p.record, p.feed, p.source, p.modified.as_deref().map(|m| format!(" modified {m}")).unwrap_or_default());
-    let _ = writeln!(out, "    affected package {} {}; compared {} with {}", p.ecosystem, p.package, p.compared, p.comparator);
+    let _ = writeln!(
+        out,
+        "  record {} ({} feed, {}){}",
+        p.record,
+        p.feed,
+        p.source,
+        p.modified
+            .as_deref()
+            .map(|m| format!(" modified {m}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "    affected package {} {}; compared {} with {}",
+        p.ecosystem, p.package, p.compared, p.comparator
+    );
     for r in &p.ranges {
         let _ = writeln!(out, "    range {r}");
     }

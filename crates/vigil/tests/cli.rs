@@ -159,7 +159,15 @@ fn demo_advisories() -> String {
 
 fn scan_json(extra: &[&str]) -> (serde_json::Value, std::process::ExitStatus) {
     let out = vigil()
-        .args(["scan", &demo(), "--db", &demo_advisories(), "--format", "json", "-q"])
+        .args([
+            "scan",
+            &demo(),
+            "--db",
+            &demo_advisories(),
+            "--format",
+            "json",
+            "-q",
+        ])
         .args(extra)
         .output()
         .expect("run vigil");
@@ -190,13 +198,29 @@ fn scan_of_the_demo_image_finds_the_old_python_and_node_packages() {
     assert_eq!(pkg["packageManager"], "PYTHONPKG");
     assert_eq!(f["fixAvailable"], "YES");
     assert_eq!(f["type"], "PACKAGE_VULNERABILITY");
-    assert!(f["remediation"]["recommendation"]["text"]
-        .as_str()
-        .expect("text")
-        .contains("pip install 'requests>=2.20.0'"));
-    assert!(f["vigil"]["aliases"].as_array().expect("aliases").iter().any(|a| a == "PYSEC-2018-28"));
-    assert!(pkg["sourceLayerHash"].as_str().expect("layer").starts_with("sha256:"));
-    assert!(f["epss"]["score"].as_f64().is_some(), "EPSS joined from the sample");
+    assert!(
+        f["remediation"]["recommendation"]["text"]
+            .as_str()
+            .expect("text")
+            .contains("pip install 'requests>=2.20.0'")
+    );
+    assert!(
+        f["vigil"]["aliases"]
+            .as_array()
+            .expect("aliases")
+            .iter()
+            .any(|a| a == "PYSEC-2018-28")
+    );
+    assert!(
+        pkg["sourceLayerHash"]
+            .as_str()
+            .expect("layer")
+            .starts_with("sha256:")
+    );
+    assert!(
+        f["epss"]["score"].as_f64().is_some(),
+        "EPSS joined from the sample"
+    );
     let prov = &f["vigil"]["provenance"][0];
     assert_eq!(prov["comparator"], "pep440");
     assert_eq!(prov["verdict"], "affected");
@@ -233,9 +257,18 @@ fn scan_gates_on_severity_and_filters() {
     assert!(crit.len() < n_all);
     assert_eq!(status.code(), Some(if crit.is_empty() { 0 } else { 1 }));
     let (fixed, _) = scan_json(&["--ignore-unfixed"]);
-    assert!(fixed["findings"].as_array().expect("f").iter().all(|f| f["fixAvailable"] != "NO"));
+    assert!(
+        fixed["findings"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .all(|f| f["fixAvailable"] != "NO")
+    );
     // errors exit 2
-    let out = vigil().args(["scan", &demo(), "--db", "/nonexistent/vigil.db"]).output().expect("run");
+    let out = vigil()
+        .args(["scan", &demo(), "--db", "/nonexistent/vigil.db"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/vigil.db"));
 }
@@ -243,12 +276,23 @@ fn scan_gates_on_severity_and_filters() {
 #[test]
 fn scan_explain_shows_the_comparison() {
     let out = vigil()
-        .args(["scan", &demo(), "--db", &demo_advisories(), "-q", "--explain", "CVE-2018-18074"])
+        .args([
+            "scan",
+            &demo(),
+            "--db",
+            &demo_advisories(),
+            "-q",
+            "--explain",
+            "CVE-2018-18074",
+        ])
         .output()
         .expect("run");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("FINDING CVE-2018-18074 on requests 2.19.0"), "{text}");
+    assert!(
+        text.contains("FINDING CVE-2018-18074 on requests 2.19.0"),
+        "{text}"
+    );
     assert!(text.contains("with pep440"), "{text}");
     assert!(text.contains("fixed 2.20.0"), "{text}");
 }
@@ -260,14 +304,27 @@ fn scan_sarif_and_vex_are_valid_against_official_schemas() {
     let vex = dir.path().join("out.vex.json");
     for (fmt, path) in [("sarif", &sarif), ("cyclonedx-vex", &vex)] {
         let st = vigil()
-            .args(["scan", &demo(), "--db", &demo_advisories(), "-q", "--format", fmt, "-o"])
+            .args([
+                "scan",
+                &demo(),
+                "--db",
+                &demo_advisories(),
+                "-q",
+                "--format",
+                fmt,
+                "-o",
+            ])
             .arg(path)
             .status()
             .expect("run");
         assert!(st.success());
     }
     let check = |script: String, args: Vec<String>| {
-        let out = Command::new("python3").arg(script).args(args).output().expect("python3");
+        let out = Command::new("python3")
+            .arg(script)
+            .args(args)
+            .output()
+            .expect("python3");
         assert!(
             out.status.success(),
             "{}{}",
@@ -280,7 +337,10 @@ fn scan_sarif_and_vex_are_valid_against_official_schemas() {
         vec![sarif.display().to_string()],
     );
     check(
-        format!("{}/../vigil-sbom/tests/validate_schemas.py", env!("CARGO_MANIFEST_DIR")),
+        format!(
+            "{}/../vigil-sbom/tests/validate_schemas.py",
+            env!("CARGO_MANIFEST_DIR")
+        ),
         vec!["cyclonedx".into(), vex.display().to_string()],
     );
 }

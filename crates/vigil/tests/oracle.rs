@@ -44,7 +44,10 @@ fn distro_matching_agrees_with_dpkg_and_rpm() {
     let data = vulndata();
     for tool in ["dpkg", "rpm", "rpmbuild", "python3"] {
         assert!(
-            Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success()),
+            Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success()),
             "`{tool}` is needed (apt-get install rpm dpkg python3)"
         );
     }
@@ -63,24 +66,41 @@ fn distro_matching_agrees_with_dpkg_and_rpm() {
         data.join("osv/AlmaLinux/all.zip"),
     ]));
     let expected: Vec<serde_json::Value> =
-        serde_json::from_slice(&std::fs::read(out.join("expected.json")).expect("expected.json")).expect("json");
+        serde_json::from_slice(&std::fs::read(out.join("expected.json")).expect("expected.json"))
+            .expect("json");
 
     for target in ["debian11", "alma9"] {
-        let json = run_ok(vigil().args(["scan", "--format", "json", "-q", "--db"]).arg(&db).arg(out.join(target)));
+        let json = run_ok(
+            vigil()
+                .args(["scan", "--format", "json", "-q", "--db"])
+                .arg(&db)
+                .arg(out.join(target)),
+        );
         let doc: serde_json::Value = serde_json::from_slice(&json).expect("scan json");
         let mut got = BTreeSet::new();
         for f in doc["findings"].as_array().expect("findings") {
-            let pkg = f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["name"].as_str().expect("name").to_owned();
+            let pkg = f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["name"]
+                .as_str()
+                .expect("name")
+                .to_owned();
             for p in f["vigil"]["provenance"].as_array().expect("provenance") {
                 if p["verdict"] == "affected" {
-                    got.insert((pkg.clone(), p["record"].as_str().expect("record").to_owned()));
+                    got.insert((
+                        pkg.clone(),
+                        p["record"].as_str().expect("record").to_owned(),
+                    ));
                 }
             }
         }
         let want: BTreeSet<(String, String)> = expected
             .iter()
             .filter(|e| e["target"] == target && e["affected"] == true)
-            .map(|e| (e["package"].as_str().unwrap_or("").to_owned(), e["record"].as_str().unwrap_or("").to_owned()))
+            .map(|e| {
+                (
+                    e["package"].as_str().unwrap_or("").to_owned(),
+                    e["record"].as_str().unwrap_or("").to_owned(),
+                )
+            })
             .collect();
         let total = expected.iter().filter(|e| e["target"] == target).count();
         let missing: Vec<_> = want.difference(&got).collect();
@@ -92,7 +112,13 @@ fn distro_matching_agrees_with_dpkg_and_rpm() {
             missing.len(),
             extra.len()
         );
-        assert!(missing.is_empty() && extra.is_empty(), "{target}: missing {missing:?}\nextra {extra:?}");
-        assert!(want.len() > 20, "{target}: the oracle should decide many affected pairs");
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{target}: missing {missing:?}\nextra {extra:?}"
+        );
+        assert!(
+            want.len() > 20,
+            "{target}: the oracle should decide many affected pairs"
+        );
     }
 }

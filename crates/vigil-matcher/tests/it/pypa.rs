@@ -23,24 +23,46 @@ use vigil_version::Scheme;
 const DATA_DEFECTS: &[(&str, &str)] = &[
     // ranges `introduced: 3.2`, `4.2`; the list also names 3.2a1, 3.2b1, 3.2rc1, 4.2a1, ...,
     // pre-releases that PEP 440 orders before 3.2 / 4.2
-    ("PYSEC-2023-61 django", "list includes pre-releases of `introduced` versions"),
+    (
+        "PYSEC-2023-61 django",
+        "list includes pre-releases of `introduced` versions",
+    ),
     // range `fixed: 23.9.0`, list includes 23.9.0 and 23.9.0.post1
-    ("PYSEC-2023-177 gevent", "list includes the `fixed` version itself"),
+    (
+        "PYSEC-2023-177 gevent",
+        "list includes the `fixed` version itself",
+    ),
     // one range with overlapping intervals (0..2.11.6 and 2.11..2.11.7); sorted as the OSV
     // spec requires, 2.11.6 falls after `fixed: 2.11.6`; the list says affected
-    ("PYSEC-2021-114 wagtail", "overlapping intervals in one range"),
+    (
+        "PYSEC-2021-114 wagtail",
+        "overlapping intervals in one range",
+    ),
     // backport releases published after the record (and its list) was last modified; the
     // open `introduced: 0` ranges do cover them
-    ("PYSEC-2020-220 ansible 6.7.0", "released 2022-12, record modified 2022-11-08"),
-    ("PYSEC-2020-215 notebook 5.7.1", "5.7.14/5.7.15 released after 2021-08-11"),
-    ("PYSEC-2022-180 notebook 5.7.1", "5.7.14/5.7.15 released after 2022-04-11"),
+    (
+        "PYSEC-2020-220 ansible 6.7.0",
+        "released 2022-12, record modified 2022-11-08",
+    ),
+    (
+        "PYSEC-2020-215 notebook 5.7.1",
+        "5.7.14/5.7.15 released after 2021-08-11",
+    ),
+    (
+        "PYSEC-2022-180 notebook 5.7.1",
+        "5.7.14/5.7.15 released after 2022-04-11",
+    ),
     ("PYSEC-2022-257 nvflare 2.0.19", "released after 2022-09-01"),
-    ("PYSEC-2022-159 scrapy 1.8.3", "released 2022-07, record modified 2022-03-09"),
+    (
+        "PYSEC-2022-159 scrapy 1.8.3",
+        "released 2022-07, record modified 2022-03-09",
+    ),
 ];
 
 #[test]
 fn pypa_ranges_agree_with_their_explicit_version_lists() {
-    let zip_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vulndata/osv/PyPI/all.zip");
+    let zip_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vulndata/osv/PyPI/all.zip");
     assert!(
         zip_path.is_file(),
         "this test needs the shared advisory data at {} (../shared/vulndata next to the repository)",
@@ -60,7 +82,10 @@ fn pypa_ranges_agree_with_their_explicit_version_lists() {
         for a in &r.affected {
             if let Some(p) = &a.package {
                 let key = vigil_osv::ecosystem::normalize_name("PyPI", &p.name);
-                releases.entry(key).or_default().extend(a.versions.iter().cloned());
+                releases
+                    .entry(key)
+                    .or_default()
+                    .extend(a.versions.iter().cloned());
             }
         }
     }
@@ -73,9 +98,15 @@ fn pypa_ranges_agree_with_their_explicit_version_lists() {
             }
             let mut ranges_only = a.clone();
             ranges_only.versions.clear();
-            ranges_only.ranges.retain(|x| x.kind == RangeType::Ecosystem);
+            ranges_only
+                .ranges
+                .retain(|x| x.kind == RangeType::Ecosystem);
             let listed: BTreeSet<&String> = a.versions.iter().collect();
-            let max_listed = a.versions.iter().filter_map(|v| Scheme::Pep440.parse(v).ok()).max();
+            let max_listed = a
+                .versions
+                .iter()
+                .filter_map(|v| Scheme::Pep440.parse(v).ok())
+                .max();
             let key = vigil_osv::ecosystem::normalize_name("PyPI", &p.name);
             for v in releases.get(&key).into_iter().flatten() {
                 let Ok(parsed) = Scheme::Pep440.parse(v) else {
@@ -94,7 +125,10 @@ fn pypa_ranges_agree_with_their_explicit_version_lists() {
                 let got = evaluate(&ranges_only, Scheme::Pep440, v).verdict == Verdict::Affected;
                 pairs += 1;
                 if want != got {
-                    disagreements.push(format!("{} {} {v}: list says {want}, ranges say {got}", r.id, p.name));
+                    disagreements.push(format!(
+                        "{} {} {v}: list says {want}, ranges say {got}",
+                        r.id, p.name
+                    ));
                 }
             }
         }
@@ -107,6 +141,19 @@ fn pypa_ranges_agree_with_their_explicit_version_lists() {
     // osv.dev's lists are the oracle; a disagreement is either our bug or a documented data
     // defect. Print them all; allow none unexplained.
     let explained: &[&str] = &DATA_DEFECTS.iter().map(|(id, _)| *id).collect::<Vec<_>>();
-    let unexplained: Vec<_> = disagreements.iter().filter(|d| !explained.iter().any(|e| d.starts_with(e))).collect();
-    assert!(unexplained.is_empty(), "{} disagreements:\n{}", unexplained.len(), unexplained.iter().take(50).map(|s| s.as_str()).collect::<Vec<_>>().join("\n"));
+    let unexplained: Vec<_> = disagreements
+        .iter()
+        .filter(|d| !explained.iter().any(|e| d.starts_with(e)))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "{} disagreements:\n{}",
+        unexplained.len(),
+        unexplained
+            .iter()
+            .take(50)
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

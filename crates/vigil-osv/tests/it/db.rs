@@ -17,7 +17,9 @@ fn vulndata() -> PathBuf {
 
 fn import(db: &Path, name: &str, path: &Path) -> vigil_osv::SourceReport {
     let mut im = Import::begin(db).expect("begin");
-    let r = im.import_path(name, "file", path, &FeedMeta::default()).expect("import");
+    let r = im
+        .import_path(name, "file", path, &FeedMeta::default())
+        .expect("import");
     im.commit().expect("commit");
     r
 }
@@ -38,12 +40,31 @@ fn imports_every_osv_export_with_exact_counts() {
         ("osv/Bitnami/all.zip", 7444),
     ] {
         let r = import(&db, zip, &data.join(zip));
-        assert_eq!(r.advisories + r.skipped, records, "{zip}: {:?}", &r.problems[..r.problems.len().min(5)]);
-        assert!(r.skipped == 0, "{zip}: {} skipped: {:?}", r.skipped, &r.problems[..r.problems.len().min(5)]);
+        assert_eq!(
+            r.advisories + r.skipped,
+            records,
+            "{zip}: {:?}",
+            &r.problems[..r.problems.len().min(5)]
+        );
+        assert!(
+            r.skipped == 0,
+            "{zip}: {} skipped: {:?}",
+            r.skipped,
+            &r.problems[..r.problems.len().min(5)]
+        );
     }
     // the YAML originals of PyPA parse to the same records
-    let r = import(&db, "pypa-yaml", &data.join("osv/PyPI/pypa-advisory-database-yaml.zip"));
-    assert_eq!(r.advisories, 2661, "{:?}", &r.problems[..r.problems.len().min(5)]);
+    let r = import(
+        &db,
+        "pypa-yaml",
+        &data.join("osv/PyPI/pypa-advisory-database-yaml.zip"),
+    );
+    assert_eq!(
+        r.advisories,
+        2661,
+        "{:?}",
+        &r.problems[..r.problems.len().min(5)]
+    );
     let kev = import(&db, "kev", &data.join("kev"));
     assert_eq!(kev.enrichments, 1404);
     let epss = import(&db, "epss", &data.join("epss/epss_scores.csv.gz"));
@@ -56,14 +77,25 @@ fn imports_every_osv_export_with_exact_counts() {
     assert_eq!(st.epss, 360_142);
     // indexed by normalised name; aliases searchable
     let reqs = d.advisories_for("PyPI", "Requests").expect("q");
-    assert!(reqs.iter().any(|a| a.advisory.id == "PYSEC-2018-28"), "requests records: {}", reqs.len());
+    assert!(
+        reqs.iter().any(|a| a.advisory.id == "PYSEC-2018-28"),
+        "requests records: {}",
+        reqs.len()
+    );
     let by_cve = d.advisories_by_id("cve-2018-18074").expect("q");
     assert!(by_cve.iter().any(|a| a.advisory.id == "PYSEC-2018-28"));
-    let log4shell = d.kev("CVE-2021-44228").expect("kev").expect("log4shell is in KEV");
+    let log4shell = d
+        .kev("CVE-2021-44228")
+        .expect("kev")
+        .expect("log4shell is in KEV");
     assert_eq!(log4shell.date_added, "2021-12-10");
     let e = d.epss("CVE-2021-44228").expect("epss").expect("scored");
     assert!(e.score > 0.9 && e.percentile > 0.99, "{e:?}");
-    assert!(!d.advisories_for("AlmaLinux:9", "openssl-libs").expect("q").is_empty());
+    assert!(
+        !d.advisories_for("AlmaLinux:9", "openssl-libs")
+            .expect("q")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -73,7 +105,9 @@ fn reimport_replaces_a_source_and_failures_leave_the_old_file() {
     let feed = dir.path().join("feed");
     std::fs::create_dir(&feed).expect("mkdir");
     let rec = |id: &str, name: &str| {
-        format!(r#"{{"id":"{id}","affected":[{{"package":{{"ecosystem":"PyPI","name":"{name}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"2"}}]}}]}}]}}"#)
+        format!(
+            r#"{{"id":"{id}","affected":[{{"package":{{"ecosystem":"PyPI","name":"{name}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"2"}}]}}]}}]}}"#
+        )
     };
     std::fs::write(feed.join("A-1.json"), rec("A-1", "alpha")).expect("w");
     std::fs::write(feed.join("A-2.json"), rec("A-2", "beta")).expect("w");
@@ -86,20 +120,42 @@ fn reimport_replaces_a_source_and_failures_leave_the_old_file() {
     .expect("w");
     let r = import(&db, "feed", &feed);
     assert_eq!((r.advisories, r.skipped), (2, 2));
-    assert!(r.problems.iter().any(|p| p.location.ends_with("bad.json") && p.message.contains("bad JSON")));
-    assert!(r.problems.iter().any(|p| p.id.as_deref() == Some("B-1") && p.message.contains("no `introduced`")), "{:?}", r.problems);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.location.ends_with("bad.json") && p.message.contains("bad JSON"))
+    );
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.id.as_deref() == Some("B-1") && p.message.contains("no `introduced`")),
+        "{:?}",
+        r.problems
+    );
 
     std::fs::remove_file(feed.join("A-2.json")).expect("rm");
     import(&db, "feed", &feed);
     let d = Database::open(&db).expect("open");
-    assert_eq!(d.status().expect("st").advisories, 1, "re-import replaces the source's records");
+    assert_eq!(
+        d.status().expect("st").advisories,
+        1,
+        "re-import replaces the source's records"
+    );
     assert!(d.advisories_for("PyPI", "beta").expect("q").is_empty());
     drop(d);
 
     // an import that fails midway (missing input) never touches the file
     let before = std::fs::read(&db).expect("read");
     let mut im = Import::begin(&db).expect("begin");
-    assert!(im.import_path("gone", "file", &dir.path().join("missing"), &FeedMeta::default()).is_err());
+    assert!(
+        im.import_path(
+            "gone",
+            "file",
+            &dir.path().join("missing"),
+            &FeedMeta::default()
+        )
+        .is_err()
+    );
     drop(im);
     assert_eq!(std::fs::read(&db).expect("read"), before);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -111,9 +167,14 @@ fn reimport_replaces_a_source_and_failures_leave_the_old_file() {
 
     // not a database
     std::fs::write(dir.path().join("junk.db"), b"hello").expect("w");
-    let e = Database::open(&dir.path().join("junk.db")).expect_err("junk").to_string();
+    let e = Database::open(&dir.path().join("junk.db"))
+        .expect_err("junk")
+        .to_string();
     assert!(e.contains("junk.db"), "{e}");
-    assert!(Import::begin(&dir.path().join("junk.db")).is_err(), "import refuses to overwrite a non-database");
+    assert!(
+        Import::begin(&dir.path().join("junk.db")).is_err(),
+        "import refuses to overwrite a non-database"
+    );
 }
 
 #[test]
@@ -141,6 +202,12 @@ fn zip_bombs_and_garbage_zips_are_bounded() {
         w.finish().expect("finish");
     }
     let mut problems = Vec::new();
-    vigil_osv::import::read_path(&bomb, &mut problems, &mut |_, _| panic!("nothing parsed")).expect("walk");
-    assert!(problems.iter().any(|p| p.message.contains("decompresses to more than")), "{problems:?}");
+    vigil_osv::import::read_path(&bomb, &mut problems, &mut |_, _| panic!("nothing parsed"))
+        .expect("walk");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("decompresses to more than")),
+        "{problems:?}"
+    );
 }
