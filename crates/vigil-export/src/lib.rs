@@ -182,6 +182,10 @@ pub fn to_cyclonedx_vex(
             "affects": [{ "ref": r, "versions": [{ "version": j.version, "status": "unaffected" }] }],
         }));
     }
+    // The same vulnerability on the same component found at several locations (an installed
+    // distribution and the manifest declaring it) is one VEX statement.
+    let mut seen_statements = std::collections::BTreeSet::new();
+    vulns.retain(|v| seen_statements.insert(v.to_string()));
     let now = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();

@@ -252,13 +252,23 @@ fn walk(r: &Range, scheme: Scheme, installed: &Version) -> Result<Walk, String> 
         (Some(_), None) => Ordering::Greater,
         (Some(x), Some(y)) => x.cmp(y),
     });
+    // Vigil's importers mark ranges whose lower bound is exclusive (a native feed's `> 1.0`,
+    // which OSV events cannot express).
+    let exclusive = r
+        .database_specific
+        .as_ref()
+        .and_then(|d| d.get("introduced_exclusive"))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
     let mut vulnerable = false;
     let mut introduced = String::new();
     let mut limited = false;
     for (v, e) in &events {
         match e {
             Event::Introduced(s) => {
-                if v.as_ref().is_none_or(|v| installed >= v) {
+                if v.as_ref()
+                    .is_none_or(|v| installed > v || (!exclusive && installed == v))
+                {
                     vulnerable = true;
                     introduced = s.clone();
                 }

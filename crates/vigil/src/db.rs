@@ -67,7 +67,7 @@ fn import(a: DbImportArgs) -> Result<()> {
         InfoFormat::Table => {
             for r in &reports {
                 println!(
-                    "{}: {} advisories, {} enrichment rows, {} skipped [{}]",
+                    "{}: {} advisories, {} enrichment rows, {} problems (bad records skipped) [{}]",
                     r.name,
                     r.advisories,
                     r.enrichments,
@@ -81,7 +81,7 @@ fn import(a: DbImportArgs) -> Result<()> {
                 };
                 for p in &r.problems[..shown] {
                     eprintln!(
-                        "  skipped {}{}: {}",
+                        "  problem: {}{}: {}",
                         p.location,
                         p.id.as_deref()
                             .map(|i| format!(" ({i})"))
@@ -135,7 +135,7 @@ fn status(a: DbStatusArgs) -> Result<()> {
             println!("sources");
             for s in &st.sources {
                 println!(
-                    "  {} [{}] {} advisories, {} enrichment rows, {} skipped, imported {}{}",
+                    "  {} [{}] {} advisories, {} enrichment rows, {} problems, imported {}{}",
                     s.name,
                     s.kind,
                     s.advisories,

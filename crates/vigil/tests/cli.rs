@@ -188,14 +188,34 @@ fn scan_of_the_demo_image_finds_the_old_python_and_node_packages() {
             .collect()
     };
     // requests 2.19.0: CVE-2018-18074 (PYSEC-2018-28), fixed in 2.20.0
+    // One finding per location: the installed distribution (site-packages) and the
+    // requirements.txt that declares it.
     let req = on("requests");
-    let f = req
+    let cve: Vec<_> = req
         .iter()
-        .find(|f| f["packageVulnerabilityDetails"]["vulnerabilityId"] == "CVE-2018-18074")
-        .expect("requests CVE-2018-18074");
+        .filter(|f| f["packageVulnerabilityDetails"]["vulnerabilityId"] == "CVE-2018-18074")
+        .collect();
+    let managers: Vec<&str> = cve
+        .iter()
+        .map(|f| {
+            f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["packageManager"]
+                .as_str()
+                .expect("packageManager")
+        })
+        .collect();
+    assert!(
+        managers.contains(&"PYTHONPKG") && managers.contains(&"PIP"),
+        "{managers:?}"
+    );
+    let f = cve
+        .iter()
+        .find(|f| {
+            f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["packageManager"]
+                == "PYTHONPKG"
+        })
+        .expect("installed requests CVE-2018-18074");
     let pkg = &f["packageVulnerabilityDetails"]["vulnerablePackages"][0];
     assert_eq!(pkg["fixedInVersion"], "2.20.0");
-    assert_eq!(pkg["packageManager"], "PYTHONPKG");
     assert_eq!(f["fixAvailable"], "YES");
     assert_eq!(f["type"], "PACKAGE_VULNERABILITY");
     assert!(
