@@ -247,7 +247,7 @@ fn full(p: &Partial) -> String {
 }
 
 /// Desugars one comparator (operator + partial version) to intervals, as node-semver's
-/// `replaceCarets`, `replaceTildes`, `replaceXRanges` do (without `includePrerelease`).
+/// `replaceCarets`, `replaceTildes`, `replaceXRanges` do with `includePrerelease`.
 fn npm_comparator(text: &str, tok: &str) -> Result<Interval, Error> {
     let ops = [">=", "<=", "~>", ">", "<", "=", "~", "^"];
     let (op, rest) = ops
@@ -260,9 +260,9 @@ fn npm_comparator(text: &str, tok: &str) -> Result<Interval, Error> {
     Ok(match op {
         "^" => match (mj, mn, pt) {
             (None, _, _) => any,
-            (Some(m), None, _) => range(format!("{m}.0.0"), format!("{}.0.0-0", m + 1)),
-            (Some(0), Some(n), None) => range(format!("0.{n}.0"), format!("0.{}.0-0", n + 1)),
-            (Some(m), Some(n), None) => range(format!("{m}.{n}.0"), format!("{}.0.0-0", m + 1)),
+            (Some(m), None, _) => range(format!("{m}.0.0-0"), format!("{}.0.0-0", m + 1)),
+            (Some(0), Some(n), None) => range(format!("0.{n}.0-0"), format!("0.{}.0-0", n + 1)),
+            (Some(m), Some(n), None) => range(format!("{m}.{n}.0-0"), format!("{}.0.0-0", m + 1)),
             (Some(0), Some(0), Some(q)) => range(full(&p), format!("0.0.{}-0", q + 1)),
             (Some(0), Some(n), Some(_)) => range(full(&p), format!("0.{}.0-0", n + 1)),
             (Some(m), Some(_), Some(_)) => range(full(&p), format!("{}.0.0-0", m + 1)),
@@ -290,12 +290,12 @@ fn npm_comparator(text: &str, tok: &str) -> Result<Interval, Error> {
                     match op {
                         ">" => {
                             if xm {
-                                ge(format!("{}.0.0", m + 1))
+                                ge(format!("{}.0.0-0", m + 1))
                             } else {
-                                ge(format!("{m}.{}.0", n + 1))
+                                ge(format!("{m}.{}.0-0", n + 1))
                             }
                         }
-                        ">=" => ge(format!("{m}.{n}.0")),
+                        ">=" => ge(format!("{m}.{n}.0-0")),
                         "<=" => {
                             if xm {
                                 lt(format!("{}.0.0-0", m + 1))
@@ -306,10 +306,10 @@ fn npm_comparator(text: &str, tok: &str) -> Result<Interval, Error> {
                         _ => lt(format!("{m}.{n}.0-0")), // "<"
                     }
                 }
-                Some(m) if mn.is_none() => range(format!("{m}.0.0"), format!("{}.0.0-0", m + 1)),
+                Some(m) if mn.is_none() => range(format!("{m}.0.0-0"), format!("{}.0.0-0", m + 1)),
                 Some(m) if pt.is_none() => {
                     let n = mn.unwrap_or(0);
-                    range(format!("{m}.{n}.0"), format!("{m}.{}.0-0", n + 1))
+                    range(format!("{m}.{n}.0-0"), format!("{m}.{}.0-0", n + 1))
                 }
                 Some(_) => {
                     let v = full(&p);
@@ -344,6 +344,14 @@ fn npm_hyphen(text: &str, from: &str, to: &str) -> Result<Interval, Error> {
     let t = partial(text, to)?;
     let lower = match (f.major, f.minor, f.patch) {
         (None, _, _) => None,
+        (Some(m), None, _) => Some(Bound {
+            version: format!("{m}.0.0-0"),
+            inclusive: true,
+        }),
+        (Some(m), Some(n), None) => Some(Bound {
+            version: format!("{m}.{n}.0-0"),
+            inclusive: true,
+        }),
         _ => Some(Bound {
             version: full(&f),
             inclusive: true,
@@ -368,8 +376,10 @@ fn npm_hyphen(text: &str, from: &str, to: &str) -> Result<Interval, Error> {
 }
 
 /// A node-semver range: `||`-separated sets of space-separated comparators, with hyphen
-/// ranges, `^`, `~`, x-ranges and `*`. Pre-release versions are matched by plain ordering
-/// (node's `includePrerelease`), the conservative reading for vulnerable ranges.
+/// ranges, `^`, `~`, x-ranges and `*`, desugared exactly as node-semver does with
+/// `includePrerelease: true`: pre-release versions are matched by plain ordering, the
+/// conservative reading for vulnerable ranges (node's default would never report `2.0.0-rc.1`
+/// as inside `<2.0.1`).
 pub fn npm_range(s: &str) -> Result<Vec<Interval>, Error> {
     let mut out = Vec::new();
     for set in s.split("||") {

@@ -430,4 +430,5 @@ fn language_packages_owned_by_os_packages_are_left_to_the_distribution() {
     assert!(r.findings.is_empty());
     assert_eq!(r.stats.owned_by_os_package, 1);
 }
+mod native;
 mod pypa;
