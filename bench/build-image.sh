@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the benchmark/accuracy image: a Debian bookworm rootfs (debootstrap) as layer 0 and old
-# Python and npm packages (plus big modern wheels, to reach ~1.2 GB uncompressed) as layer 1,
+# Python and npm packages (plus big modern wheels, to reach ~1.2 GB uncompressed) and a Rust
+# application's Cargo.lock with old crates (bench/cargo-audit/Cargo.lock) as layer 1,
 # packed as a gzip OCI image layout. Needs root and access to Debian's, PyPI's and npm's
 # registries. Usage: bench/build-image.sh WORKDIR   (writes WORKDIR/image)
 set -euo pipefail
@@ -27,5 +28,6 @@ if [ ! -d layer2/app/node_modules ]; then
   npm install --silent --prefix layer2/app express@4.17.1 lodash@4.17.20 minimist@1.2.5 \
     axios@0.21.0 moment@2.29.1 webpack@5.75.0 typescript@4.9.5
 fi
+mkdir -p layer2/app/rust && cp "$here/cargo-audit/Cargo.lock" layer2/app/rust/Cargo.lock
 [ -f image/index.json ] || python3 "$here/pack-oci.py" image rootfs layer2
 echo "image: $work/image ($(du -sh image | cut -f1) compressed)"
