@@ -275,6 +275,7 @@ fn is_candidate(name: &str) -> bool {
     .iter()
     .any(|s| n.ends_with(s))
         || n == "list"
+        || n.ends_with(".list")
 }
 
 fn gunzip_if_needed(location: &str, bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
@@ -411,6 +412,14 @@ fn read_zip(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_walks_pick_up_every_format() {
+        for name in ["all.zip", "DSA.list", "list", "x.yaml", "epss.csv.gz", "main.json"] {
+            assert!(is_candidate(name), "{name}");
+        }
+        assert!(!is_candidate("README.md") && !is_candidate("LICENSE.txt"));
+    }
 
     #[test]
     fn detects_formats() {
