@@ -30,8 +30,9 @@ done | python3 -c '
 import sys, statistics
 rows = [dict(kv.split("=") for kv in l.split()) for l in sys.stdin if l.strip()]
 med = lambda k: statistics.median(float(r[k]) for r in rows)
-print(f"packages {rows[0][\"packages\"]}, findings {rows[0][\"findings\"]}, runs {len(rows)}")
-print(f"open  median {med(\"open_ms\"):.2f} ms")
-print(f"match median {med(\"match_ms\"):.2f} ms")
-print(f"peak RSS (whole scan process incl. SBOM decode) median {med(\"rss_kb\")/1024:.1f} MB")
+first = rows[0]
+print("packages %s, findings %s, runs %d" % (first["packages"], first["findings"], len(rows)))
+print("open  median %.2f ms" % med("open_ms"))
+print("match median %.2f ms" % med("match_ms"))
+print("peak RSS (whole scan process incl. SBOM decode) median %.1f MB" % (med("rss_kb") / 1024))
 '
