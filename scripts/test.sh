@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 # - SBOM and SARIF tests validate against the official CycloneDX, SPDX and SARIF JSON schemas
 #   with Python's jsonschema; the schemas ship in the pip/npm packages below.
 # - Version comparators are tested differentially against each ecosystem's own implementation:
-#   dpkg, rpm (+ rpmbuild for the rpm-database oracle), Python `packaging`, node `semver`,
-#   maven-artifact (Debian's maven), Ruby's Gem::Version, PHP composer/semver.
+#   dpkg (and Perl's Dpkg::Version), rpm (+ rpmbuild for the rpm-database oracle, python3-rpm),
+#   Python `packaging`, node `semver`, Go's golang.org/x/mod/semver (built with Debian's Go),
+#   maven-artifact (Debian's maven, compiled against with javac), Ruby's Gem::Version, PHP
+#   composer/semver; CVSS against Red Hat's `cvss`.
 # - The OCI distribution tests push to and pull from Debian's docker-registry on loopback.
 export DEBIAN_FRONTEND=noninteractive
-APT_PACKAGES=(python3-pip rpm ruby php-cli php-composer-semver maven docker-registry)
+APT_PACKAGES=(python3-pip rpm python3-rpm libdpkg-perl ruby php-cli php-composer-semver maven
+              openjdk-17-jdk-headless golang-go golang-golang-x-mod-dev docker-registry)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -119,7 +119,7 @@ fn classical(v: &str) -> Option<String> {
     Some(apply_modifier(out, m))
 }
 
-/// `^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3}){0,2})` + modifier
+/// `^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3})?)` + modifier (composer/semver 3.3)
 fn date(v: &str) -> Option<String> {
     let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
     let b = v.as_bytes();
@@ -145,7 +145,7 @@ fn date(v: &str) -> Option<String> {
     None
 }
 
-/// `(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3}){0,2}` over the whole of `s`.
+/// `(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3})?` over the whole of `s`.
 fn date_part(s: &[u8], twos: usize, smalls: usize) -> bool {
     if s.is_empty() {
         return twos >= 1;
@@ -155,7 +155,7 @@ fn date_part(s: &[u8], twos: usize, smalls: usize) -> bool {
     if smalls == 0 && twos < 6 && digits >= 2 && date_part(&s[sep + 2..], twos + 1, 0) {
         return true;
     }
-    if twos >= 1 && smalls < 2 {
+    if twos >= 1 && smalls < 1 {
         for n in 1..=digits.min(3) {
             if date_part(&s[sep + n..], twos, smalls + 1) {
                 return true;
@@ -187,15 +187,35 @@ fn normalize_branch(name: &str) -> Option<String> {
     Some(format!("{}-dev", out.join(".")))
 }
 
+/// PHP's `trim` set.
+fn php_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\0' | '\u{b}')
+}
+
+/// PCRE's `\s` (no UTF mode).
+fn pcre_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{b}' | '\u{c}')
+}
+
+/// The `X` of `X as Y`, when the whole text is one such alias (`X` and `Y` without commas or
+/// whitespace, separated by `as` between runs of spaces).
+fn alias_source(v: &str) -> Option<&str> {
+    let word = |w: &str| !w.is_empty() && !w.contains(|c| c == ',' || pcre_space(c));
+    let (x, rest) = v.split_once(' ')?;
+    let rest = rest.trim_start_matches(' ').strip_prefix("as ")?;
+    let y = rest.trim_start_matches(' ');
+    (word(x) && word(y)).then_some(x)
+}
+
 /// `VersionParser::normalize`. Branch names (`dev-*`, `master`) are not orderable and are errors.
 pub(crate) fn normalize(s: &str) -> Result<String, String> {
-    let mut v = s.trim();
+    let mut v = s.trim_matches(php_space);
     if v.is_empty() {
         return Err("version string is empty".into());
     }
-    // strip off aliasing
-    if let Some((a, _)) = v.split_once(" as ") {
-        v = a.trim();
+    // strip off aliasing: `^([^,\s]++) ++as ++([^,\s]++)$`
+    if let Some(a) = alias_source(v) {
+        v = a;
     }
     // strip off a stability flag
     if let Some(i) = v.rfind('@') {
@@ -211,11 +231,12 @@ pub(crate) fn normalize(s: &str) -> Result<String, String> {
         return Err("branch names are not ordered versions".into());
     }
     // strip off build metadata
+    // strip off build metadata: `^([^,\s+]++)\+[^\s]++$`
     if let Some((a, b)) = v.split_once('+')
         && !a.is_empty()
-        && !a.contains([',', ' '])
+        && !a.contains(|c| c == ',' || pcre_space(c))
         && !b.is_empty()
-        && !b.contains(char::is_whitespace)
+        && !b.contains(pcre_space)
     {
         v = a;
     }
@@ -397,6 +418,11 @@ mod tests {
         ] {
             assert_eq!(normalize(input).as_deref(), Ok(want), "{input}");
         }
+        assert_eq!(normalize("1.0.0 as 2.0").as_deref(), Ok("1.0.0.0"));
+        assert!(normalize("1.0 as 2.0 as 3.0").is_err());
+        // one short date component at most
+        assert_eq!(normalize("20100102.1").as_deref(), Ok("20100102.1"));
+        assert!(normalize("20011018.3.2").is_err());
         assert!(normalize("dev-master").is_err());
         assert!(normalize("junk").is_err());
     }

@@ -23,17 +23,7 @@ impl DpkgVersion {
         }
         let (epoch, rest) = match t.split_once(':') {
             Some((e, rest)) => {
-                if e.is_empty() {
-                    return Err("epoch in version is empty".into());
-                }
-                if !e.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err("epoch in version is not number".into());
-                }
-                let epoch = e
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|e| *e <= i32::MAX as u32)
-                    .ok_or("epoch in version is too big")?;
+                let epoch = strtol_epoch(e)?;
                 if rest.is_empty() {
                     return Err("nothing after colon in version number".into());
                 }
@@ -59,6 +49,43 @@ impl DpkgVersion {
             revision: revision.to_owned(),
         })
     }
+}
+
+/// The epoch as dpkg reads it: `strtol(s, &end, 10)` must stop exactly at the colon, so C
+/// whitespace and a sign may precede the digits (`+1:`, even `-0:`), and the value must fit an
+/// `int`.
+fn strtol_epoch(e: &str) -> Result<u32, String> {
+    let t = e.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, digits) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return Err("epoch in version is empty".into());
+    }
+    if n != digits.len() {
+        return Err("epoch in version is not number".into());
+    }
+    let value = digits.trim_start_matches('0');
+    if value.len() > 10 {
+        return Err("epoch in version is too big".into());
+    }
+    let value: u64 = if value.is_empty() {
+        0
+    } else {
+        value
+            .parse()
+            .map_err(|_| "epoch in version is not number")?
+    };
+    if negative && value != 0 {
+        return Err("epoch in version is negative".into());
+    }
+    u32::try_from(value)
+        .ok()
+        .filter(|v| *v <= i32::MAX as u32)
+        .ok_or_else(|| "epoch in version is too big".into())
 }
 
 impl Ord for DpkgVersion {
@@ -148,11 +175,25 @@ mod tests {
         assert_eq!(cmp("0:1.0", "1.0"), Ordering::Equal);
         assert_eq!(cmp("1.0a", "1.0+"), Ordering::Less);
         assert_eq!(cmp("2.36.1-8+deb11u1", "2.36.1-8+deb11u2"), Ordering::Less);
+        // strtol: a sign before the epoch digits
+        assert_eq!(cmp("+1:1.0", "1:1.0"), Ordering::Equal);
+        assert_eq!(cmp("-0:1.0", "1.0"), Ordering::Equal);
     }
 
     #[test]
     fn rejects_what_dpkg_rejects() {
-        for bad in ["", "1:", ":1", "a:1", "1.0-", "1 0"] {
+        for bad in [
+            "",
+            "1:",
+            ":1",
+            "a:1",
+            "1.0-",
+            "1 0",
+            "-1:1",
+            "+:1",
+            "2147483648:1",
+            "1a:1",
+        ] {
             assert!(DpkgVersion::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -8,7 +8,7 @@
 //! | scheme | ecosystems | reference |
 //! |---|---|---|
 //! | [`Scheme::Dpkg`] | Debian, Ubuntu | `dpkg --compare-versions` |
-//! | [`Scheme::Rpm`] | AlmaLinux, Rocky, RHEL, openSUSE | rpm's `rpmvercmp` / `rpmverCmp` |
+//! | [`Scheme::Rpm`] | AlmaLinux, Rocky, RHEL, openSUSE | rpm's `rpmvercmp` (release compared as `rpmverOverlap` does) |
 //! | [`Scheme::Apk`] | Alpine | apk-tools `version.c` |
 //! | [`Scheme::Pep440`] | PyPI | Python `packaging` (via `pep440_rs`) |
 //! | [`Scheme::NpmSemver`] | npm | node `semver` |

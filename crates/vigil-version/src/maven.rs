@@ -1,7 +1,8 @@
-//! Maven versions, ordered as maven-artifact 3.8's `ComparableVersion` (the implementation in
+//! Maven versions, ordered as maven-artifact 3.8.7's `ComparableVersion` (the implementation in
 //! Debian's maven, which the differential test runs): items separated by `.` and `-`, transitions
-//! between digits and letters, `-` opening a sub-list, known qualifiers ordered
-//! alpha < beta < milestone < rc < snapshot < "" (= ga = final) < sp < unknown (lexical).
+//! between digits and letters, `-` (and a qualifier after other items) opening a sub-list, known
+//! qualifiers ordered alpha < beta < milestone < rc < snapshot < "" (= ga = final = release) < sp
+//! < unknown (lexical).
 
 use std::cmp::Ordering;
 
@@ -36,7 +37,7 @@ fn string_item(value: &str, followed_by_digit: bool) -> Item {
         };
     }
     let v = match v {
-        "ga" | "final" => "",
+        "ga" | "final" | "release" => "",
         "cr" => "rc",
         other => other,
     };
@@ -71,6 +72,8 @@ fn normalize(list: &mut ListItem) {
     }
 }
 
+/// `ComparableVersion.parseVersion`. Unlike Maven, the empty string and whitespace are errors.
+/// Digits are ASCII digits (Java's `Character.isDigit` also takes other Unicode digits).
 pub(crate) fn parse(s: &str) -> Result<ListItem, String> {
     let t = s.trim();
     if t.is_empty() {
@@ -80,29 +83,35 @@ pub(crate) fn parse(s: &str) -> Result<ListItem, String> {
         return Err("version string has embedded whitespace".into());
     }
     let v = t.to_lowercase();
-    let chars: Vec<(usize, char)> = v.char_indices().collect();
     // levels[k] is the k-th nested list; each deeper list is the last item of the one above
     let mut levels: Vec<ListItem> = vec![Vec::new()];
     let mut is_digit = false;
     let mut start = 0usize; // byte index
-    let push = |levels: &mut Vec<ListItem>, item: Item| {
+    fn push(levels: &mut [ListItem], item: Item) {
         if let Some(l) = levels.last_mut() {
             l.push(item);
         }
-    };
-    for &(i, c) in &chars {
+    }
+    fn top_is_empty(levels: &[ListItem]) -> bool {
+        levels.last().is_none_or(|l| l.is_empty())
+    }
+    for (i, c) in v.char_indices() {
         if c == '.' || c == '-' {
             if i == start {
                 push(&mut levels, Item::Int(String::new()));
             } else {
                 push(&mut levels, parse_item(is_digit, &v[start..i]));
             }
-            start = i + 1;
+            start = i + c.len_utf8();
             if c == '-' {
                 levels.push(Vec::new());
             }
         } else if c.is_ascii_digit() {
             if !is_digit && i > start {
+                // a qualifier after other items starts a sub-list
+                if !top_is_empty(&levels) {
+                    levels.push(Vec::new());
+                }
                 push(&mut levels, string_item(&v[start..i], true));
                 start = i;
                 levels.push(Vec::new());
@@ -118,6 +127,9 @@ pub(crate) fn parse(s: &str) -> Result<ListItem, String> {
         }
     }
     if v.len() > start {
+        if !is_digit && !top_is_empty(&levels) {
+            levels.push(Vec::new());
+        }
         push(&mut levels, parse_item(is_digit, &v[start..]));
     }
     let mut child: Option<ListItem> = None;
@@ -150,10 +162,11 @@ fn cmp_item(l: &Item, r: Option<&Item>) -> Ordering {
         (Item::Str(_), Some(Item::Int(_))) => Ordering::Less,
         (Item::Str(a), Some(Item::Str(b))) => comparable_qualifier(a).cmp(&comparable_qualifier(b)),
         (Item::Str(_), Some(Item::List(_))) => Ordering::Less,
-        (Item::List(a), None) => match a.first() {
-            None => Ordering::Equal,
-            Some(first) => cmp_item(first, None),
-        },
+        (Item::List(a), None) => a
+            .iter()
+            .map(|i| cmp_item(i, None))
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal),
         (Item::List(_), Some(Item::Int(_))) => Ordering::Less,
         (Item::List(_), Some(Item::Str(_))) => Ordering::Greater,
         (Item::List(a), Some(Item::List(b))) => compare_lists(a, b),
@@ -229,8 +242,14 @@ mod tests {
             ("1-cr1", "1-rc1"),
             ("1a1", "1-alpha-1"),
             ("1.0000000000", "1"),
+            ("1-release", "1"),
+            ("1.0.a1", "1.0-alpha1"),
+            ("1-b1", "1.0.b1"),
         ] {
             assert_eq!(cmp(a, b), Ordering::Equal, "{a} == {b}");
         }
+        // a sub-list compares with "nothing" item by item, not by its first item only
+        assert_eq!(cmp("1", "1-.1"), Ordering::Less);
+        assert_eq!(cmp("1.a", "1m1"), Ordering::Greater);
     }
 }

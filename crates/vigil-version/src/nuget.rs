@@ -1,7 +1,10 @@
-//! NuGet versions, ordered as NuGet.Versioning's `VersionComparer.Default`: up to four numeric
-//! parts (missing parts are zero, leading zeros allowed), then release labels compared
-//! label by label (numbers numerically and before text, text case-insensitively), build
-//! metadata ignored.
+//! NuGet versions, parsed as NuGet.Versioning's `NuGetVersion.TryParse` and ordered as its
+//! `VersionComparer.Default`: up to four numeric parts (missing parts are zero, leading zeros
+//! allowed), then release labels compared label by label (numbers numerically and before text,
+//! text case-insensitively), build metadata ignored.
+//!
+//! Not mirrored: `System.Version` also reads a sign or blanks inside the numeric parts
+//! (`+1.0`, `1. 0`); those are rejected here.
 
 use std::cmp::Ordering;
 
@@ -13,6 +16,8 @@ pub(crate) struct NuGetVersion {
 
 impl NuGetVersion {
     pub(crate) fn parse(s: &str) -> Result<Self, String> {
+        // NuGet trims the value first
+        let s = s.trim();
         if s.is_empty() {
             return Err("version string is empty".into());
         }
@@ -56,6 +61,15 @@ impl NuGetVersion {
                         .all(|c| c.is_ascii_alphanumeric() || c == b'-')
                 {
                     return Err(format!("invalid release label `{label}`"));
+                }
+                // `IsValidPart(label, allowLeadingZeros: false)`: `0` and `0a` are fine
+                if label.len() > 1
+                    && label.starts_with('0')
+                    && label.bytes().all(|c| c.is_ascii_digit())
+                {
+                    return Err(format!(
+                        "numeric release label `{label}` has a leading zero"
+                    ));
                 }
                 release.push(label.to_owned());
             }

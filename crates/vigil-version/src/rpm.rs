@@ -1,5 +1,7 @@
-//! RPM versions: `[epoch:]version[-release]`, ordered as rpm's `rpmverCmp` over `rpmvercmp`
-//! (alphanumeric segments, `~` sorting before everything, `^` after the end but before more).
+//! RPM versions: `[epoch:]version[-release]`, split as rpm's `parseEVR` and compared field by
+//! field with `rpmvercmp` (alphanumeric segments, `~` sorting before everything, `^` after the
+//! end but before more). As in rpm's dependency matching (`rpmverOverlap`), and unlike
+//! `rpmverCmp`, the release is only compared when both versions have one.
 
 use std::cmp::Ordering;
 
@@ -33,25 +35,23 @@ impl RpmVersion {
         } else {
             (None, t)
         };
+        // an empty release (`1.0-`) is no release, as in rpm's `rpmverOverlap`
         let (version, release) = match rest.rfind('-') {
-            Some(i) => (&rest[..i], Some(rest[i + 1..].to_owned())),
+            Some(i) => (&rest[..i], Some(&rest[i + 1..]).filter(|r| !r.is_empty())),
             None => (rest, None),
         };
         if version.is_empty() {
             return Err("version part is empty".into());
         }
-        if release.as_deref() == Some("") {
-            return Err("release part after `-` is empty".into());
-        }
         Ok(RpmVersion {
             epoch,
             version: version.to_owned(),
-            release,
+            release: release.map(str::to_owned),
         })
     }
 }
 
-/// rpm's `rpmverCmp`.
+/// Epoch (missing = `0`), version, then the release if both have one.
 pub(crate) fn cmp_evr(a: &RpmVersion, b: &RpmVersion) -> Ordering {
     let ea = a.epoch.as_deref().unwrap_or("0");
     let eb = b.epoch.as_deref().unwrap_or("0");
@@ -198,5 +198,9 @@ mod tests {
         // a missing release is not compared
         assert_eq!(cmp("1.0", "1.0-5.el9"), Ordering::Equal);
         assert_eq!(cmp("1.0-5.el9", "1.0-5.el9_1"), Ordering::Less);
+        // an empty release is no release
+        assert_eq!(cmp("1.0-", "1.0-5.el9"), Ordering::Equal);
+        assert!(RpmVersion::parse("-1").is_err());
+        assert!(RpmVersion::parse("1:").is_err());
     }
 }

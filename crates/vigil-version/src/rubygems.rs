@@ -69,7 +69,8 @@ fn drop_trailing_zeros(v: &mut Vec<Seg>) {
 
 impl GemVersion {
     pub(crate) fn parse(s: &str) -> Result<Self, String> {
-        let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+        // Ruby's `\s` (and `String#strip`): space, \t, \n, \v, \f, \r
+        let t = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}');
         if t.is_empty() {
             return Err("version string is empty".into());
         }
@@ -225,6 +226,7 @@ mod tests {
 
     #[test]
     fn rejects_invalid() {
+        assert_eq!(v("\u{b}1.0\u{b}"), v("1.0"));
         for bad in ["", "a", "1..2", "1.2-", "junk 1"] {
             assert!(GemVersion::parse(bad).is_err(), "{bad:?}");
         }

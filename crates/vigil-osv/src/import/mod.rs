@@ -415,7 +415,14 @@ mod tests {
 
     #[test]
     fn directory_walks_pick_up_every_format() {
-        for name in ["all.zip", "DSA.list", "list", "x.yaml", "epss.csv.gz", "main.json"] {
+        for name in [
+            "all.zip",
+            "DSA.list",
+            "list",
+            "x.yaml",
+            "epss.csv.gz",
+            "main.json",
+        ] {
             assert!(is_candidate(name), "{name}");
         }
         assert!(!is_candidate("README.md") && !is_candidate("LICENSE.txt"));
