@@ -120,11 +120,19 @@ fn normalise_word(s: &str) -> Option<String> {
 }
 
 /// Whether the record is an informational notice rather than a vulnerability.
+/// RustSec puts `informational` (`unmaintained`, `unsound`, `notice`) in each
+/// `affected[].database_specific`; other feeds at the top level.
 pub fn is_informational(adv: &Advisory) -> bool {
-    adv.database_specific
-        .as_ref()
-        .and_then(|d| d.get("informational"))
-        .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+    let flag = |d: Option<&serde_json::Value>| {
+        d.and_then(|d| d.get("informational"))
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+    };
+    flag(adv.database_specific.as_ref())
+        || (!adv.affected.is_empty()
+            && adv
+                .affected
+                .iter()
+                .all(|a| flag(a.database_specific.as_ref())))
 }
 
 /// Inspector's severities in order, most severe first.

@@ -366,6 +366,10 @@ fn semver_ranges_for_go_and_cargo_and_informational_notices() {
                 "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "0.7.0"}]}]}]}),
             json!({"id": "RUSTSEC-2020-1", "database_specific": {"informational": "unmaintained"}, "affected": [{"package": {"ecosystem": "crates.io", "name": "term"},
                 "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}]}),
+            // RustSec's OSV export: the flag sits in affected[].database_specific
+            json!({"id": "RUSTSEC-2021-0139", "affected": [{"package": {"ecosystem": "crates.io", "name": "ansi_term"},
+                "database_specific": {"informational": "unmaintained"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}]}),
         ],
         Vec::new(),
     );
@@ -379,12 +383,23 @@ fn semver_ranges_for_go_and_cargo_and_informational_notices() {
                     "v0.0.0-20220722155237-a158d28d115b",
                 ),
                 pkg(Ecosystem::Cargo, "term", "0.7.0"),
+                pkg(Ecosystem::Cargo, "ansi_term", "0.12.1"),
             ],
             None,
             false,
         ),
     );
-    assert_eq!(ids(&r), vec!["CVE-2022-5", "RUSTSEC-2020-1"]);
+    assert_eq!(
+        ids(&r),
+        vec!["CVE-2022-5", "RUSTSEC-2020-1", "RUSTSEC-2021-0139"]
+    );
+    for f in r.findings.iter().filter(|f| {
+        f.package_vulnerability_details
+            .vulnerability_id
+            .starts_with("RUSTSEC-")
+    }) {
+        assert_eq!(f.severity, "INFORMATIONAL");
+    }
     let term = r
         .findings
         .iter()
