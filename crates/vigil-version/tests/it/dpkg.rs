@@ -9,7 +9,7 @@ use vigil_version::Scheme;
 
 use crate::corpus;
 use crate::harness::{Diff, Known, Req, SKIP, ask, oracles_dir, require};
-use crate::sampling::{Lcg, Pairs, fams, sample};
+use crate::sampling::{Lcg, Mix, fams, sample, standard_mix};
 
 const TOKENS: &[&str] = &[
     "~", "~~", "+", ".", "-", ":", "1:", "a", "z", "A", "Z", "0", "00", "9", "~rc1", "~beta2",
@@ -215,26 +215,24 @@ fn dpkg_differential() {
 
     let mut rng = Lcg::new(0xd9c6);
     let real = corpus::debian();
-    let real_flat = corpus::flatten(&[real]);
-    let mut pairs = Pairs::default();
     let edges = edge_families();
-    pairs.all_within(&edges);
-    pairs.within_families(real, 2500, &mut rng);
-    pairs.mutations(&sample(&real_flat, 2000, &mut rng), TOKENS, 1500, &mut rng);
-    let generated: Vec<String> = (0..1500).map(|_| random_version(&mut rng)).collect();
-    pairs.random(&generated, 700, &mut rng);
-    pairs.mutations(&generated, TOKENS, 800, &mut rng);
-    pairs.random(&real_flat, 300, &mut rng);
+    let Mix {
+        mut pairs,
+        versions,
+    } = standard_mix(
+        real,
+        &edges,
+        TOKENS,
+        &mut random_version,
+        (700, 800),
+        &mut rng,
+    );
     // a few non-ASCII pairs, judged by the binary (the signed-char ones are KNOWN on x86 only)
     pairs.add("1.0\u{e9}", "1.0a");
     pairs.add("1.0\u{e9}", "1.0~");
     for k in KNOWN_SIGNED_CHAR {
         pairs.add(k.a, k.b);
     }
-
-    let mut versions = sample(&real_flat, 3000, &mut rng);
-    versions.extend(edges.concat());
-    versions.extend(generated);
 
     let mut edge_set: std::collections::BTreeSet<&str> =
         edges.iter().flatten().map(String::as_str).collect();

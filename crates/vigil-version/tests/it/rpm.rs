@@ -9,7 +9,7 @@ use vigil_version::Scheme;
 
 use crate::corpus;
 use crate::harness::{Diff, Known, ask, oracles_dir, require};
-use crate::sampling::{Lcg, Pairs, fams, sample};
+use crate::sampling::{Lcg, Mix, fams, standard_mix};
 
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -160,20 +160,15 @@ fn rpm_differential() {
 
     let mut rng = Lcg::new(0x0e9a);
     let real = corpus::almalinux();
-    let real_flat = corpus::flatten(&[real]);
-    let mut pairs = Pairs::default();
     let edges = edge_families();
-    pairs.all_within(&edges);
-    pairs.within_families(real, 2500, &mut rng);
-    pairs.mutations(&sample(&real_flat, 2000, &mut rng), TOKENS, 1500, &mut rng);
-    let generated: Vec<String> = (0..1500).map(|_| random_version(&mut rng)).collect();
-    pairs.random(&generated, 700, &mut rng);
-    pairs.mutations(&generated, TOKENS, 800, &mut rng);
-    pairs.random(&real_flat, 300, &mut rng);
-
-    let mut versions = sample(&real_flat, 3000, &mut rng);
-    versions.extend(edges.concat());
-    versions.extend(generated);
+    let Mix { pairs, versions } = standard_mix(
+        real,
+        &edges,
+        TOKENS,
+        &mut random_version,
+        (700, 800),
+        &mut rng,
+    );
 
     let script = oracles_dir().join("rpm_evr.py");
     Diff {

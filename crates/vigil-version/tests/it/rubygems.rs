@@ -6,7 +6,7 @@ use vigil_version::Scheme;
 
 use crate::corpus;
 use crate::harness::{Diff, Known, ask, oracles_dir, require};
-use crate::sampling::{Lcg, Pairs, fams, sample};
+use crate::sampling::{Lcg, Mix, fams, standard_mix};
 
 const TOKENS: &[&str] = &[
     ".", "-", "0", "00", "a", "b", "rc", "pre", "beta", ".pre", ".rc1", "-rc1", ".0", ".1", "A",
@@ -148,20 +148,15 @@ fn rubygems_differential() {
 
     let mut rng = Lcg::new(0x6e3);
     let real = corpus::rubysec();
-    let real_flat = corpus::flatten(&[real]);
-    let mut pairs = Pairs::default();
     let edges = edge_families();
-    pairs.all_within(&edges);
-    pairs.within_families(real, 2500, &mut rng);
-    pairs.mutations(&sample(&real_flat, 2000, &mut rng), TOKENS, 1500, &mut rng);
-    let generated: Vec<String> = (0..1500).map(|_| random_version(&mut rng)).collect();
-    pairs.random(&generated, 800, &mut rng);
-    pairs.mutations(&generated, TOKENS, 1000, &mut rng);
-    pairs.random(&real_flat, 300, &mut rng);
-
-    let mut versions = sample(&real_flat, 3000, &mut rng);
-    versions.extend(edges.concat());
-    versions.extend(generated);
+    let Mix { pairs, versions } = standard_mix(
+        real,
+        &edges,
+        TOKENS,
+        &mut random_version,
+        (800, 1000),
+        &mut rng,
+    );
 
     let script = oracles_dir().join("rubygems.rb");
     Diff {

@@ -351,3 +351,34 @@ fn lcg_is_deterministic() {
         assert!((50..=150).contains(&n), "digit {d} drawn {n} times");
     }
 }
+
+/// The pair mix most schemes use: every pair within each hand-written edge family, pairs
+/// within real version families (one package's versions), mutations of real and generated
+/// versions, random pairs; plus the version list whose parse acceptance is compared.
+pub struct Mix {
+    pub pairs: Pairs,
+    pub versions: Vec<String>,
+}
+
+pub fn standard_mix(
+    real: &[Vec<String>],
+    edges: &[Vec<String>],
+    tokens: &[&str],
+    generate: &mut dyn FnMut(&mut Lcg) -> String,
+    (random_generated, mutated_generated): (usize, usize),
+    rng: &mut Lcg,
+) -> Mix {
+    let real_flat: Vec<String> = real.iter().flatten().cloned().collect();
+    let mut pairs = Pairs::default();
+    pairs.all_within(edges);
+    pairs.within_families(real, 2500, rng);
+    pairs.mutations(&sample(&real_flat, 2000, rng), tokens, 1500, rng);
+    let generated: Vec<String> = (0..1500).map(|_| generate(rng)).collect();
+    pairs.random(&generated, random_generated, rng);
+    pairs.mutations(&generated, tokens, mutated_generated, rng);
+    pairs.random(&real_flat, 300, rng);
+    let mut versions = sample(&real_flat, 3000, rng);
+    versions.extend(edges.concat());
+    versions.extend(generated);
+    Mix { pairs, versions }
+}
