@@ -178,6 +178,28 @@ fn affected_for(l: &PackageLine) -> Result<Option<Affected>, String> {
     }))
 }
 
+/// Adds one package line's `affected[]` entry to `adv`, or reports why it cannot.
+fn add_package_line(
+    adv: &mut Advisory,
+    t: &str,
+    location: &str,
+    line: usize,
+    problems: &mut Vec<Problem>,
+) {
+    match package_line(t) {
+        Some(l) => match affected_for(&l) {
+            Ok(Some(a)) => adv.affected.push(a),
+            Ok(None) => {}
+            Err(m) => problems.push(problem(location, Some(&adv.id), m)),
+        },
+        None => problems.push(problem(
+            location,
+            Some(&adv.id),
+            format!("line {line}: unreadable package line `{t}`"),
+        )),
+    }
+}
+
 fn text(location: &str, bytes: &[u8]) -> Result<String, Error> {
     String::from_utf8(bytes.to_vec())
         .map_err(|e| Error::Input(format!("`{location}`: not UTF-8 text: {e}")))
@@ -267,18 +289,7 @@ pub fn parse_advisory_list(
                 }
             }
         } else if t.starts_with('[') {
-            match package_line(t) {
-                Some(l) => match affected_for(&l) {
-                    Ok(Some(a)) => adv.affected.push(a),
-                    Ok(None) => {}
-                    Err(m) => problems.push(problem(location, Some(&adv.id), m)),
-                },
-                None => problems.push(problem(
-                    location,
-                    Some(&adv.id),
-                    format!("line {}: unreadable package line `{t}`", n + 1),
-                )),
-            }
+            add_package_line(adv, t, location, n + 1, problems);
         }
         // NOTE: lines and anything else are commentary
     }
@@ -354,18 +365,7 @@ pub fn parse_cve_list(
         };
         let t = line.trim();
         if t.starts_with('[') || t.starts_with("- ") {
-            match package_line(t) {
-                Some(l) => match affected_for(&l) {
-                    Ok(Some(a)) => adv.affected.push(a),
-                    Ok(None) => {}
-                    Err(m) => problems.push(problem(location, Some(&adv.id), m)),
-                },
-                None => problems.push(problem(
-                    location,
-                    Some(&adv.id),
-                    format!("line {}: unreadable package line `{t}`", n + 1),
-                )),
-            }
+            add_package_line(adv, t, location, n + 1, problems);
         } else if let Some(ids) = t.strip_prefix('{') {
             for id in ids.trim_end_matches('}').split_whitespace() {
                 adv.related.push(id.to_owned());

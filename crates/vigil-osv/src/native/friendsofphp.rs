@@ -47,12 +47,7 @@ pub fn parse(
             "`{location}`: `reference` is not `composer://vendor/package`"
         )));
     };
-    let stem = location
-        .rsplit(['/', '!'])
-        .next()
-        .unwrap_or(location)
-        .trim_end_matches(".yaml")
-        .trim_end_matches(".yml");
+    let stem = super::file_stem(location);
     let id = format!("FRIENDSOFPHP-{}-{stem}", package.replace('/', "-"));
     let mut intervals = Vec::new();
     for (name, b) in &r.branches {

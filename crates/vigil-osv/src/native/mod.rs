@@ -29,6 +29,16 @@ pub(crate) fn problem(location: &str, id: Option<&str>, message: impl Into<Strin
     }
 }
 
+/// A record file's name without directory and YAML extension (`gems/rack/CVE-1.yml` -> `CVE-1`).
+pub(crate) fn file_stem(location: &str) -> &str {
+    location
+        .rsplit(['/', '!'])
+        .next()
+        .unwrap_or(location)
+        .trim_end_matches(".yml")
+        .trim_end_matches(".yaml")
+}
+
 /// One OSV range per interval.
 pub(crate) fn intervals_to_ranges(kind: RangeType, intervals: &[Interval]) -> Vec<Range> {
     intervals

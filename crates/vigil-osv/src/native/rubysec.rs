@@ -55,12 +55,7 @@ pub fn parse(
     let Some(gem) = r.gem.as_deref().map(str::trim).filter(|g| !g.is_empty()) else {
         return Err(Error::Record(format!("`{location}`: no `gem`")));
     };
-    let stem = location
-        .rsplit(['/', '!'])
-        .next()
-        .unwrap_or(location)
-        .trim_end_matches(".yml")
-        .trim_end_matches(".yaml");
+    let stem = super::file_stem(location);
     let id = format!("RUBYSEC-{gem}-{stem}");
     let mut covered = Vec::new();
     for req in r
