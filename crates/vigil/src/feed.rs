@@ -180,6 +180,21 @@ fn pull(db: &Path, from: &str, keys: &[PathBuf], allow_insecure: bool) -> Result
             bail!("pulled database is unusable: {e}");
         }
     };
+    // a validly signed but older database (a replayed tag) must not roll the data back
+    let when = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+    };
+    if let Ok(current) = Database::open(db).and_then(|d| d.status())
+        && let (Some(new), Some(old)) = (when(&st.built_at), when(&current.built_at))
+        && new < old
+    {
+        let _ = std::fs::remove_file(&pulled.path);
+        bail!(
+            "{from} holds a database built {} , older than the installed one (built {}); refusing to roll back",
+            st.built_at,
+            current.built_at
+        );
+    }
     std::fs::rename(&pulled.path, db)
         .with_context(|| format!("cannot replace `{}`", db.display()))?;
     println!(

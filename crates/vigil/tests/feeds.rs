@@ -490,6 +490,41 @@ fn push_and_pull_a_signed_database_through_a_registry() {
         .arg(&pulled));
     assert!(!ok && err.contains("no trusted key"), "{err}");
     assert_eq!(std::fs::read(&pulled).expect("db"), before);
+    // a validly signed but older database pushed later (a replay) does not roll data back
+    let newer = work.path().join("newer.db");
+    std::thread::sleep(Duration::from_millis(1100));
+    let (ok, _, err) = run(vigil()
+        .args(["db", "import", "--db"])
+        .arg(&newer)
+        .arg(data.join("osv/crates.io/all.zip")));
+    assert!(ok, "{err}");
+    let newer_tag = format!("oci://127.0.0.1:{}/vigil/db:newer", reg.port);
+    let (ok, _, err) = run(vigil()
+        .args(["db", "push", &newer_tag, "--key"])
+        .arg(key.with_extension("key"))
+        .arg("--db")
+        .arg(&newer));
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(vigil()
+        .args(["db", "update", "--from", &newer_tag, "--trusted-key"])
+        .arg(key.with_extension("pub"))
+        .arg("--db")
+        .arg(&pulled));
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(vigil()
+        .args(["db", "push", &target, "--key"])
+        .arg(key.with_extension("key"))
+        .arg("--db")
+        .arg(&db));
+    assert!(ok, "{err}");
+    let current = std::fs::read(&pulled).expect("db");
+    let (ok, _, err) = run(vigil()
+        .args(["db", "update", "--from", &target, "--trusted-key"])
+        .arg(key.with_extension("pub"))
+        .arg("--db")
+        .arg(&pulled));
+    assert!(!ok && err.contains("refusing to roll back"), "{err}");
+    assert_eq!(std::fs::read(&pulled).expect("db"), current);
     // a missing tag is a clear error
     let missing = format!("oci://127.0.0.1:{}/vigil/db:nope", reg.port);
     let (ok, _, err) = run(vigil()
