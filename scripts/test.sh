@@ -12,10 +12,12 @@ cd "$(dirname "$0")/.."
 #   Python `packaging`, node `semver`, Go's golang.org/x/mod/semver (built with Debian's Go),
 #   maven-artifact (Debian's maven, compiled against with javac), Ruby's Gem::Version, PHP
 #   composer/semver; CVSS against Red Hat's `cvss`.
-# - The OCI distribution tests push to and pull from Debian's docker-registry on loopback.
+# - The OCI distribution tests push to and pull from Debian's docker-registry on loopback
+#   (plain and behind htpasswd basic auth; apache2-utils makes the bcrypt htpasswd file).
 export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(python3-pip rpm python3-rpm libdpkg-perl ruby php-cli php-composer-semver maven
-              openjdk-17-jdk-headless golang-go golang-golang-x-mod-dev docker-registry)
+              openjdk-17-jdk-headless golang-go golang-golang-x-mod-dev docker-registry
+              apache2-utils)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -152,13 +152,14 @@ impl Client {
 
     fn authorize(&mut self, challenge: &str, url: &str) -> Result<(), Error> {
         if challenge.starts_with("Basic") {
-            if self.basic.is_none() {
-                return Err(Error::http(
-                    url,
-                    "registry wants basic auth; set VIGIL_REGISTRY_USERNAME and VIGIL_REGISTRY_PASSWORD",
-                ));
-            }
-            return Ok(());
+            return Err(Error::http(
+                url,
+                if self.basic.is_none() {
+                    "registry wants basic auth; set VIGIL_REGISTRY_USERNAME and VIGIL_REGISTRY_PASSWORD"
+                } else {
+                    "registry rejected the credentials in VIGIL_REGISTRY_USERNAME/VIGIL_REGISTRY_PASSWORD"
+                },
+            ));
         }
         let params = parse_challenge(challenge)
             .ok_or_else(|| Error::http(url, format!("unsupported auth challenge `{challenge}`")))?;
@@ -256,7 +257,10 @@ impl Client {
                 }
             }
             .map_err(|e| Error::http(url, format!("request failed: {e}")))?;
-            if resp.status().as_u16() == 401 && attempt == 0 {
+            if resp.status().as_u16() == 401 {
+                if attempt == 1 {
+                    return Err(Error::http(url, "registry rejected the token it issued"));
+                }
                 let challenge = header_value(&resp, "www-authenticate").unwrap_or_default();
                 self.authorize(&challenge, url)?;
                 continue;

@@ -343,6 +343,11 @@ impl Drop for Registry {
 }
 
 fn start_registry() -> Registry {
+    start_registry_with(None)
+}
+
+/// A registry; with `user`, behind htpasswd basic auth (bcrypt file made by `htpasswd -B`).
+fn start_registry_with(user: Option<(&str, &str)>) -> Registry {
     let bin = "/usr/bin/docker-registry";
     assert!(
         Path::new(bin).is_file(),
@@ -354,10 +359,24 @@ fn start_registry() -> Registry {
         .expect("free port")
         .port();
     let config = dir.path().join("config.yml");
+    let mut auth = String::new();
+    if let Some((u, p)) = user {
+        let out = Command::new("htpasswd")
+            .args(["-Bbn", u, p])
+            .output()
+            .expect("htpasswd (apt-get install apache2-utils; scripts/test.sh installs it)");
+        assert!(out.status.success());
+        let file = dir.path().join("htpasswd");
+        std::fs::write(&file, &out.stdout).expect("htpasswd file");
+        auth = format!(
+            "auth:\n  htpasswd:\n    realm: vigil-test\n    path: {}\n",
+            file.display()
+        );
+    }
     std::fs::write(
         &config,
         format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n{auth}http:\n  addr: 127.0.0.1:{port}\n",
             dir.path().join("data").display()
         ),
     )
@@ -533,4 +552,50 @@ fn push_and_pull_a_signed_database_through_a_registry() {
         .arg("--db")
         .arg(&pulled));
     assert!(!ok && err.contains("404"), "{err}");
+}
+
+#[test]
+fn registry_basic_auth() {
+    let data = vulndata();
+    let reg = start_registry_with(Some(("alice", "s3cret")));
+    let work = tempfile::tempdir().expect("tmp");
+    let db = work.path().join("vigil.db");
+    let (ok, _, err) = run(vigil()
+        .args(["db", "import", "--db"])
+        .arg(&db)
+        .arg(data.join("kev/known_exploited_vulnerabilities.json")));
+    assert!(ok, "{err}");
+    let key = work.path().join("k");
+    run(vigil().args(["db", "keygen", "--name"]).arg(&key));
+    let target = format!("oci://127.0.0.1:{}/vigil/db:auth", reg.port);
+    let push = |user: Option<&str>, pass: Option<&str>| {
+        let mut c = vigil();
+        c.args(["db", "push", &target, "--key"])
+            .arg(key.with_extension("key"))
+            .arg("--db")
+            .arg(&db)
+            .env_remove("VIGIL_REGISTRY_USERNAME")
+            .env_remove("VIGIL_REGISTRY_PASSWORD");
+        if let (Some(u), Some(p)) = (user, pass) {
+            c.env("VIGIL_REGISTRY_USERNAME", u)
+                .env("VIGIL_REGISTRY_PASSWORD", p);
+        }
+        run(&mut c)
+    };
+    let (ok, _, err) = push(None, None);
+    assert!(!ok && err.contains("VIGIL_REGISTRY_USERNAME"), "{err}");
+    let (ok, _, err) = push(Some("alice"), Some("wrong"));
+    assert!(!ok && err.contains("rejected the credentials"), "{err}");
+    let (ok, out, err) = push(Some("alice"), Some("s3cret"));
+    assert!(ok, "{out}{err}");
+    let pulled = work.path().join("pulled.db");
+    let (ok, out, err) = run(vigil()
+        .args(["db", "update", "--from", &target, "--trusted-key"])
+        .arg(key.with_extension("pub"))
+        .arg("--db")
+        .arg(&pulled)
+        .env("VIGIL_REGISTRY_USERNAME", "alice")
+        .env("VIGIL_REGISTRY_PASSWORD", "s3cret"));
+    assert!(ok, "{out}{err}");
+    assert_eq!(status_json(&pulled)["kev"], 1404);
 }
