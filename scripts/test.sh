@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 #   Python `packaging`, node `semver`, Go's golang.org/x/mod/semver (built with Debian's Go),
 #   maven-artifact (Debian's maven, compiled against with javac), Ruby's Gem::Version, PHP
 #   composer/semver; CVSS against Red Hat's `cvss`.
+# - The findings service is driven by the real AWS CLI and boto3 (inspector2 API, SigV4).
 # - The OCI distribution tests push to and pull from Debian's docker-registry on loopback
 #   (plain and behind htpasswd basic auth; apache2-utils makes the bcrypt htpasswd file).
 export DEBIAN_FRONTEND=noninteractive
@@ -27,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 PIP_PACKAGES=("jsonschema[format]==4.26.0" "cyclonedx-python-lib==11.12.0" "lib4sbom==0.10.4"
-              "packaging==24.2" "cvss==3.4")
+              "packaging==24.2" "cvss==3.4" "awscli==1.45.11" "boto3==1.43.11")
 python3 -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" 2>&1 \
   | grep -v "Running pip as the 'root' user" || true
 # npm references, unpacked into a cache the tests read ($VIGIL_TEST_CACHE)

@@ -27,6 +27,38 @@ pub enum Command {
     /// Build, update, inspect and distribute the advisory database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Run the findings service (inspector2-compatible API).
+    Server(ServerArgs),
+    /// Administer a server's data directory (access keys).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8750")]
+    pub listen: std::net::SocketAddr,
+    /// Where the server keeps its store (created if missing).
+    #[arg(long, default_value = "./vigil-data")]
+    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an access key pair for an account; prints `{"accessKeyId", "secretAccessKey", "account"}`.
+    CreateKey(CreateKeyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateKeyArgs {
+    #[arg(long, default_value = "./vigil-data")]
+    pub data_dir: PathBuf,
+    /// The account the key acts for (12 digits, or a name).
+    #[arg(long, default_value = "000000000000")]
+    pub account: String,
 }
 
 /// Where scanning options point the database. Without `--db`: `$VIGIL_DB`, else
@@ -195,6 +227,14 @@ pub struct ScanArgs {
     /// Explain why a vulnerability id matched (or was judged not affected) and exit.
     #[arg(long, value_name = "ID")]
     pub explain: Option<String>,
+    /// Submit the target's inventory to a Vigil server and wait for the scan; credentials from
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION or the AWS profile.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// With --server: the resource id to record the scan under (default: the image digest or
+    /// the target's name).
+    #[arg(long, requires = "server")]
+    pub resource_id: Option<String>,
 }
 
 /// What to scan and how (shared by `sbom` and `scan`).

@@ -443,7 +443,8 @@ fn rpm_parts(v: &str) -> (Option<i64>, String, Option<String>) {
     }
 }
 
-fn resource(inv: &Inventory, opts: &MatchOptions) -> Resource {
+/// The resource a scan of `inv` is about (the one its findings name).
+pub fn resource(inv: &Inventory, opts: &MatchOptions) -> Resource {
     let t = &inv.target;
     let (kind, id, details) = if let Some(img) = &t.image {
         let hash = img

@@ -5,6 +5,7 @@ mod db;
 mod feed;
 mod sbom;
 mod scan;
+mod server;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -13,6 +14,8 @@ fn main() -> std::process::ExitCode {
         Command::Sbom(args) => sbom::run(args).map(|()| scan::Outcome::Pass),
         Command::Scan(args) => scan::run(args),
         Command::Db(cmd) => db::run(cmd).map(|()| scan::Outcome::Pass),
+        Command::Server(args) => server::run(args).map(|()| scan::Outcome::Pass),
+        Command::Admin(cmd) => server::admin(cmd).map(|()| scan::Outcome::Pass),
     };
     // Exit codes: 0 success, 1 `scan --fail-on` matched, 2 error.
     match result {

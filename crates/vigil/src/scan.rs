@@ -47,6 +47,9 @@ fn open_db(path: &Path) -> Result<(Database, Option<tempfile::TempDir>)> {
 }
 
 pub fn run(args: ScanArgs) -> Result<Outcome> {
+    if let Some(server) = &args.server {
+        return submit(&args, server);
+    }
     let db_path: PathBuf = crate::db::db_path(&args.db)?;
     let t0 = std::time::Instant::now();
     let (db, _tmp) = open_db(&db_path)?;
@@ -120,6 +123,23 @@ pub fn run(args: ScanArgs) -> Result<Outcome> {
             return Ok(Outcome::Fail);
         }
     }
+    Ok(Outcome::Pass)
+}
+
+/// `vigil scan TARGET --server URL`: the inventory is taken here and submitted; the server
+/// matches it and records the findings; the answer says what changed.
+fn submit(args: &ScanArgs, server: &str) -> Result<Outcome> {
+    let inventory = crate::sbom::inventory(&args.target)?;
+    let sbom: serde_json::Value = serde_json::from_str(&vigil_sbom::to_cyclonedx(&inventory)?)?;
+    let mut body = serde_json::json!({ "sbom": sbom });
+    if let Some(id) = &args.resource_id {
+        body["resourceId"] = serde_json::json!(id);
+    }
+    let answer = crate::server::post(server, "/vigil/v1/scans", &body)?;
+    crate::sbom::write_output(
+        args.output.as_deref(),
+        &serde_json::to_string_pretty(&answer)?,
+    )?;
     Ok(Outcome::Pass)
 }
 

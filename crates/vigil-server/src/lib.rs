@@ -1,0 +1,213 @@
+//! `vigil server`: the findings service.
+//!
+//! Every request is authenticated with AWS Signature Version 4 against the store's access keys
+//! (the account comes from the key, the region from the signature's scope), then dispatched:
+//! inspector2 operations at their REST-JSON paths (`POST /findings/list`, `/filters/create`,
+//! ...), Vigil's own operations under `/vigil/v1/` (scan submission). Unknown operations and
+//! bad requests answer the protocol's error shape (`x-amzn-errortype` header and a JSON body
+//! with `message`), never a 500. Store and matcher work runs on the blocking pool.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use vigil_store::Store;
+
+mod ops;
+mod wire;
+
+pub use wire::ApiError;
+
+/// The largest request body accepted (a CycloneDX SBOM of a big image fits comfortably).
+pub const MAX_BODY: usize = 64 << 20;
+/// Allowed clock skew between client and server, as AWS allows.
+pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(15);
+
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The advisory database scans are matched against.
+    pub advisory_db: PathBuf,
+}
+
+pub struct App {
+    pub store: Store,
+    advisory_db: PathBuf,
+    db: Mutex<Option<vigil_osv::Database>>,
+}
+
+/// Who is calling: the key's account and the signature's region.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: String,
+    pub region: String,
+    pub access_key_id: String,
+}
+
+impl App {
+    pub fn new(
+        data_dir: &std::path::Path,
+        advisory_db: PathBuf,
+    ) -> Result<App, vigil_store::Error> {
+        Ok(App {
+            store: Store::open(data_dir)?,
+            advisory_db,
+            db: Mutex::new(None),
+        })
+    }
+
+    /// Runs `f` with the advisory database, opened on first use.
+    fn with_db<T>(
+        &self,
+        f: impl FnOnce(&vigil_osv::Database) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut guard = self
+            .db
+            .lock()
+            .map_err(|_| ApiError::internal("advisory database lock poisoned"))?;
+        if guard.is_none() {
+            let db = vigil_osv::Database::open(&self.advisory_db)
+                .map_err(|e| ApiError::internal(&format!("advisory database unavailable: {e}")))?;
+            *guard = Some(db);
+        }
+        match guard.as_ref() {
+            Some(db) => f(db),
+            None => Err(ApiError::internal("advisory database unavailable")),
+        }
+    }
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(config: Config) -> std::io::Result<()> {
+    let app = Arc::new(
+        App::new(&config.data_dir, config.advisory_db.clone())
+            .map_err(|e| std::io::Error::other(e.to_string()))?,
+    );
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "vigil server listening");
+    // suppression rules with an expiry are re-applied every minute
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let app = sweeper.clone();
+            let _ = tokio::task::spawn_blocking(move || ops::expire_rules(&app)).await;
+        }
+    });
+    let router = axum::Router::new().fallback(dispatch).with_state(app);
+    axum::serve(listener, router).await
+}
+
+async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::too_large(&format!("request body exceeds {MAX_BODY} bytes"))
+                .into_response();
+        }
+    };
+    let result = tokio::task::spawn_blocking(move || handle(&app, &parts, &bytes)).await;
+    match result {
+        Ok(Ok(v)) => json_response(StatusCode::OK, &v),
+        Ok(Err(e)) => e.into_response(),
+        Err(_) => ApiError::internal("request handler failed").into_response(),
+    }
+}
+
+fn json_response(status: StatusCode, v: &Value) -> Response {
+    let mut r = Response::new(Body::from(v.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<Value, ApiError> {
+    let principal = authenticate(app, parts, body)?;
+    let path = parts.uri.path();
+    let method = parts.method.as_str();
+    tracing::debug!(%method, %path, account = %principal.account, "request");
+    let input = || -> Result<Value, ApiError> {
+        if body.is_empty() {
+            return Ok(json!({}));
+        }
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::validation(&format!("request body is not valid JSON: {e}")))?;
+        if !v.is_object() {
+            return Err(ApiError::validation("request body must be a JSON object"));
+        }
+        Ok(v)
+    };
+    match (method, path) {
+        ("POST", "/findings/list") => ops::list_findings(app, &principal, &input()?),
+        ("POST", "/filters/create") => ops::create_filter(app, &principal, &input()?),
+        ("POST", "/filters/update") => ops::update_filter(app, &principal, &input()?),
+        ("POST", "/filters/delete") => ops::delete_filter(app, &principal, &input()?),
+        ("POST", "/filters/list") => ops::list_filters(app, &principal, &input()?),
+        ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, &input()?),
+        ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
+        _ => Err(ApiError::unknown_operation(&format!(
+            "{method} {path} is not an operation this server implements"
+        ))),
+    }
+}
+
+/// Verifies the request's SigV4 signature and resolves its key to an account.
+fn authenticate(
+    app: &App,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+) -> Result<Principal, ApiError> {
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let req = vigil_sigv4::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        body,
+    };
+    let claim = vigil_sigv4::parse(&req).map_err(|e| ApiError::auth(e.code(), &e.to_string()))?;
+    let Some((secret, account)) = app
+        .store
+        .secret_for(&claim.access_key_id)
+        .map_err(|e| ApiError::internal(&e.to_string()))?
+    else {
+        return Err(ApiError::auth(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ));
+    };
+    vigil_sigv4::verify(
+        &req,
+        &claim,
+        &secret,
+        "inspector2",
+        OffsetDateTime::now_utc(),
+        CLOCK_SKEW,
+    )
+    .map_err(|e| ApiError::auth(e.code(), &e.to_string()))?;
+    Ok(Principal {
+        account,
+        region: claim.region.clone(),
+        access_key_id: claim.access_key_id.clone(),
+    })
+}

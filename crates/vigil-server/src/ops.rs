@@ -1,0 +1,436 @@
+//! The operations: inspector2 shapes in and out (botocore's service model), Vigil's own
+//! operations under `/vigil/v1/`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use vigil_api::criteria::FilterCriteria;
+use vigil_store::{FilterSpec, FindingQuery, ResourceRecord, Submission};
+
+use crate::wire::timestamps_to_epoch;
+use crate::{ApiError, App, Principal};
+
+/// Vigil's extension to inspector2 filters: a suppression rule's expiry travels as this tag.
+pub const EXPIRES_TAG: &str = "vigil:expiresAt";
+
+fn parse_criteria(v: Option<&Value>, field: &str) -> Result<Option<FilterCriteria>, ApiError> {
+    let Some(v) = v else { return Ok(None) };
+    let c: FilterCriteria =
+        serde_json::from_value(v.clone()).map_err(|e| ApiError::field(field, &e.to_string()))?;
+    c.validate()
+        .map_err(|e| ApiError::field(field, &e.to_string()))?;
+    Ok(Some(c))
+}
+
+/// The store's matcher: a stored filter's criteria against a finding.
+pub fn criteria_matches(criteria: &Value, finding: &Value) -> bool {
+    serde_json::from_value::<FilterCriteria>(criteria.clone())
+        .map(|c| c.matches(finding))
+        .unwrap_or(false)
+}
+
+fn string_field<'a>(input: &'a Value, name: &str, max: usize) -> Result<Option<&'a str>, ApiError> {
+    match input.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max => Ok(Some(s)),
+        Some(Value::String(_)) => Err(ApiError::field(
+            name,
+            &format!("must be 1 to {max} characters"),
+        )),
+        Some(_) => Err(ApiError::field(name, "must be a string")),
+    }
+}
+
+fn check_members(input: &Value, allowed: &[&str]) -> Result<(), ApiError> {
+    if let Some(o) = input.as_object() {
+        for k in o.keys() {
+            if !allowed.contains(&k.as_str()) {
+                return Err(ApiError::field(
+                    k,
+                    "is not a member of this operation's input",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn max_results(input: &Value, max: u64) -> Result<usize, ApiError> {
+    match input.get("maxResults") {
+        None | Some(Value::Null) => Ok(max as usize),
+        Some(v) => match v.as_u64() {
+            Some(n) if (1..=max).contains(&n) => Ok(n as usize),
+            _ => Err(ApiError::field(
+                "maxResults",
+                &format!("must be an integer from 1 to {max}"),
+            )),
+        },
+    }
+}
+
+/// Page tokens: the offset into the ordered result plus a digest of the query that made it,
+/// so a token is refused with a different query.
+fn page_token(offset: usize, query: &str) -> String {
+    let digest = Sha256::digest(query.as_bytes());
+    let mut b = (offset as u64).to_be_bytes().to_vec();
+    b.extend_from_slice(&digest[..8]);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+fn read_token(input: &Value, query: &str) -> Result<usize, ApiError> {
+    let Some(t) = input.get("nextToken").and_then(Value::as_str) else {
+        return Ok(0);
+    };
+    let bad = || ApiError::field("nextToken", "is not a token this query returned");
+    let b = URL_SAFE_NO_PAD.decode(t).map_err(|_| bad())?;
+    if b.len() != 16 {
+        return Err(bad());
+    }
+    let digest = Sha256::digest(query.as_bytes());
+    if b[8..] != digest[..8] {
+        return Err(bad());
+    }
+    let mut off = [0u8; 8];
+    off.copy_from_slice(&b[..8]);
+    Ok(u64::from_be_bytes(off) as usize)
+}
+
+/// Equality lists the store can apply with its indexes: only when every entry of the
+/// criterion is EQUALS (other comparisons are left to the full matcher).
+fn equals_values(criteria: Option<&Value>, key: &str) -> Vec<String> {
+    let Some(list) = criteria.and_then(|c| c.get(key)).and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    if list.iter().all(|f| f["comparison"] == "EQUALS") {
+        list.iter()
+            .filter_map(|f| f["value"].as_str().map(str::to_owned))
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(
+        input,
+        &["filterCriteria", "maxResults", "nextToken", "sortCriteria"],
+    )?;
+    let criteria = parse_criteria(input.get("filterCriteria"), "filterCriteria")?;
+    let sort = match input.get("sortCriteria") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(vigil_api::sort::SortCriteria::from_json_at(
+            v,
+            "sortCriteria",
+        )?),
+    };
+    let limit = max_results(input, 100)?;
+    let query_key = format!(
+        "{}|{}",
+        input
+            .get("filterCriteria")
+            .map(Value::to_string)
+            .unwrap_or_default(),
+        input
+            .get("sortCriteria")
+            .map(Value::to_string)
+            .unwrap_or_default()
+    );
+    let offset = read_token(input, &query_key)?;
+    let raw = input.get("filterCriteria");
+    let q = FindingQuery {
+        account: p.account.clone(),
+        statuses: equals_values(raw, "findingStatus"),
+        severities: equals_values(raw, "severity"),
+        resource_ids: equals_values(raw, "resourceId"),
+        arns: equals_values(raw, "findingArn"),
+    };
+    let mut found = app.store.findings(&q, &|f| {
+        f.pointer("/resources/0/region")
+            .and_then(Value::as_str)
+            .is_none_or(|r| r == p.region)
+            && criteria.as_ref().is_none_or(|c| c.matches(f))
+    })?;
+    if let Some(s) = &sort {
+        found.sort_by(|a, b| s.compare(a, b).then_with(|| arn(a).cmp(arn(b))));
+    }
+    let total = found.len();
+    let page: Vec<Value> = found
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|mut f| {
+            timestamps_to_epoch(&mut f);
+            f
+        })
+        .collect();
+    let mut out = json!({"findings": page});
+    if offset + limit < total {
+        out["nextToken"] = json!(page_token(offset + limit, &query_key));
+    }
+    Ok(out)
+}
+
+fn arn(v: &Value) -> &str {
+    v.get("findingArn").and_then(Value::as_str).unwrap_or("")
+}
+
+fn action(input: &Value) -> Result<Option<String>, ApiError> {
+    match string_field(input, "action", 16)? {
+        None => Ok(None),
+        Some(a @ ("NONE" | "SUPPRESS")) => Ok(Some(a.to_owned())),
+        Some(_) => Err(ApiError::field("action", "must be NONE or SUPPRESS")),
+    }
+}
+
+fn tags(input: &Value) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    match input.get("tags") {
+        None | Some(Value::Null) => Ok(Default::default()),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|_| ApiError::field("tags", "must map strings to strings")),
+    }
+}
+
+fn expiry(tags: &std::collections::BTreeMap<String, String>) -> Result<Option<String>, ApiError> {
+    let Some(t) = tags.get(EXPIRES_TAG) else {
+        return Ok(None);
+    };
+    let at =
+        OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).map_err(|_| {
+            ApiError::field("tags", &format!("`{EXPIRES_TAG}` must be an RFC 3339 time"))
+        })?;
+    Ok(Some(vigil_store::timestamp(at)))
+}
+
+pub fn create_filter(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(
+        input,
+        &[
+            "action",
+            "description",
+            "filterCriteria",
+            "name",
+            "reason",
+            "tags",
+        ],
+    )?;
+    let name =
+        string_field(input, "name", 128)?.ok_or_else(|| ApiError::field("name", "is required"))?;
+    let action = action(input)?.ok_or_else(|| ApiError::field("action", "is required"))?;
+    if parse_criteria(input.get("filterCriteria"), "filterCriteria")?.is_none() {
+        return Err(ApiError::field("filterCriteria", "is required"));
+    }
+    let tags = tags(input)?;
+    let spec = FilterSpec {
+        name: name.to_owned(),
+        action,
+        criteria: input["filterCriteria"].clone(),
+        description: string_field(input, "description", 512)?.map(str::to_owned),
+        reason: string_field(input, "reason", 512)?.map(str::to_owned),
+        expires_at: expiry(&tags)?,
+        tags,
+    };
+    let arn = app.store.create_filter(
+        &p.account,
+        &p.region,
+        spec,
+        OffsetDateTime::now_utc(),
+        &criteria_matches,
+    )?;
+    Ok(json!({"arn": arn}))
+}
+
+pub fn update_filter(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(
+        input,
+        &[
+            "action",
+            "description",
+            "filterArn",
+            "filterCriteria",
+            "name",
+            "reason",
+        ],
+    )?;
+    let arn = string_field(input, "filterArn", 128)?
+        .ok_or_else(|| ApiError::field("filterArn", "is required"))?;
+    let action = action(input)?;
+    let criteria = parse_criteria(input.get("filterCriteria"), "filterCriteria")?
+        .map(|_| input["filterCriteria"].clone());
+    let name = string_field(input, "name", 128)?.map(str::to_owned);
+    let description = string_field(input, "description", 512)?.map(str::to_owned);
+    let reason = string_field(input, "reason", 512)?.map(str::to_owned);
+    let f = app.store.update_filter(
+        &p.account,
+        arn,
+        &|f| {
+            if let Some(a) = &action {
+                f.action = a.clone();
+            }
+            if let Some(c) = &criteria {
+                f.criteria = c.clone();
+            }
+            if let Some(n) = &name {
+                f.name = n.clone();
+            }
+            if description.is_some() {
+                f.description = description.clone();
+            }
+            if reason.is_some() {
+                f.reason = reason.clone();
+            }
+        },
+        OffsetDateTime::now_utc(),
+        &criteria_matches,
+    )?;
+    Ok(json!({"arn": f.arn}))
+}
+
+pub fn delete_filter(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["arn"])?;
+    let arn =
+        string_field(input, "arn", 128)?.ok_or_else(|| ApiError::field("arn", "is required"))?;
+    app.store.delete_filter(
+        &p.account,
+        arn,
+        OffsetDateTime::now_utc(),
+        &criteria_matches,
+    )?;
+    Ok(json!({"arn": arn}))
+}
+
+pub fn list_filters(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["action", "arns", "maxResults", "nextToken"])?;
+    let action = action(input)?;
+    let arns: Vec<String> = match input.get("arns") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|_| ApiError::field("arns", "must be a list of strings"))?,
+    };
+    let limit = max_results(input, 100)?;
+    let key = format!("{action:?}|{arns:?}");
+    let offset = read_token(input, &key)?;
+    let all: Vec<Value> = app
+        .store
+        .filters(&p.account)?
+        .into_iter()
+        .filter(|f| action.as_ref().is_none_or(|a| &f.action == a))
+        .filter(|f| arns.is_empty() || arns.contains(&f.arn))
+        .map(|f| {
+            let mut v = json!({
+                "action": f.action, "arn": f.arn, "createdAt": f.created_at, "criteria": f.criteria,
+                "name": f.name, "ownerId": f.owner_id, "updatedAt": f.updated_at, "tags": f.tags,
+            });
+            if let Some(d) = f.description {
+                v["description"] = json!(d);
+            }
+            if let Some(r) = f.reason {
+                v["reason"] = json!(r);
+            }
+            timestamps_to_epoch(&mut v);
+            v
+        })
+        .collect();
+    let total = all.len();
+    let page: Vec<Value> = all.into_iter().skip(offset).take(limit).collect();
+    let mut out = json!({"filters": page});
+    if offset + limit < total {
+        out["nextToken"] = json!(page_token(offset + limit, &key));
+    }
+    Ok(out)
+}
+
+/// `POST /vigil/v1/scans`: `{"sbom": <CycloneDX or SPDX JSON of the target>, "resourceId"?,
+/// "tags"?}`. Matches the inventory against the server's advisory database and records the
+/// result (the finding lifecycle), answering what changed.
+pub fn submit_scan(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["sbom", "resourceId", "tags"])?;
+    let sbom = input
+        .get("sbom")
+        .ok_or_else(|| ApiError::field("sbom", "is required"))?;
+    let bytes = serde_json::to_vec(sbom).map_err(|e| ApiError::internal(&e.to_string()))?;
+    let mut inventory =
+        vigil_sbom::decode(&bytes, "sbom").map_err(|e| ApiError::field("sbom", &e.to_string()))?;
+    if let Some(id) = string_field(input, "resourceId", 1024)? {
+        inventory.target.name = id.to_owned();
+        if let Some(img) = inventory.target.image.as_mut() {
+            img.manifest_digest = Some(id.to_owned());
+        }
+    }
+    let now = OffsetDateTime::now_utc();
+    let opts = vigil_matcher::MatchOptions {
+        account: p.account.clone(),
+        region: p.region.clone(),
+        observed_at: vigil_store::timestamp(now),
+    };
+    let report = app.with_db(|db| {
+        vigil_matcher::match_inventory(&inventory, db, &opts)
+            .map_err(|e| ApiError::internal(&format!("matching failed: {e}")))
+    })?;
+    let mut resource = vigil_matcher::resource(&inventory, &opts);
+    resource.tags = tags(input)?;
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+            v["resources"] = json!([resource]);
+            v
+        })
+        .collect();
+    let record = ResourceRecord {
+        kind: resource.kind.clone(),
+        id: resource.id.clone(),
+        region: p.region.clone(),
+        tags: resource.tags.clone(),
+        details: resource.details.clone(),
+    };
+    let r = app.store.ingest(
+        Submission {
+            account: &p.account,
+            region: &p.region,
+            resource: record,
+            inventory: &bytes,
+            findings,
+            now,
+        },
+        &criteria_matches,
+    )?;
+    Ok(json!({
+        "resourceId": r.resource_id, "resourceType": resource.kind, "findings": report.findings.len(),
+        "new": r.new, "updated": r.updated, "reopened": r.reopened, "closed": r.closed,
+        "active": r.active, "suppressed": r.suppressed, "notes": report.notes,
+    }))
+}
+
+/// `POST /vigil/v1/findings/history`: `{"findingArn": …}` -> its lifecycle transitions.
+pub fn finding_history(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["findingArn"])?;
+    let arn = string_field(input, "findingArn", 1024)?
+        .ok_or_else(|| ApiError::field("findingArn", "is required"))?;
+    let h = app.store.history(&p.account, arn)?;
+    if h.is_empty() {
+        return Err(ApiError::not_found(&format!(
+            "finding {arn} does not exist"
+        )));
+    }
+    Ok(json!({"findingArn": arn, "transitions": h}))
+}
+
+/// Re-applies expiring suppression rules for every account.
+pub fn expire_rules(app: &App) {
+    let Ok(accounts) = app.store.accounts() else {
+        return;
+    };
+    for a in accounts {
+        match app
+            .store
+            .expire_rules(&a, OffsetDateTime::now_utc(), &criteria_matches)
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(account = %a, findings = n, "suppression rules expired"),
+            Err(e) => tracing::warn!(account = %a, "re-applying suppression rules failed: {e}"),
+        }
+    }
+}

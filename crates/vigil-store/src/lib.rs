@@ -1,0 +1,836 @@
+//! The findings service's store.
+//!
+//! One SQLite database in WAL mode under the data directory (`vigil.sqlite`), migrated on open
+//! (`PRAGMA user_version`), holding:
+//! - accounts and access keys, whose secrets are sealed with the server's master key
+//!   (ChaCha20-Poly1305; `master.key` next to the database, mode 0600) because SigV4 needs the
+//!   secret itself and so cannot store a hash;
+//! - resources (hosts, images, functions) with their last inventory (zstd), so findings can be
+//!   re-derived without rescanning;
+//! - findings in the inspector2 `Finding` shape with their lifecycle (ACTIVE, SUPPRESSED,
+//!   CLOSED), identity stable across rescans (the finding ARN, derived from resource,
+//!   vulnerability, package and location) and a history of every transition;
+//! - filters: saved views (action NONE) and suppression rules (action SUPPRESS, optionally
+//!   with a reason and an expiry), applied to findings now and in the future.
+//!
+//! The store does not know the filter language: callers pass `matches(criteria, finding)`.
+//! Everything that changes data runs in one transaction; a submission is all or nothing.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+pub mod keys;
+mod schema;
+
+/// A criteria matcher: does this filter's `filterCriteria` match this finding?
+pub type Matcher<'a> = &'a dyn Fn(&Value, &Value) -> bool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("store `{path}`: {message}")]
+    Db { path: String, message: String },
+    #[error("`{path}`: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Timestamps are stored in one fixed-width UTC format so that they sort as text.
+pub fn timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// A resource as the API shows it (`Finding.resources[]`, `CoveredResource`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceRecord {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    pub region: String,
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+/// One scan result to record: the resource, its inventory, and every finding the scan saw
+/// (inspector2 `Finding` JSON with a stable `findingArn`).
+pub struct Submission<'a> {
+    pub account: &'a str,
+    pub region: &'a str,
+    pub resource: ResourceRecord,
+    /// The inventory as submitted (CycloneDX JSON), kept compressed.
+    pub inventory: &'a [u8],
+    pub findings: Vec<Value>,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestReport {
+    pub resource_id: String,
+    pub new: u64,
+    pub updated: u64,
+    pub reopened: u64,
+    pub closed: u64,
+    pub active: u64,
+    pub suppressed: u64,
+}
+
+/// One lifecycle transition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transition {
+    pub at: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: String,
+}
+
+/// A stored filter (inspector2 `Filter`, plus Vigil's reason and expiry).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterRecord {
+    pub arn: String,
+    pub owner_id: String,
+    pub name: String,
+    pub action: String,
+    pub criteria: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Vigil: after this time the rule stops suppressing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The fields of a filter a caller sets.
+#[derive(Debug, Clone)]
+pub struct FilterSpec {
+    pub name: String,
+    pub action: String,
+    pub criteria: Value,
+    pub description: Option<String>,
+    pub reason: Option<String>,
+    pub expires_at: Option<String>,
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+/// Which findings to read: the account, and equality pre-filters the store can apply with its
+/// indexes (every other criterion is applied by the caller's `keep`).
+#[derive(Debug, Clone, Default)]
+pub struct FindingQuery {
+    pub account: String,
+    pub statuses: Vec<String>,
+    pub severities: Vec<String>,
+    pub resource_ids: Vec<String>,
+    pub arns: Vec<String>,
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+    master: keys::MasterKey,
+    path: PathBuf,
+}
+
+fn db_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Db {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens (creating and migrating) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| Error::Io {
+            path: data_dir.display().to_string(),
+            source: e,
+        })?;
+        let master = keys::MasterKey::load_or_create(&data_dir.join("master.key"))?;
+        let path = data_dir.join("vigil.sqlite");
+        let mut conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(|e| db_err(&path, e))?;
+        schema::migrate(&mut conn).map_err(|e| db_err(&path, e))?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            master,
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| Error::Invalid("store lock poisoned".into()))?;
+        f(&mut guard).map_err(|e| db_err(&self.path, e))
+    }
+
+    fn with_tx<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| Error::Invalid("store lock poisoned".into()))?;
+        let tx = guard.transaction().map_err(|e| db_err(&self.path, e))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| db_err(&self.path, e))?;
+        Ok(out)
+    }
+
+    // --- accounts and keys -------------------------------------------------------------------
+
+    /// Creates an access key for `account` (creating the account), returning the secret once.
+    pub fn create_key(&self, account: &str, now: OffsetDateTime) -> Result<keys::AccessKey> {
+        keys::validate_account(account)?;
+        let key = keys::AccessKey::generate(account)?;
+        let (nonce, sealed) = self.master.seal(key.secret_access_key.as_bytes())?;
+        let at = timestamp(now);
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            tx.execute(
+                "INSERT OR IGNORE INTO accounts(id, created_at) VALUES (?1, ?2)",
+                params![account, at],
+            )
+            .map_err(e)?;
+            tx.execute(
+                "INSERT INTO access_keys(access_key_id, account, nonce, sealed, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key.access_key_id, account, nonce, sealed, at],
+            )
+            .map_err(e)?;
+            Ok(())
+        })?;
+        Ok(key)
+    }
+
+    /// The secret and account of an active access key.
+    pub fn secret_for(&self, access_key_id: &str) -> Result<Option<(String, String)>> {
+        let row: Option<(String, Vec<u8>, Vec<u8>)> = self.with(|c| {
+            c.prepare_cached(
+                "SELECT account, nonce, sealed FROM access_keys WHERE access_key_id = ?1 AND status = 'Active'",
+            )?
+            .query_row([access_key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()
+        })?;
+        let Some((account, nonce, sealed)) = row else {
+            return Ok(None);
+        };
+        let secret = self.master.open(&nonce, &sealed)?;
+        let secret = String::from_utf8(secret)
+            .map_err(|_| Error::Invalid("sealed secret is not UTF-8".into()))?;
+        Ok(Some((secret, account)))
+    }
+
+    /// Accounts known to the store.
+    pub fn accounts(&self) -> Result<Vec<String>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached("SELECT id FROM accounts ORDER BY id")?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect()
+        })
+    }
+
+    // --- ingest and lifecycle ------------------------------------------------------------------
+
+    /// Records a scan: the resource and its inventory, new findings, findings seen again,
+    /// findings no longer seen (CLOSED) and findings seen again after closing (reopened).
+    /// New and reopened findings that a SUPPRESS rule matches become SUPPRESSED.
+    pub fn ingest(&self, sub: Submission<'_>, matches: Matcher<'_>) -> Result<IngestReport> {
+        let at = timestamp(sub.now);
+        let inventory = zstd::encode_all(sub.inventory, 3).map_err(|e| Error::Io {
+            path: "inventory".into(),
+            source: e,
+        })?;
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            let rules = active_rules(tx, sub.account, &at).map_err(e)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO accounts(id, created_at) VALUES (?1, ?2)",
+                params![sub.account, at],
+            )
+            .map_err(e)?;
+            let r = &sub.resource;
+            tx.execute(
+                "INSERT INTO resources(account, region, id, type, tags, details, inventory, scanned_at, scan_status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ACTIVE')
+                 ON CONFLICT(account, region, id) DO UPDATE SET type = excluded.type, tags = excluded.tags,
+                   details = excluded.details, inventory = excluded.inventory, scanned_at = excluded.scanned_at,
+                   scan_status = 'ACTIVE'",
+                params![
+                    sub.account,
+                    sub.region,
+                    r.id,
+                    r.kind,
+                    serde_json::to_string(&r.tags).unwrap_or_default(),
+                    r.details.as_ref().map(Value::to_string),
+                    inventory,
+                    at
+                ],
+            )
+            .map_err(e)?;
+            // what the store has for this resource
+            let mut existing: std::collections::HashMap<String, (String, Option<String>)> =
+                std::collections::HashMap::new();
+            {
+                let mut st = tx
+                    .prepare_cached(
+                        "SELECT arn, status, suppressed_by FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
+                    )
+                    .map_err(e)?;
+                let rows = st
+                    .query_map(params![sub.account, sub.region, r.id], |row| {
+                        Ok((row.get::<_, String>(0)?, (row.get(1)?, row.get(2)?)))
+                    })
+                    .map_err(e)?;
+                for row in rows {
+                    let (arn, v) = row.map_err(e)?;
+                    existing.insert(arn, v);
+                }
+            }
+            let mut report = IngestReport {
+                resource_id: r.id.clone(),
+                ..Default::default()
+            };
+            let mut seen = std::collections::HashSet::new();
+            for f in &sub.findings {
+                let Some(arn) = f.get("findingArn").and_then(Value::as_str) else {
+                    return Err(Error::Invalid("a finding has no findingArn".into()));
+                };
+                if !seen.insert(arn.to_owned()) {
+                    continue; // the same finding twice in one submission
+                }
+                let mut body = f.clone();
+                strip_lifecycle(&mut body);
+                let suppressor = rules
+                    .iter()
+                    .find(|(_, criteria)| matches(criteria, &with_status(&body, "ACTIVE")))
+                    .map(|(a, _)| a.clone());
+                let cols = Columns::of(&body);
+                match existing.get(arn) {
+                    None => {
+                        let status = if suppressor.is_some() { "SUPPRESSED" } else { "ACTIVE" };
+                        tx.execute(
+                            "INSERT INTO findings(arn, account, region, resource_id, status, severity, score, type,
+                               vulnerability_id, title, first_observed_at, last_observed_at, updated_at, suppressed_by, body)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12, ?13)",
+                            params![
+                                arn, sub.account, sub.region, r.id, status, cols.severity, cols.score, cols.kind,
+                                cols.vulnerability_id, cols.title, at, suppressor, body.to_string()
+                            ],
+                        )
+                        .map_err(e)?;
+                        history(tx, arn, &at, None, status, if suppressor.is_some() { "observed; matches a suppression rule" } else { "observed" }).map_err(e)?;
+                        report.new += 1;
+                    }
+                    Some((old_status, old_by)) => {
+                        let reopening = old_status == "CLOSED";
+                        let (status, by) = if reopening {
+                            (if suppressor.is_some() { "SUPPRESSED" } else { "ACTIVE" }, suppressor.clone())
+                        } else {
+                            (old_status.as_str(), old_by.clone())
+                        };
+                        let changed = tx
+                            .execute(
+                                "UPDATE findings SET last_observed_at = ?2, status = ?3, suppressed_by = ?4, severity = ?5, score = ?6,
+                                   title = ?7, vulnerability_id = ?8, body = ?9,
+                                   updated_at = CASE WHEN status != ?3 OR severity != ?5 OR IFNULL(score, -1) != IFNULL(?6, -1) OR body != ?9 THEN ?2 ELSE updated_at END
+                                 WHERE arn = ?1",
+                                params![arn, at, status, by, cols.severity, cols.score, cols.title, cols.vulnerability_id, body.to_string()],
+                            )
+                            .map_err(e)?;
+                        let _ = changed;
+                        if reopening {
+                            history(tx, arn, &at, Some("CLOSED"), status, "observed again").map_err(e)?;
+                            report.reopened += 1;
+                        } else {
+                            report.updated += 1;
+                        }
+                    }
+                }
+            }
+            for (arn, (status, _)) in &existing {
+                if status != "CLOSED" && !seen.contains(arn) {
+                    tx.execute(
+                        "UPDATE findings SET status = 'CLOSED', updated_at = ?2 WHERE arn = ?1",
+                        params![arn, at],
+                    )
+                    .map_err(e)?;
+                    history(tx, arn, &at, Some(status), "CLOSED", "no longer observed by a scan of the resource").map_err(e)?;
+                    report.closed += 1;
+                }
+            }
+            let mut st = tx
+                .prepare_cached(
+                    "SELECT status, COUNT(*) FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3 GROUP BY status",
+                )
+                .map_err(e)?;
+            let rows = st
+                .query_map(params![sub.account, sub.region, r.id], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, u64>(1)?))
+                })
+                .map_err(e)?;
+            for row in rows {
+                match row.map_err(e)? {
+                    (s, n) if s == "ACTIVE" => report.active = n,
+                    (s, n) if s == "SUPPRESSED" => report.suppressed = n,
+                    _ => {}
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    /// Findings of an account, pre-filtered by the query's equality lists, then by `keep`,
+    /// each with its lifecycle fields (status, timestamps, suppression) merged in.
+    pub fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>> {
+        let mut sql = String::from(
+            "SELECT f.arn, f.status, f.first_observed_at, f.last_observed_at, f.updated_at, f.suppressed_by,
+                    f.body, f.account, fl.reason
+             FROM findings f LEFT JOIN filters fl ON fl.arn = f.suppressed_by
+             WHERE f.account = ?1",
+        );
+        let mut args: Vec<String> = vec![q.account.clone()];
+        for (col, list) in [
+            ("f.status", &q.statuses),
+            ("f.severity", &q.severities),
+            ("f.resource_id", &q.resource_ids),
+            ("f.arn", &q.arns),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let marks: Vec<String> = list
+                .iter()
+                .map(|v| {
+                    args.push(v.clone());
+                    format!("?{}", args.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND {col} IN ({})", marks.join(", ")));
+        }
+        sql.push_str(" ORDER BY f.arn");
+        let rows: Vec<StoredRow> = self.with(|c| {
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok(StoredRow {
+                    arn: r.get(0)?,
+                    status: r.get(1)?,
+                    first: r.get(2)?,
+                    last: r.get(3)?,
+                    updated: r.get(4)?,
+                    suppressed_by: r.get(5)?,
+                    body: r.get(6)?,
+                    account: r.get(7)?,
+                    reason: r.get(8)?,
+                })
+            })?;
+            rows.collect()
+        })?;
+        let mut out = Vec::new();
+        for StoredRow {
+            arn,
+            status,
+            first,
+            last,
+            updated,
+            suppressed_by: by,
+            body,
+            account,
+            reason,
+        } in rows
+        {
+            let mut v: Value = serde_json::from_str(&body)
+                .map_err(|e| Error::Invalid(format!("finding {arn}: stored body: {e}")))?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("findingArn".into(), Value::String(arn));
+                o.insert("awsAccountId".into(), Value::String(account));
+                o.insert("status".into(), Value::String(status));
+                o.insert("firstObservedAt".into(), Value::String(first));
+                o.insert("lastObservedAt".into(), Value::String(last));
+                o.insert("updatedAt".into(), Value::String(updated));
+                if let Some(by) = by
+                    && let Some(vigil) = o.get_mut("vigil").and_then(Value::as_object_mut)
+                {
+                    vigil.insert(
+                        "suppression".into(),
+                        serde_json::json!({"filterArn": by, "reason": reason}),
+                    );
+                }
+            }
+            if keep(&v) {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A finding's lifecycle history, oldest first.
+    pub fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT h.at, h.from_status, h.to_status, h.reason FROM finding_history h
+                 JOIN findings f ON f.arn = h.arn WHERE h.arn = ?1 AND f.account = ?2 ORDER BY h.id",
+            )?;
+            let rows = st.query_map(params![arn, account], |r| {
+                Ok(Transition {
+                    at: r.get(0)?,
+                    from: r.get(1)?,
+                    to: r.get(2)?,
+                    reason: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    // --- filters -----------------------------------------------------------------------------
+
+    pub fn create_filter(
+        &self,
+        account: &str,
+        region: &str,
+        spec: FilterSpec,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<String> {
+        let at = timestamp(now);
+        let id = keys::random_hex(16)?;
+        let arn = format!("arn:aws:inspector2:{region}:{account}:owner/{account}/filter/{id}");
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            tx.execute(
+                "INSERT OR IGNORE INTO accounts(id, created_at) VALUES (?1, ?2)",
+                params![account, at],
+            )
+            .map_err(e)?;
+            let taken: bool = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM filters WHERE account = ?1 AND name = ?2",
+                    params![account, spec.name],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(e)?
+                > 0;
+            if taken {
+                return Err(Error::Conflict(format!(
+                    "a filter named `{}` already exists",
+                    spec.name
+                )));
+            }
+            tx.execute(
+                "INSERT INTO filters(arn, account, name, action, criteria, description, reason, expires_at, tags, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                params![
+                    arn, account, spec.name, spec.action, spec.criteria.to_string(), spec.description,
+                    spec.reason, spec.expires_at, serde_json::to_string(&spec.tags).unwrap_or_default(), at
+                ],
+            )
+            .map_err(e)?;
+            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} created")).map_err(e)?;
+            Ok(())
+        })?;
+        Ok(arn)
+    }
+
+    pub fn update_filter(
+        &self,
+        account: &str,
+        arn: &str,
+        update: &dyn Fn(&mut FilterRecord),
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<FilterRecord> {
+        let at = timestamp(now);
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            let mut f = load_filter(tx, account, arn)
+                .map_err(e)?
+                .ok_or_else(|| Error::NotFound(format!("filter {arn} does not exist")))?;
+            update(&mut f);
+            f.updated_at = at.clone();
+            let clash: i64 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM filters WHERE account = ?1 AND name = ?2 AND arn != ?3",
+                    params![account, f.name, arn],
+                    |r| r.get(0),
+                )
+                .map_err(e)?;
+            if clash > 0 {
+                return Err(Error::Conflict(format!("a filter named `{}` already exists", f.name)));
+            }
+            tx.execute(
+                "UPDATE filters SET name = ?2, action = ?3, criteria = ?4, description = ?5, reason = ?6, expires_at = ?7, updated_at = ?8 WHERE arn = ?1",
+                params![arn, f.name, f.action, f.criteria.to_string(), f.description, f.reason, f.expires_at, at],
+            )
+            .map_err(e)?;
+            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} updated")).map_err(e)?;
+            Ok(f)
+        })
+    }
+
+    pub fn delete_filter(
+        &self,
+        account: &str,
+        arn: &str,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<()> {
+        let at = timestamp(now);
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            let n = tx
+                .execute(
+                    "DELETE FROM filters WHERE arn = ?1 AND account = ?2",
+                    params![arn, account],
+                )
+                .map_err(e)?;
+            if n == 0 {
+                return Err(Error::NotFound(format!("filter {arn} does not exist")));
+            }
+            reevaluate(
+                tx,
+                account,
+                &at,
+                matches,
+                &format!("suppression rule {arn} deleted"),
+            )
+            .map_err(e)?;
+            Ok(())
+        })
+    }
+
+    pub fn filters(&self, account: &str) -> Result<Vec<FilterRecord>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT arn FROM filters WHERE account = ?1 ORDER BY created_at, arn",
+            )?;
+            let arns: Vec<String> = st
+                .query_map([account], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut out = Vec::new();
+            for a in arns {
+                if let Some(f) = load_filter(c, account, &a)? {
+                    out.push(f);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Re-applies suppression rules at `now`: rules past their expiry stop suppressing, and
+    /// their findings return to ACTIVE (or to another rule). Returns how many findings changed.
+    pub fn expire_rules(
+        &self,
+        account: &str,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<u64> {
+        let at = timestamp(now);
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            reevaluate(tx, account, &at, matches, "suppression rule expired")
+                .map_err(|e| db_err(&path, e))
+        })
+    }
+}
+
+/// A finding row as `findings` reads it.
+struct StoredRow {
+    arn: String,
+    status: String,
+    first: String,
+    last: String,
+    updated: String,
+    suppressed_by: Option<String>,
+    body: String,
+    account: String,
+    reason: Option<String>,
+}
+
+/// The columns of a finding the store indexes.
+struct Columns {
+    severity: String,
+    score: Option<f64>,
+    kind: String,
+    vulnerability_id: Option<String>,
+    title: Option<String>,
+}
+
+impl Columns {
+    fn of(f: &Value) -> Columns {
+        let s = |k: &str| f.get(k).and_then(Value::as_str).map(str::to_owned);
+        Columns {
+            severity: s("severity").unwrap_or_else(|| "UNTRIAGED".into()),
+            score: f.get("inspectorScore").and_then(Value::as_f64),
+            kind: s("type").unwrap_or_else(|| "PACKAGE_VULNERABILITY".into()),
+            vulnerability_id: f
+                .pointer("/packageVulnerabilityDetails/vulnerabilityId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            title: s("title"),
+        }
+    }
+}
+
+/// The lifecycle fields are the store's, not the submitter's.
+fn strip_lifecycle(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        for k in ["status", "firstObservedAt", "lastObservedAt", "updatedAt"] {
+            o.remove(k);
+        }
+    }
+}
+
+fn with_status(v: &Value, status: &str) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("status".into(), Value::String(status.into()));
+    }
+    v
+}
+
+fn history(
+    tx: &Transaction,
+    arn: &str,
+    at: &str,
+    from: Option<&str>,
+    to: &str,
+    reason: &str,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO finding_history(arn, at, from_status, to_status, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![arn, at, from, to, reason])?;
+    Ok(())
+}
+
+/// The account's SUPPRESS rules in force at `at`: (arn, criteria).
+fn active_rules(c: &Connection, account: &str, at: &str) -> rusqlite::Result<Vec<(String, Value)>> {
+    let mut st = c.prepare_cached(
+        "SELECT arn, criteria FROM filters WHERE account = ?1 AND action = 'SUPPRESS'
+           AND (expires_at IS NULL OR expires_at > ?2) ORDER BY created_at, arn",
+    )?;
+    let rows = st.query_map(params![account, at], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (arn, criteria) = row?;
+        out.push((arn, serde_json::from_str(&criteria).unwrap_or(Value::Null)));
+    }
+    Ok(out)
+}
+
+/// Applies the account's rules to its non-closed findings: matching ACTIVE findings become
+/// SUPPRESSED, SUPPRESSED findings no rule matches any more become ACTIVE.
+fn reevaluate(
+    tx: &Transaction,
+    account: &str,
+    at: &str,
+    matches: Matcher<'_>,
+    reason: &str,
+) -> rusqlite::Result<u64> {
+    let rules = active_rules(tx, account, at)?;
+    let mut st = tx.prepare_cached(
+        "SELECT arn, status, suppressed_by, body FROM findings WHERE account = ?1 AND status != 'CLOSED'",
+    )?;
+    let rows: Vec<(String, String, Option<String>, String)> = st
+        .query_map([account], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut changed = 0;
+    for (arn, status, by, body) in rows {
+        let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let probe = with_status(&body, "ACTIVE");
+        let now_by = rules
+            .iter()
+            .find(|(_, c)| matches(c, &probe))
+            .map(|(a, _)| a.clone());
+        let new_status = if now_by.is_some() {
+            "SUPPRESSED"
+        } else {
+            "ACTIVE"
+        };
+        if new_status != status || now_by != by {
+            tx.prepare_cached(
+                "UPDATE findings SET status = ?2, suppressed_by = ?3, updated_at = ?4 WHERE arn = ?1",
+            )?
+            .execute(params![arn, new_status, now_by, at])?;
+            if new_status != status {
+                history(tx, &arn, at, Some(&status), new_status, reason)?;
+            }
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+fn load_filter(c: &Connection, account: &str, arn: &str) -> rusqlite::Result<Option<FilterRecord>> {
+    c.prepare_cached(
+        "SELECT arn, account, name, action, criteria, description, reason, expires_at, tags, created_at, updated_at
+         FROM filters WHERE arn = ?1 AND account = ?2",
+    )?
+    .query_row(params![arn, account], |r| {
+        let criteria: String = r.get(4)?;
+        let tags: Option<String> = r.get(8)?;
+        Ok(FilterRecord {
+            arn: r.get(0)?,
+            owner_id: r.get(1)?,
+            name: r.get(2)?,
+            action: r.get(3)?,
+            criteria: serde_json::from_str(&criteria).unwrap_or(Value::Null),
+            description: r.get(5)?,
+            reason: r.get(6)?,
+            expires_at: r.get(7)?,
+            tags: tags
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default(),
+            created_at: r.get(9)?,
+            updated_at: r.get(10)?,
+        })
+    })
+    .optional()
+}

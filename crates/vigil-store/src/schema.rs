@@ -1,0 +1,94 @@
+//! Schema migrations: each entry upgrades `PRAGMA user_version` by one, in a transaction.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, keys, resources, findings with history, filters
+    "CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'ENABLED'
+     );
+     CREATE TABLE access_keys (
+        access_key_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(id),
+        nonce BLOB NOT NULL,
+        sealed BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'Active'
+     );
+     CREATE TABLE resources (
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        details TEXT,
+        inventory BLOB,
+        scanned_at TEXT,
+        scan_status TEXT,
+        PRIMARY KEY (account, region, id)
+     );
+     CREATE TABLE findings (
+        arn TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        score REAL,
+        type TEXT NOT NULL,
+        vulnerability_id TEXT,
+        title TEXT,
+        first_observed_at TEXT NOT NULL,
+        last_observed_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        suppressed_by TEXT,
+        body TEXT NOT NULL
+     );
+     CREATE INDEX findings_by_status ON findings(account, status, severity);
+     CREATE INDEX findings_by_resource ON findings(account, region, resource_id);
+     CREATE TABLE finding_history (
+        id INTEGER PRIMARY KEY,
+        arn TEXT NOT NULL,
+        at TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        reason TEXT NOT NULL
+     );
+     CREATE INDEX history_by_arn ON finding_history(arn);
+     CREATE TABLE filters (
+        arn TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(id),
+        name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        criteria TEXT NOT NULL,
+        description TEXT,
+        reason TEXT,
+        expires_at TEXT,
+        tags TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (account, name)
+     );",
+];
+
+/// The schema version this build writes.
+pub const VERSION: usize = MIGRATIONS.len();
+
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: usize =
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if current > VERSION {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "the store has schema version {current}, newer than this build's {VERSION}; upgrade vigil"
+        )));
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(m)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! The finding lifecycle, suppression rules and keys, on a real store in a temp directory.
+//! The criteria language is the API's; here a minimal matcher (`{"severity": "HIGH"}` means
+//! severity equals HIGH) stands in for it.
+
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+use vigil_store::{FilterSpec, FindingQuery, ResourceRecord, Store, Submission};
+
+fn matcher(criteria: &Value, finding: &Value) -> bool {
+    criteria
+        .as_object()
+        .is_some_and(|c| c.iter().all(|(k, v)| finding.get(k) == Some(v)))
+}
+
+fn finding(arn: &str, severity: &str) -> Value {
+    json!({
+        "findingArn": arn, "type": "PACKAGE_VULNERABILITY", "severity": severity,
+        "title": format!("CVE-1 - {arn}"), "status": "ACTIVE", "inspectorScore": 7.5,
+        "packageVulnerabilityDetails": {"vulnerabilityId": "CVE-1"},
+        "vigil": {"aliases": []}
+    })
+}
+
+fn submit(store: &Store, findings: Vec<Value>, now: OffsetDateTime) -> vigil_store::IngestReport {
+    store
+        .ingest(
+            Submission {
+                account: "111122223333",
+                region: "us-east-1",
+                resource: ResourceRecord {
+                    kind: "AWS_EC2_INSTANCE".into(),
+                    id: "i-0001".into(),
+                    region: "us-east-1".into(),
+                    tags: Default::default(),
+                    details: None,
+                },
+                inventory: b"{}",
+                findings,
+                now,
+            },
+            &matcher,
+        )
+        .expect("ingest")
+}
+
+fn statuses(store: &Store) -> Vec<(String, String)> {
+    store
+        .findings(
+            &FindingQuery {
+                account: "111122223333".into(),
+                ..Default::default()
+            },
+            &|_| true,
+        )
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["findingArn"].as_str().unwrap_or("").to_owned(),
+                f["status"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn findings_open_suppress_close_and_reopen() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(dir.path()).expect("open");
+    let t0 = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+    let r = submit(
+        &store,
+        vec![
+            finding("a", "HIGH"),
+            finding("b", "LOW"),
+            finding("c", "HIGH"),
+        ],
+        t0,
+    );
+    assert_eq!((r.new, r.active, r.closed), (3, 3, 0));
+
+    // a suppression rule applies to existing findings at once, and records why
+    let rule = store
+        .create_filter(
+            "111122223333",
+            "us-east-1",
+            FilterSpec {
+                name: "accept-high".into(),
+                action: "SUPPRESS".into(),
+                criteria: json!({"severity": "HIGH"}),
+                description: None,
+                reason: Some("accepted risk: isolated host".into()),
+                expires_at: None,
+                tags: Default::default(),
+            },
+            t0 + Duration::minutes(1),
+            &matcher,
+        )
+        .expect("filter");
+    assert_eq!(
+        statuses(&store),
+        vec![
+            ("a".into(), "SUPPRESSED".into()),
+            ("b".into(), "ACTIVE".into()),
+            ("c".into(), "SUPPRESSED".into())
+        ]
+    );
+    let a = &store
+        .findings(
+            &FindingQuery {
+                account: "111122223333".into(),
+                arns: vec!["a".into()],
+                ..Default::default()
+            },
+            &|_| true,
+        )
+        .expect("a")[0];
+    assert_eq!(a["vigil"]["suppression"]["filterArn"], rule.as_str());
+    assert_eq!(
+        a["vigil"]["suppression"]["reason"],
+        "accepted risk: isolated host"
+    );
+
+    // a rescan without `c` closes it; `b` stays; a new HIGH finding `d` is suppressed at birth
+    let t1 = t0 + Duration::hours(1);
+    let r = submit(
+        &store,
+        vec![
+            finding("a", "HIGH"),
+            finding("b", "LOW"),
+            finding("d", "HIGH"),
+        ],
+        t1,
+    );
+    assert_eq!(
+        (r.new, r.updated, r.closed, r.suppressed, r.active),
+        (1, 2, 1, 2, 1)
+    );
+    assert_eq!(
+        statuses(&store),
+        vec![
+            ("a".into(), "SUPPRESSED".into()),
+            ("b".into(), "ACTIVE".into()),
+            ("c".into(), "CLOSED".into()),
+            ("d".into(), "SUPPRESSED".into())
+        ]
+    );
+    // `c` reappears: reopened (and suppressed again by the rule)
+    let t2 = t1 + Duration::hours(1);
+    let r = submit(
+        &store,
+        vec![
+            finding("a", "HIGH"),
+            finding("b", "LOW"),
+            finding("c", "HIGH"),
+            finding("d", "HIGH"),
+        ],
+        t2,
+    );
+    assert_eq!(r.reopened, 1);
+    let h = store.history("111122223333", "c").expect("history");
+    let path: Vec<&str> = h.iter().map(|t| t.to.as_str()).collect();
+    assert_eq!(path, vec!["ACTIVE", "SUPPRESSED", "CLOSED", "SUPPRESSED"]);
+
+    // deleting the rule restores ACTIVE
+    store
+        .delete_filter("111122223333", &rule, t2 + Duration::minutes(1), &matcher)
+        .expect("delete");
+    assert!(statuses(&store).iter().all(|(_, s)| s == "ACTIVE"));
+    // firstObservedAt is kept across rescans; lastObservedAt moves
+    let all = store
+        .findings(
+            &FindingQuery {
+                account: "111122223333".into(),
+                ..Default::default()
+            },
+            &|_| true,
+        )
+        .expect("all");
+    let a = all.iter().find(|f| f["findingArn"] == "a").expect("a");
+    assert!(
+        a["firstObservedAt"].as_str() < a["lastObservedAt"].as_str(),
+        "{a}"
+    );
+    // another account sees nothing
+    assert!(
+        store
+            .findings(
+                &FindingQuery {
+                    account: "444455556666".into(),
+                    ..Default::default()
+                },
+                &|_| true
+            )
+            .expect("other")
+            .is_empty()
+    );
+}
+
+#[test]
+fn expiring_rules_release_their_findings() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(dir.path()).expect("open");
+    let t0 = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+    submit(&store, vec![finding("a", "HIGH")], t0);
+    store
+        .create_filter(
+            "111122223333",
+            "us-east-1",
+            FilterSpec {
+                name: "until-patch-day".into(),
+                action: "SUPPRESS".into(),
+                criteria: json!({"severity": "HIGH"}),
+                description: None,
+                reason: Some("patch window".into()),
+                expires_at: Some(vigil_store::timestamp(t0 + Duration::days(7))),
+                tags: Default::default(),
+            },
+            t0,
+            &matcher,
+        )
+        .expect("filter");
+    assert_eq!(statuses(&store)[0].1, "SUPPRESSED");
+    assert_eq!(
+        store
+            .expire_rules("111122223333", t0 + Duration::days(6), &matcher)
+            .expect("x"),
+        0
+    );
+    assert_eq!(
+        store
+            .expire_rules("111122223333", t0 + Duration::days(8), &matcher)
+            .expect("x"),
+        1
+    );
+    assert_eq!(statuses(&store)[0].1, "ACTIVE");
+    let h = store.history("111122223333", "a").expect("h");
+    assert_eq!(
+        h.last().map(|t| t.reason.as_str()),
+        Some("suppression rule expired")
+    );
+}
+
+#[test]
+fn keys_are_sealed_and_survive_a_reopen() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let key = {
+        let store = Store::open(dir.path()).expect("open");
+        store
+            .create_key("111122223333", OffsetDateTime::now_utc())
+            .expect("key")
+    };
+    assert!(key.access_key_id.starts_with("AKIA") && key.access_key_id.len() == 20);
+    assert_eq!(key.secret_access_key.len(), 40);
+    // the secret is not in the database file in clear
+    let raw = std::fs::read(dir.path().join("vigil.sqlite")).expect("db");
+    let wal = std::fs::read(dir.path().join("vigil.sqlite-wal")).unwrap_or_default();
+    let needle = key.secret_access_key.as_bytes();
+    for bytes in [&raw, &wal] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "secret stored in clear"
+        );
+    }
+    let store = Store::open(dir.path()).expect("reopen");
+    let (secret, account) = store
+        .secret_for(&key.access_key_id)
+        .expect("lookup")
+        .expect("known");
+    assert_eq!(
+        (secret.as_str(), account.as_str()),
+        (key.secret_access_key.as_str(), "111122223333")
+    );
+    assert!(store.secret_for("AKIANOPE").expect("lookup").is_none());
+    assert!(
+        store
+            .create_key("bad account!", OffsetDateTime::now_utc())
+            .is_err()
+    );
+    // a different master key cannot open the secrets
+    std::fs::write(dir.path().join("master.key"), [7u8; 32]).expect("swap key");
+    let store = Store::open(dir.path()).expect("reopen with another key");
+    assert!(store.secret_for(&key.access_key_id).is_err());
+}

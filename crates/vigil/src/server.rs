@@ -1,0 +1,187 @@
+//! `vigil server`, `vigil admin create-key` and `vigil scan --server`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use vigil_cli::{AdminCommand, ServerArgs};
+
+pub fn run(a: ServerArgs) -> Result<()> {
+    let advisory_db = crate::db::db_path(&a.db)?;
+    if !advisory_db.is_file() {
+        bail!(
+            "advisory database `{}` does not exist: build it with `vigil db import --db {} PATH...` or `vigil db update`",
+            advisory_db.display(),
+            advisory_db.display()
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    eprintln!(
+        "vigil server listening on http://{} (data {}, advisories {})",
+        a.listen,
+        a.data_dir.display(),
+        advisory_db.display()
+    );
+    rt.block_on(vigil_server::serve(vigil_server::Config {
+        listen: a.listen,
+        data_dir: a.data_dir.clone(),
+        advisory_db,
+    }))
+    .with_context(|| format!("server on {} stopped", a.listen))
+}
+
+pub fn admin(cmd: AdminCommand) -> Result<()> {
+    match cmd {
+        AdminCommand::CreateKey(a) => {
+            let store = vigil_store::Store::open(&a.data_dir)
+                .with_context(|| format!("cannot open the store in `{}`", a.data_dir.display()))?;
+            let key = store.create_key(&a.account, time::OffsetDateTime::now_utc())?;
+            println!("{}", serde_json::to_string(&key)?);
+            Ok(())
+        }
+    }
+}
+
+/// AWS-style credentials and region: the environment first, then the shared files' profile.
+pub struct Creds {
+    pub creds: vigil_sigv4::Credentials,
+    pub region: String,
+}
+
+fn ini_section(path: &PathBuf, section: &str) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut inside = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with('[') && t.ends_with(']') {
+            inside = t[1..t.len() - 1].trim() == section;
+        } else if inside && let Some((k, v)) = t.split_once('=') {
+            out.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    out
+}
+
+pub fn credentials() -> Result<Creds> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let home = env("HOME").map(PathBuf::from).unwrap_or_default();
+    let profile = env("AWS_PROFILE").unwrap_or_else(|| "default".into());
+    let cred_file = env("AWS_SHARED_CREDENTIALS_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".aws/credentials"));
+    let config_file = env("AWS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".aws/config"));
+    let from_creds = ini_section(&cred_file, &profile);
+    let config_section = if profile == "default" {
+        "default".to_owned()
+    } else {
+        format!("profile {profile}")
+    };
+    let from_config = ini_section(&config_file, &config_section);
+    let get = |k: &str| {
+        from_creds
+            .iter()
+            .chain(&from_config)
+            .find(|(x, _)| x == k)
+            .map(|(_, v)| v.clone())
+    };
+    let (id, secret, token) = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+        (Some(i), Some(s)) => (i, s, env("AWS_SESSION_TOKEN")),
+        _ => match (get("aws_access_key_id"), get("aws_secret_access_key")) {
+            (Some(i), Some(s)) => (i, s, get("aws_session_token")),
+            _ => bail!(
+                "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (from `vigil admin create-key`) or an AWS profile"
+            ),
+        },
+    };
+    let region = env("AWS_REGION")
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .or_else(|| get("region"))
+        .unwrap_or_else(|| "us-east-1".into());
+    Ok(Creds {
+        creds: vigil_sigv4::Credentials {
+            access_key_id: id,
+            secret_access_key: secret,
+            session_token: token,
+        },
+        region,
+    })
+}
+
+/// Sends a SigV4-signed JSON POST to the server; returns the JSON answer or the server's error.
+pub fn post(server: &str, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+    let c = credentials()?;
+    let base = server.trim_end_matches('/');
+    let url = format!("{base}{path}");
+    let host = base
+        .split_once("://")
+        .map(|(_, h)| h)
+        .unwrap_or(base)
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    let bytes = serde_json::to_vec(body)?;
+    let headers = vec![
+        ("host".to_owned(), host),
+        ("content-type".to_owned(), "application/json".to_owned()),
+    ];
+    let signed = vigil_sigv4::sign(
+        &vigil_sigv4::Request {
+            method: "POST",
+            path,
+            query: "",
+            headers: &headers,
+            body: &bytes,
+        },
+        &c.creds,
+        &c.region,
+        "inspector2",
+        time::OffsetDateTime::now_utc(),
+    );
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(900)))
+            .build(),
+    );
+    let mut req = agent.post(&url).header("content-type", "application/json");
+    for (k, v) in &signed {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let mut resp = req
+        .send(&bytes[..])
+        .with_context(|| format!("cannot reach {url}"))?;
+    let status = resp.status().as_u16();
+    let code = resp
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(256 << 20)
+        .read_to_string()
+        .with_context(|| format!("reading the answer of {url}"))?;
+    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{url} answered HTTP {status} with non-JSON: {}",
+            text.chars().take(200).collect::<String>()
+        )
+    })?;
+    if status != 200 {
+        bail!(
+            "{url}: HTTP {status} {}: {}",
+            code.unwrap_or_default(),
+            v["message"].as_str().unwrap_or("")
+        );
+    }
+    Ok(v)
+}

@@ -1,0 +1,383 @@
+//! The findings service end to end, driven by the real AWS CLI and boto3 (PyPI `awscli`,
+//! `boto3`; scripts/test.sh installs them): a server on the embedded store, the demo image
+//! submitted with `vigil scan --server`, findings listed and filtered with
+//! `aws inspector2 list-findings`, a suppression rule made with `aws inspector2 create-filter`,
+//! a rescan with one package upgraded closing that package's findings, pagination and errors
+//! through boto3.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+fn vigil() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Server {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    home: PathBuf,
+    key: Value,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn start() -> Server {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let db = dir.path().join("advisories.db");
+    run_ok(
+        vigil()
+            .args(["db", "import", "--db"])
+            .arg(&db)
+            .arg(repo().join("examples/advisories")),
+    );
+    let key: Value = serde_json::from_str(&run_ok(
+        vigil()
+            .args([
+                "admin",
+                "create-key",
+                "--account",
+                "111122223333",
+                "--data-dir",
+            ])
+            .arg(&data),
+    ))
+    .expect("key json");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut child = vigil()
+        .args([
+            "server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(&data)
+        .arg("--db")
+        .arg(&db)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    // the server prints one line when it listens
+    let stderr = child.stderr.take().expect("stderr");
+    let mut line = String::new();
+    BufReader::new(stderr).read_line(&mut line).expect("read");
+    assert!(line.contains("listening"), "{line}");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // an AWS profile for the CLI and boto3, in a home of its own
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".aws")).expect("aws dir");
+    std::fs::write(
+        home.join(".aws/credentials"),
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            key["accessKeyId"].as_str().expect("id"),
+            key["secretAccessKey"].as_str().expect("secret")
+        ),
+    )
+    .expect("credentials");
+    std::fs::write(
+        home.join(".aws/config"),
+        "[default]\nregion = us-east-1\noutput = json\n",
+    )
+    .expect("config");
+    Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+        data,
+        home,
+        key,
+    }
+}
+
+impl Server {
+    fn env(&self, c: &mut Command) {
+        c.env("HOME", &self.home)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION");
+    }
+
+    fn aws(&self, args: &[&str]) -> Value {
+        let mut c = Command::new("aws");
+        self.env(&mut c);
+        c.args(["inspector2", "--endpoint-url", &self.url])
+            .args(args);
+        let out = run_ok(&mut c);
+        if out.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&out).expect("aws json")
+        }
+    }
+
+    fn scan(&self, target: &str, resource_id: &str) -> Value {
+        let mut c = vigil();
+        self.env(&mut c);
+        c.args([
+            "scan",
+            target,
+            "--server",
+            &self.url,
+            "--resource-id",
+            resource_id,
+        ]);
+        serde_json::from_str(&run_ok(&mut c)).expect("scan answer")
+    }
+
+    fn python(&self, script: &str) -> Value {
+        let mut c = Command::new("python3");
+        self.env(&mut c);
+        c.arg("-c").arg(script).env("VIGIL_URL", &self.url);
+        serde_json::from_str(&run_ok(&mut c)).expect("python json")
+    }
+}
+
+fn statuses(findings: &Value) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = findings["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+                f["severity"].as_str().unwrap_or("").to_owned(),
+                f["status"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn aws_cli_and_boto3_drive_the_findings_lifecycle() {
+    for (tool, args) in [("aws", ["--version"]), ("python3", ["-c"])] {
+        let ok = Command::new(tool)
+            .args(if tool == "aws" {
+                &args[..]
+            } else {
+                &["-c", "import boto3"][..]
+            })
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            ok,
+            "`{tool}` with boto3/awscli is needed: python3 -m pip install awscli boto3"
+        );
+    }
+    let s = start();
+    // the demo image as an SBOM, and a copy in which `requests` was upgraded
+    let work = tempfile::tempdir().expect("tmp");
+    let sbom = work.path().join("demo.cdx.json");
+    run_ok(
+        vigil()
+            .args(["sbom", "--format", "cyclonedx", "-q", "-o"])
+            .arg(&sbom)
+            .arg(repo().join("examples/demo-image")),
+    );
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sbom).expect("sbom")).expect("json");
+    let mut upgraded = 0;
+    for c in doc["components"].as_array_mut().expect("components") {
+        if c["name"] == "requests" {
+            c["version"] = json!("2.32.3");
+            c["purl"] = json!("pkg:pypi/requests@2.32.3");
+            upgraded += 1;
+        }
+    }
+    assert!(upgraded > 0, "the demo image has requests");
+    let sbom2 = work.path().join("demo-upgraded.cdx.json");
+    std::fs::write(&sbom2, doc.to_string()).expect("write");
+
+    // 1. submit the image: findings appear in the API
+    let first = s.scan(&format!("sbom:{}", sbom.display()), "demo-host");
+    assert!(first["new"].as_u64().expect("new") >= 10, "{first}");
+    let all = s.aws(&["list-findings", "--max-results", "100"]);
+    let n_all = all["findings"].as_array().expect("findings").len();
+    assert_eq!(n_all as u64, first["new"].as_u64().expect("new"), "{first}");
+    let f0 = &all["findings"][0];
+    assert_eq!(f0["awsAccountId"], "111122223333");
+    assert_eq!(f0["status"], "ACTIVE");
+    // timestamps travel as epoch seconds (rest-json); botocore parses them, CLI v1 prints them
+    assert!(
+        f0["firstObservedAt"].as_f64().is_some_and(|t| t > 1.7e9),
+        "{f0}"
+    );
+    assert!(
+        f0.get("vigil").is_none(),
+        "botocore keeps only the model's members"
+    );
+
+    // 2. filter by severity
+    let high = s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        r#"{"severity":[{"comparison":"EQUALS","value":"HIGH"}]}"#,
+    ]);
+    let highs = statuses(&high);
+    assert!(
+        !highs.is_empty() && highs.iter().all(|(_, sev, _)| sev == "HIGH"),
+        "{highs:?}"
+    );
+
+    // 3. a suppression rule: matching findings become SUPPRESSED, now and for new scans
+    let created = s.aws(&[
+        "create-filter",
+        "--name",
+        "accept-urllib3",
+        "--action",
+        "SUPPRESS",
+        "--reason",
+        "accepted risk: internal tool",
+        "--filter-criteria",
+        r#"{"vulnerablePackages":[{"name":{"comparison":"EQUALS","value":"urllib3"}}]}"#,
+    ]);
+    let filter_arn = created["arn"].as_str().expect("arn").to_owned();
+    let suppressed = s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        r#"{"findingStatus":[{"comparison":"EQUALS","value":"SUPPRESSED"}]}"#,
+    ]);
+    let sup = statuses(&suppressed);
+    assert!(
+        !sup.is_empty()
+            && sup
+                .iter()
+                .all(|(name, _, st)| name == "urllib3" && st == "SUPPRESSED"),
+        "{sup:?}"
+    );
+    let filters = s.aws(&["list-filters"]);
+    assert_eq!(
+        filters["filters"][0]["reason"],
+        "accepted risk: internal tool"
+    );
+
+    // 4. a rescan with requests upgraded closes its findings; the rest stay as they were
+    let second = s.scan(&format!("sbom:{}", sbom2.display()), "demo-host");
+    assert!(second["closed"].as_u64().expect("closed") >= 1, "{second}");
+    let closed = s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        r#"{"findingStatus":[{"comparison":"EQUALS","value":"CLOSED"}]}"#,
+    ]);
+    let cl = statuses(&closed);
+    assert!(
+        !cl.is_empty()
+            && cl
+                .iter()
+                .all(|(name, _, st)| name == "requests" && st == "CLOSED"),
+        "{cl:?}"
+    );
+
+    // 5. boto3: pagination, deleting the rule, errors in the protocol's shape
+    let out = s.python(
+        r#"
+import json, os, boto3, botocore
+c = boto3.client("inspector2", endpoint_url=os.environ["VIGIL_URL"])
+pages = list(c.get_paginator("list_findings").paginate(PaginationConfig={"PageSize": 3}))
+seen = [f["findingArn"] for p in pages for f in p["findings"]]
+errors = {}
+for name, call in [
+    ("unknown-op", lambda: c.list_coverage()),
+    ("bad-token", lambda: c.list_findings(nextToken="garbage")),
+    ("bad-criteria", lambda: c.list_findings(filterCriteria={"severity": [{"comparison": "LIKE", "value": "HIGH"}]})),
+    ("no-filter", lambda: c.delete_filter(arn="arn:aws:inspector2:us-east-1:111122223333:owner/111122223333/filter/nope")),
+]:
+    try:
+        call()
+        errors[name] = "no error"
+    except botocore.exceptions.ClientError as e:
+        errors[name] = e.response["Error"]["Code"]
+bad = boto3.client("inspector2", endpoint_url=os.environ["VIGIL_URL"], aws_access_key_id="AKIAUNKNOWN000000000", aws_secret_access_key="x" * 40)
+try:
+    bad.list_findings()
+    errors["unknown-key"] = "no error"
+except botocore.exceptions.ClientError as e:
+    errors["unknown-key"] = e.response["Error"]["Code"]
+print(json.dumps({"pages": len(pages), "seen": len(seen), "unique": len(set(seen)), "errors": errors}))
+"#,
+    );
+    assert_eq!(out["seen"], out["unique"], "{out}");
+    assert_eq!(out["seen"].as_u64(), Some(n_all as u64), "{out}");
+    assert!(out["pages"].as_u64().expect("pages") >= 2, "{out}");
+    assert_eq!(
+        out["errors"]["unknown-op"], "UnknownOperationException",
+        "{out}"
+    );
+    assert_eq!(out["errors"]["bad-token"], "ValidationException", "{out}");
+    assert_eq!(
+        out["errors"]["bad-criteria"], "ValidationException",
+        "{out}"
+    );
+    assert_eq!(
+        out["errors"]["no-filter"], "ResourceNotFoundException",
+        "{out}"
+    );
+    assert_eq!(
+        out["errors"]["unknown-key"], "UnrecognizedClientException",
+        "{out}"
+    );
+
+    s.aws(&["delete-filter", "--arn", &filter_arn]);
+    let after = statuses(&s.aws(&["list-findings"]));
+    assert!(
+        after.iter().all(|(_, _, st)| st != "SUPPRESSED"),
+        "{after:?}"
+    );
+    // keys never appear in the server's files in clear
+    let needle = s.key["secretAccessKey"]
+        .as_str()
+        .expect("secret")
+        .as_bytes()
+        .to_vec();
+    for entry in std::fs::read_dir(&s.data).expect("data dir").flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+            "{:?}",
+            entry.path()
+        );
+    }
+}
