@@ -24,7 +24,7 @@ fn repo() -> PathBuf {
 struct Server {
     child: Child,
     url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     data: PathBuf,
     home: PathBuf,
     key: Value,
@@ -46,6 +46,39 @@ fn run_ok(cmd: &mut Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Starts `vigil server` on a free loopback port and waits until it accepts connections.
+fn spawn_server(data: &Path, db: &Path) -> (Child, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut child = vigil()
+        .args([
+            "server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data)
+        .arg("--db")
+        .arg(db)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    // the server prints one line when it listens
+    let stderr = child.stderr.take().expect("stderr");
+    let mut line = String::new();
+    BufReader::new(stderr).read_line(&mut line).expect("read");
+    assert!(line.contains("listening"), "{line}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, port)
 }
 
 fn start() -> Server {
@@ -70,34 +103,7 @@ fn start() -> Server {
             .arg(&data),
     ))
     .expect("key json");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let mut child = vigil()
-        .args([
-            "server",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(&data)
-        .arg("--db")
-        .arg(&db)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start server");
-    // the server prints one line when it listens
-    let stderr = child.stderr.take().expect("stderr");
-    let mut line = String::new();
-    BufReader::new(stderr).read_line(&mut line).expect("read");
-    assert!(line.contains("listening"), "{line}");
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (child, port) = spawn_server(&data, &db);
     // an AWS profile for the CLI and boto3, in a home of its own
     let home = dir.path().join("home");
     std::fs::create_dir_all(home.join(".aws")).expect("aws dir");
@@ -118,7 +124,7 @@ fn start() -> Server {
     Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
+        dir,
         data,
         home,
         key,
@@ -380,4 +386,112 @@ print(json.dumps({"pages": len(pages), "seen": len(seen), "unique": len(set(seen
             entry.path()
         );
     }
+}
+
+#[test]
+fn kill_9_during_a_burst_loses_no_acknowledged_submission() {
+    let mut s = start();
+    let sbom = s.dir.path().join("demo.cdx.json");
+    run_ok(
+        vigil()
+            .args(["sbom", "--format", "cyclonedx", "-q", "-o"])
+            .arg(&sbom)
+            .arg(repo().join("examples/demo-image")),
+    );
+    let target = format!("sbom:{}", sbom.display());
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, u64)>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for t in 0..4 {
+        let (acked, stop, target, url, home) = (
+            acked.clone(),
+            stop.clone(),
+            target.clone(),
+            s.url.clone(),
+            s.home.clone(),
+        );
+        workers.push(std::thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let id = format!("host-{t}-{i}");
+                i += 1;
+                let out = vigil()
+                    .env("HOME", &home)
+                    .env_remove("AWS_ACCESS_KEY_ID")
+                    .env_remove("AWS_SECRET_ACCESS_KEY")
+                    .env_remove("AWS_PROFILE")
+                    .args(["scan", &target, "--server", &url, "--resource-id", &id])
+                    .output()
+                    .expect("run");
+                if !out.status.success() {
+                    break; // the server is gone
+                }
+                let v: Value = serde_json::from_slice(&out.stdout).expect("answer");
+                acked
+                    .lock()
+                    .expect("lock")
+                    .push((id, v["findings"].as_u64().expect("count")));
+            }
+        }));
+    }
+    // let some submissions land, then kill the server without warning
+    for _ in 0..400 {
+        if acked.lock().expect("lock").len() >= 8 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    s.child.kill().expect("kill -9");
+    let _ = s.child.wait();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let acked = acked.lock().expect("lock").clone();
+    assert!(
+        acked.len() >= 8,
+        "only {} submissions acknowledged before the kill",
+        acked.len()
+    );
+
+    // restart on the same data directory
+    let db = s.dir.path().join("advisories.db");
+    let (child, port) = spawn_server(&s.data, &db);
+    s.child = child;
+    s.url = format!("http://127.0.0.1:{port}");
+    let out = s.python(
+        r#"
+import json, os, boto3, collections
+c = boto3.client("inspector2", endpoint_url=os.environ["VIGIL_URL"])
+arns, per = [], collections.Counter()
+for page in c.get_paginator("list_findings").paginate(PaginationConfig={"PageSize": 100}):
+    for f in page["findings"]:
+        arns.append(f["findingArn"])
+        per[f["resources"][0]["id"]] += 1
+print(json.dumps({"total": len(arns), "unique": len(set(arns)), "per": per}))
+"#,
+    );
+    assert_eq!(out["total"], out["unique"], "duplicated findings: {out}");
+    let per = out["per"].as_object().expect("per resource");
+    let full = acked[0].1;
+    for (id, n) in &acked {
+        assert_eq!(
+            per.get(id).and_then(Value::as_u64),
+            Some(*n),
+            "acknowledged {id} lost findings: {out}"
+        );
+    }
+    // a submission in flight at the kill is all or nothing
+    for (id, n) in per {
+        assert!(
+            n.as_u64() == Some(full),
+            "{id} has a partial set of findings: {n}"
+        );
+    }
+    eprintln!(
+        "kill -9: {} submissions acknowledged before the kill, {} resources after restart, {} findings, none lost or duplicated",
+        acked.len(),
+        per.len(),
+        out["total"]
+    );
 }
