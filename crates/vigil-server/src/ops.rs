@@ -139,34 +139,46 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
     );
     let offset = read_token(input, &query_key)?;
     let raw = input.get("filterCriteria");
-    let q = FindingQuery {
+    let mut q = FindingQuery {
         account: p.account.clone(),
+        region: Some(p.region.clone()),
+        page: None,
         statuses: equals_values(raw, "findingStatus"),
         severities: equals_values(raw, "severity"),
         resource_ids: equals_values(raw, "resourceId"),
         arns: equals_values(raw, "findingArn"),
     };
-    let mut found = app.store.findings(&q, &|f| {
-        f.pointer("/resources/0/region")
-            .and_then(Value::as_str)
-            .is_none_or(|r| r == p.region)
-            && criteria.as_ref().is_none_or(|c| c.matches(f))
-    })?;
-    if let Some(s) = &sort {
-        found.sort_by(|a, b| s.compare(a, b).then_with(|| arn(a).cmp(arn(b))));
+    // When the store's indexes answer the whole query (only EQUALS lists of the indexed
+    // members, default order), the page itself is read in SQL; otherwise the residual
+    // criteria and the sort run over the pre-filtered rows.
+    let indexed = ["findingStatus", "severity", "resourceId", "findingArn"];
+    let exact = sort.is_none()
+        && raw.and_then(Value::as_object).is_none_or(|m| {
+            m.iter().all(|(k, v)| {
+                indexed.contains(&k.as_str())
+                    && v.as_array()
+                        .is_some_and(|l| l.iter().all(|f| f["comparison"] == "EQUALS"))
+            })
+        });
+    let mut found = if exact {
+        q.page = Some((offset, limit + 1));
+        app.store.findings(&q, &|_| true)?
+    } else {
+        let mut all = app
+            .store
+            .findings(&q, &|f| criteria.as_ref().is_none_or(|c| c.matches(f)))?;
+        if let Some(s) = &sort {
+            all.sort_by(|a, b| s.compare(a, b).then_with(|| arn(a).cmp(arn(b))));
+        }
+        all.into_iter().skip(offset).take(limit + 1).collect()
+    };
+    let more = found.len() > limit;
+    found.truncate(limit);
+    for f in &mut found {
+        timestamps_to_epoch(f);
     }
-    let total = found.len();
-    let page: Vec<Value> = found
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|mut f| {
-            timestamps_to_epoch(&mut f);
-            f
-        })
-        .collect();
-    let mut out = json!({"findings": page});
-    if offset + limit < total {
+    let mut out = json!({"findings": found});
+    if more {
         out["nextToken"] = json!(page_token(offset + limit, &query_key));
     }
     Ok(out)

@@ -151,6 +151,10 @@ pub struct FilterSpec {
 #[derive(Debug, Clone, Default)]
 pub struct FindingQuery {
     pub account: String,
+    /// Only findings of this region.
+    pub region: Option<String>,
+    /// A page in `findingArn` order, applied in SQL (only meaningful when `keep` keeps all).
+    pub page: Option<(usize, usize)>,
     pub statuses: Vec<String>,
     pub severities: Vec<String>,
     pub resource_ids: Vec<String>,
@@ -429,6 +433,10 @@ impl Store {
              WHERE f.account = ?1",
         );
         let mut args: Vec<String> = vec![q.account.clone()];
+        if let Some(r) = &q.region {
+            args.push(r.clone());
+            sql.push_str(&format!(" AND f.region = ?{}", args.len()));
+        }
         for (col, list) in [
             ("f.status", &q.statuses),
             ("f.severity", &q.severities),
@@ -448,6 +456,9 @@ impl Store {
             sql.push_str(&format!(" AND {col} IN ({})", marks.join(", ")));
         }
         sql.push_str(" ORDER BY f.arn");
+        if let Some((offset, limit)) = q.page {
+            sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+        }
         let rows: Vec<StoredRow> = self.with(|c| {
             let mut st = c.prepare(&sql)?;
             let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
