@@ -335,6 +335,7 @@ impl Store {
                 ..Default::default()
             };
             let mut seen = std::collections::HashSet::new();
+            let mut final_status: Vec<(String, &'static str)> = Vec::new();
             for f in &sub.findings {
                 let Some(arn) = f.get("findingArn").and_then(Value::as_str) else {
                     return Err(Error::Invalid("a finding has no findingArn".into()));
@@ -363,6 +364,7 @@ impl Store {
                         )
                         .map_err(e)?;
                         history(tx, arn, &at, None, status, if suppressor.is_some() { "observed; matches a suppression rule" } else { "observed" }).map_err(e)?;
+                        final_status.push((arn.to_owned(), status));
                         report.new += 1;
                     }
                     Some((old_status, old_by)) => {
@@ -382,6 +384,10 @@ impl Store {
                             )
                             .map_err(e)?;
                         let _ = changed;
+                        final_status.push((
+                            arn.to_owned(),
+                            if status == "SUPPRESSED" { "SUPPRESSED" } else { "ACTIVE" },
+                        ));
                         if reopening {
                             history(tx, arn, &at, Some("CLOSED"), status, "observed again").map_err(e)?;
                             report.reopened += 1;
@@ -402,23 +408,22 @@ impl Store {
                     report.closed += 1;
                 }
             }
-            let mut st = tx
-                .prepare_cached(
-                    "SELECT status, COUNT(*) FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3 GROUP BY status",
-                )
-                .map_err(e)?;
-            let rows = st
-                .query_map(params![sub.account, sub.region, r.id], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, u64>(1)?))
-                })
-                .map_err(e)?;
-            for row in rows {
-                match row.map_err(e)? {
-                    (s, n) if s == "ACTIVE" => report.active = n,
-                    (s, n) if s == "SUPPRESSED" => report.suppressed = n,
-                    _ => {}
+            // the resource's findings by status after this scan (no query: the counts follow
+            // from what the store had and what the scan changed)
+            let mut statuses: std::collections::HashMap<&str, &str> = existing
+                .iter()
+                .map(|(arn, (status, _))| (arn.as_str(), status.as_str()))
+                .collect();
+            for (arn, status) in &final_status {
+                statuses.insert(arn.as_str(), status);
+            }
+            for (arn, (status, _)) in &existing {
+                if status != "CLOSED" && !seen.contains(arn) {
+                    statuses.insert(arn.as_str(), "CLOSED");
                 }
             }
+            report.active = statuses.values().filter(|s| **s == "ACTIVE").count() as u64;
+            report.suppressed = statuses.values().filter(|s| **s == "SUPPRESSED").count() as u64;
             Ok(report)
         })
     }
@@ -426,11 +431,18 @@ impl Store {
     /// Findings of an account, pre-filtered by the query's equality lists, then by `keep`,
     /// each with its lifecycle fields (status, timestamps, suppression) merged in.
     pub fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>> {
-        let mut sql = String::from(
+        // Resource lists are the most selective pre-filter; without statistics SQLite would
+        // rather walk the ARN index for its order, so say which index to use.
+        let index = if !q.resource_ids.is_empty() && q.arns.is_empty() {
+            " INDEXED BY findings_by_resource"
+        } else {
+            ""
+        };
+        let mut sql = format!(
             "SELECT f.arn, f.status, f.first_observed_at, f.last_observed_at, f.updated_at, f.suppressed_by,
                     f.body, f.account, fl.reason
-             FROM findings f LEFT JOIN filters fl ON fl.arn = f.suppressed_by
-             WHERE f.account = ?1",
+             FROM findings f{index} LEFT JOIN filters fl ON fl.arn = f.suppressed_by
+             WHERE f.account = ?1"
         );
         let mut args: Vec<String> = vec![q.account.clone()];
         if let Some(r) = &q.region {

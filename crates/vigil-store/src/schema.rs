@@ -71,6 +71,8 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL,
         UNIQUE (account, name)
      );",
+    // 2: pages of an account's findings in ARN order without sorting them all
+    "CREATE INDEX findings_by_arn ON findings(account, region, arn);",
 ];
 
 /// The schema version this build writes.
