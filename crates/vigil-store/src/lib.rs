@@ -589,7 +589,7 @@ impl Store {
                 ],
             )
             .map_err(e)?;
-            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} created")).map_err(e)?;
+            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} created"), Scope::All).map_err(e)?;
             Ok(())
         })?;
         Ok(arn)
@@ -627,7 +627,7 @@ impl Store {
                 params![arn, f.name, f.action, f.criteria.to_string(), f.description, f.reason, f.expires_at, at],
             )
             .map_err(e)?;
-            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} updated")).map_err(e)?;
+            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} updated"), Scope::All).map_err(e)?;
             Ok(f)
         })
     }
@@ -658,6 +658,7 @@ impl Store {
                 &at,
                 matches,
                 &format!("suppression rule {arn} deleted"),
+                Scope::SuppressedBy(&[arn.to_owned()]),
             )
             .map_err(e)?;
             Ok(())
@@ -693,8 +694,33 @@ impl Store {
         let at = timestamp(now);
         let path = self.path.clone();
         self.with_tx(|tx| {
-            reevaluate(tx, account, &at, matches, "suppression rule expired")
-                .map_err(|e| db_err(&path, e))
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            // the expired rules that still suppress something: usually none, answered by index
+            let mut st = tx
+                .prepare_cached(
+                    "SELECT DISTINCT f.suppressed_by FROM filters fl
+                     JOIN findings f INDEXED BY findings_by_suppressor
+                       ON f.account = fl.account AND f.suppressed_by = fl.arn
+                     WHERE fl.account = ?1 AND fl.expires_at IS NOT NULL AND fl.expires_at <= ?2",
+                )
+                .map_err(e)?;
+            let expired: Vec<String> = st
+                .query_map(params![account, at], |r| r.get(0))
+                .map_err(e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(e)?;
+            if expired.is_empty() {
+                return Ok(0);
+            }
+            reevaluate(
+                tx,
+                account,
+                &at,
+                matches,
+                "suppression rule expired",
+                Scope::SuppressedBy(&expired),
+            )
+            .map_err(e)
         })
     }
 }
@@ -786,6 +812,15 @@ fn active_rules(c: &Connection, account: &str, at: &str) -> rusqlite::Result<Vec
     Ok(out)
 }
 
+/// Which findings a re-evaluation looks at.
+enum Scope<'a> {
+    /// Every non-closed finding of the account (a rule was created or changed).
+    All,
+    /// Only the findings these rules suppress (the rules were deleted or expired: nothing
+    /// else can change).
+    SuppressedBy(&'a [String]),
+}
+
 /// Applies the account's rules to its non-closed findings: matching ACTIVE findings become
 /// SUPPRESSED, SUPPRESSED findings no rule matches any more become ACTIVE.
 fn reevaluate(
@@ -794,16 +829,36 @@ fn reevaluate(
     at: &str,
     matches: Matcher<'_>,
     reason: &str,
+    scope: Scope<'_>,
 ) -> rusqlite::Result<u64> {
     let rules = active_rules(tx, account, at)?;
-    let mut st = tx.prepare_cached(
-        "SELECT arn, status, suppressed_by, body FROM findings WHERE account = ?1 AND status != 'CLOSED'",
-    )?;
-    let rows: Vec<(String, String, Option<String>, String)> = st
-        .query_map([account], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(String, String, Option<String>, String)> = match scope {
+        Scope::All => {
+            let mut st = tx.prepare_cached(
+                "SELECT arn, status, suppressed_by, body FROM findings WHERE account = ?1 AND status != 'CLOSED'",
+            )?;
+            st.query_map([account], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        }
+        Scope::SuppressedBy(rules) => {
+            let mut out = Vec::new();
+            let mut st = tx.prepare_cached(
+                "SELECT arn, status, suppressed_by, body FROM findings
+                 WHERE account = ?1 AND suppressed_by = ?2 AND status != 'CLOSED'",
+            )?;
+            for rule in rules {
+                let rows = st.query_map(params![account, rule], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
+                for row in rows {
+                    out.push(row?);
+                }
+            }
+            out
+        }
+    };
     let mut changed = 0;
     for (arn, status, by, body) in rows {
         let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);

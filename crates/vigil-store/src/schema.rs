@@ -73,6 +73,8 @@ const MIGRATIONS: &[&str] = &[
      );",
     // 2: pages of an account's findings in ARN order without sorting them all
     "CREATE INDEX findings_by_arn ON findings(account, region, arn);",
+    // 3: the findings a rule suppresses (rule deletion and expiry touch only those)
+    "CREATE INDEX findings_by_suppressor ON findings(account, suppressed_by);",
 ];
 
 /// The schema version this build writes.
