@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use vigil_store::Store;
 
+mod account;
+mod coverage;
 mod ops;
 mod wire;
 
@@ -154,6 +156,29 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         ("POST", "/filters/update") => ops::update_filter(app, &principal, &input()?),
         ("POST", "/filters/delete") => ops::delete_filter(app, &principal, &input()?),
         ("POST", "/filters/list") => ops::list_filters(app, &principal, &input()?),
+        ("POST", "/coverage/list") => coverage::list_coverage(app, &principal, &input()?),
+        ("POST", "/coverage/statistics/list") => {
+            coverage::list_coverage_statistics(app, &principal, &input()?)
+        }
+        ("POST", "/findings/aggregation/list") => {
+            coverage::list_finding_aggregations(app, &principal, &input()?)
+        }
+        ("POST", "/findings/details/batch/get") => {
+            coverage::batch_get_finding_details(app, &principal, &input()?)
+        }
+        ("POST", "/enable") => account::enable(app, &principal, &input()?),
+        ("POST", "/disable") => account::disable(app, &principal, &input()?),
+        ("POST", "/status/batch/get") => {
+            account::batch_get_account_status(app, &principal, &input()?)
+        }
+        ("POST", "/configuration/get") => account::get_configuration(app, &principal, &input()?),
+        ("POST", "/configuration/update") => {
+            account::update_configuration(app, &principal, &input()?)
+        }
+        ("POST", "/vulnerabilities/search") => {
+            account::search_vulnerabilities(app, &principal, &input()?)
+        }
+        ("POST", "/scan/sbom") => account::scan_sbom(app, &principal, &input()?),
         ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, &input()?),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
         _ => Err(ApiError::unknown_operation(&format!(
@@ -196,11 +221,17 @@ fn authenticate(
             "The security token included in the request is invalid.",
         ));
     };
+    // ScanSbom belongs to the `inspector-scan` service (its own signing name)
+    let service = if parts.uri.path() == "/scan/sbom" {
+        "inspector-scan"
+    } else {
+        "inspector2"
+    };
     vigil_sigv4::verify(
         &req,
         &claim,
         &secret,
-        "inspector2",
+        service,
         OffsetDateTime::now_utc(),
         CLOCK_SKEW,
     )

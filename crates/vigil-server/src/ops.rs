@@ -31,7 +31,11 @@ pub fn criteria_matches(criteria: &Value, finding: &Value) -> bool {
         .unwrap_or(false)
 }
 
-fn string_field<'a>(input: &'a Value, name: &str, max: usize) -> Result<Option<&'a str>, ApiError> {
+pub(crate) fn string_field<'a>(
+    input: &'a Value,
+    name: &str,
+    max: usize,
+) -> Result<Option<&'a str>, ApiError> {
     match input.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max => Ok(Some(s)),
@@ -43,7 +47,7 @@ fn string_field<'a>(input: &'a Value, name: &str, max: usize) -> Result<Option<&
     }
 }
 
-fn check_members(input: &Value, allowed: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn check_members(input: &Value, allowed: &[&str]) -> Result<(), ApiError> {
     if let Some(o) = input.as_object() {
         for k in o.keys() {
             if !allowed.contains(&k.as_str()) {
@@ -57,7 +61,7 @@ fn check_members(input: &Value, allowed: &[&str]) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn max_results(input: &Value, max: u64) -> Result<usize, ApiError> {
+pub(crate) fn max_results(input: &Value, max: u64) -> Result<usize, ApiError> {
     match input.get("maxResults") {
         None | Some(Value::Null) => Ok(max as usize),
         Some(v) => match v.as_u64() {
@@ -72,14 +76,14 @@ fn max_results(input: &Value, max: u64) -> Result<usize, ApiError> {
 
 /// Page tokens: the offset into the ordered result plus a digest of the query that made it,
 /// so a token is refused with a different query.
-fn page_token(offset: usize, query: &str) -> String {
+pub(crate) fn page_token(offset: usize, query: &str) -> String {
     let digest = Sha256::digest(query.as_bytes());
     let mut b = (offset as u64).to_be_bytes().to_vec();
     b.extend_from_slice(&digest[..8]);
     URL_SAFE_NO_PAD.encode(b)
 }
 
-fn read_token(input: &Value, query: &str) -> Result<usize, ApiError> {
+pub(crate) fn read_token(input: &Value, query: &str) -> Result<usize, ApiError> {
     let Some(t) = input.get("nextToken").and_then(Value::as_str) else {
         return Ok(0);
     };

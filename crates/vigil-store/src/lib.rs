@@ -49,6 +49,14 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// The resource types an account enables scanning for (inspector2 `ResourceScanType`).
+pub const SCAN_TYPES: [&str; 5] = ["EC2", "ECR", "LAMBDA", "LAMBDA_CODE", "CODE_REPOSITORY"];
+
+/// The resource types a new account scans before any `Enable`/`Disable`: the ones Vigil can
+/// scan from an SBOM or host inventory (EC2 hosts, ECR images, Lambda packages). Lambda code
+/// and code repository scanning are opt-in, as in Amazon Inspector.
+pub const DEFAULT_ENABLED_SCAN_TYPES: [&str; 3] = ["EC2", "ECR", "LAMBDA"];
+
 /// Timestamps are stored in one fixed-width UTC format so that they sort as text.
 pub fn timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -100,6 +108,16 @@ pub struct IngestReport {
     pub closed: u64,
     pub active: u64,
     pub suppressed: u64,
+}
+
+/// A resource as stored, with its last scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredResource {
+    pub account: String,
+    pub resource: ResourceRecord,
+    pub scanned_at: Option<String>,
+    pub scan_status: Option<String>,
 }
 
 /// One lifecycle transition.
@@ -545,6 +563,33 @@ impl Store {
         })
     }
 
+    /// The account's resources (optionally of one region), with their last scan, in id order.
+    pub fn resources(&self, account: &str, region: Option<&str>) -> Result<Vec<StoredResource>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT region, id, type, tags, details, scanned_at, scan_status FROM resources
+                 WHERE account = ?1 AND (?2 IS NULL OR region = ?2) ORDER BY region, id",
+            )?;
+            let rows = st.query_map(params![account, region], |r| {
+                let tags: String = r.get(3)?;
+                let details: Option<String> = r.get(4)?;
+                Ok(StoredResource {
+                    account: account.to_owned(),
+                    resource: ResourceRecord {
+                        region: r.get(0)?,
+                        id: r.get(1)?,
+                        kind: r.get(2)?,
+                        tags: serde_json::from_str(&tags).unwrap_or_default(),
+                        details: details.and_then(|d| serde_json::from_str(&d).ok()),
+                    },
+                    scanned_at: r.get(5)?,
+                    scan_status: r.get(6)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
     // --- filters -----------------------------------------------------------------------------
 
     pub fn create_filter(
@@ -723,6 +768,123 @@ impl Store {
             .map_err(e)
         })
     }
+
+    // --- account enablement and configuration ------------------------------------------------
+
+    /// The account's scan status for every resource type in [`SCAN_TYPES`] order: the stored
+    /// status where one was set, else the default ([`DEFAULT_ENABLED_SCAN_TYPES`] ENABLED,
+    /// the rest DISABLED).
+    pub fn scan_types(&self, account: &str) -> Result<Vec<(String, String)>> {
+        let stored: std::collections::BTreeMap<String, String> = self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT resource_type, status FROM account_scan_types WHERE account = ?1",
+            )?;
+            let rows = st.query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })?;
+        Ok(SCAN_TYPES
+            .iter()
+            .map(|t| {
+                let status = stored.get(*t).cloned().unwrap_or_else(|| {
+                    if DEFAULT_ENABLED_SCAN_TYPES.contains(t) {
+                        "ENABLED".to_owned()
+                    } else {
+                        "DISABLED".to_owned()
+                    }
+                });
+                ((*t).to_owned(), status)
+            })
+            .collect())
+    }
+
+    /// Sets `status` (`ENABLED` or `DISABLED`) for the given resource types of an existing
+    /// account, answering the account's status for every type afterwards.
+    pub fn set_scan_types(
+        &self,
+        account: &str,
+        types: &[&str],
+        status: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(String, String)>> {
+        if let Some(t) = types.iter().find(|t| !SCAN_TYPES.contains(t)) {
+            return Err(Error::Invalid(format!("unknown resource type `{t}`")));
+        }
+        if !matches!(status, "ENABLED" | "DISABLED") {
+            return Err(Error::Invalid(format!("unknown scan status `{status}`")));
+        }
+        let at = timestamp(now);
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            require_account(tx, account)
+                .map_err(e)?
+                .ok_or_else(|| Error::NotFound(format!("account {account} does not exist")))?;
+            for t in types {
+                tx.execute(
+                    "INSERT INTO account_scan_types(account, resource_type, status, updated_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(account, resource_type)
+                     DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+                    params![account, t, status, at],
+                )
+                .map_err(e)?;
+            }
+            Ok(())
+        })?;
+        self.scan_types(account)
+    }
+
+    /// The account's stored scan configuration (a JSON object the server defines), if set.
+    pub fn configuration(&self, account: &str) -> Result<Option<Value>> {
+        let body: Option<String> = self.with(|c| {
+            c.prepare_cached("SELECT body FROM account_configuration WHERE account = ?1")?
+                .query_row([account], |r| r.get(0))
+                .optional()
+        })?;
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| Error::Invalid(format!("stored configuration is not JSON: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Replaces the account's scan configuration.
+    pub fn set_configuration(
+        &self,
+        account: &str,
+        body: &Value,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        if !body.is_object() {
+            return Err(Error::Invalid("configuration must be a JSON object".into()));
+        }
+        let at = timestamp(now);
+        let text = body.to_string();
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            require_account(tx, account).map_err(e)?.ok_or_else(|| {
+                Error::NotFound(format!("account {account} does not exist"))
+            })?;
+            tx.execute(
+                "INSERT INTO account_configuration(account, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(account) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                params![account, text, at],
+            )
+            .map_err(e)?;
+            Ok(())
+        })
+    }
+}
+
+/// `Some(())` when the account exists.
+fn require_account(c: &Connection, account: &str) -> rusqlite::Result<Option<()>> {
+    c.query_row(
+        "SELECT 1 FROM accounts WHERE id = ?1",
+        [account],
+        |_| Ok(()),
+    )
+    .optional()
 }
 
 /// A finding row as `findings` reads it.

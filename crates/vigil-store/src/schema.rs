@@ -75,6 +75,20 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX findings_by_arn ON findings(account, region, arn);",
     // 3: the findings a rule suppresses (rule deletion and expiry touch only those)
     "CREATE INDEX findings_by_suppressor ON findings(account, suppressed_by);",
+    // 4: per-account scan enablement (one row per resource type once changed) and the
+    //    account's scan configuration (ECR rescan duration, EC2 scan mode) as JSON
+    "CREATE TABLE account_scan_types (
+        account TEXT NOT NULL REFERENCES accounts(id),
+        resource_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (account, resource_type)
+     );
+     CREATE TABLE account_configuration (
+        account TEXT PRIMARY KEY REFERENCES accounts(id),
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );",
 ];
 
 /// The schema version this build writes.

@@ -5,177 +5,12 @@
 //! a rescan with one package upgraded closing that package's findings, pagination and errors
 //! through boto3.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::Duration;
 
+use common::*;
 use serde_json::{Value, json};
-
-fn vigil() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-struct Server {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-    data: PathBuf,
-    home: PathBuf,
-    key: Value,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("run");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Starts `vigil server` on a free loopback port and waits until it accepts connections.
-fn spawn_server(data: &Path, db: &Path) -> (Child, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let mut child = vigil()
-        .args([
-            "server",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data)
-        .arg("--db")
-        .arg(db)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start server");
-    // the server prints one line when it listens
-    let stderr = child.stderr.take().expect("stderr");
-    let mut line = String::new();
-    BufReader::new(stderr).read_line(&mut line).expect("read");
-    assert!(line.contains("listening"), "{line}");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (child, port)
-}
-
-fn start() -> Server {
-    let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().join("data");
-    let db = dir.path().join("advisories.db");
-    run_ok(
-        vigil()
-            .args(["db", "import", "--db"])
-            .arg(&db)
-            .arg(repo().join("examples/advisories")),
-    );
-    let key: Value = serde_json::from_str(&run_ok(
-        vigil()
-            .args([
-                "admin",
-                "create-key",
-                "--account",
-                "111122223333",
-                "--data-dir",
-            ])
-            .arg(&data),
-    ))
-    .expect("key json");
-    let (child, port) = spawn_server(&data, &db);
-    // an AWS profile for the CLI and boto3, in a home of its own
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(home.join(".aws")).expect("aws dir");
-    std::fs::write(
-        home.join(".aws/credentials"),
-        format!(
-            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            key["accessKeyId"].as_str().expect("id"),
-            key["secretAccessKey"].as_str().expect("secret")
-        ),
-    )
-    .expect("credentials");
-    std::fs::write(
-        home.join(".aws/config"),
-        "[default]\nregion = us-east-1\noutput = json\n",
-    )
-    .expect("config");
-    Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        dir,
-        data,
-        home,
-        key,
-    }
-}
-
-impl Server {
-    fn env(&self, c: &mut Command) {
-        c.env("HOME", &self.home)
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_DEFAULT_REGION");
-    }
-
-    fn aws(&self, args: &[&str]) -> Value {
-        let mut c = Command::new("aws");
-        self.env(&mut c);
-        c.args(["inspector2", "--endpoint-url", &self.url])
-            .args(args);
-        let out = run_ok(&mut c);
-        if out.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&out).expect("aws json")
-        }
-    }
-
-    fn scan(&self, target: &str, resource_id: &str) -> Value {
-        let mut c = vigil();
-        self.env(&mut c);
-        c.args([
-            "scan",
-            target,
-            "--server",
-            &self.url,
-            "--resource-id",
-            resource_id,
-        ]);
-        serde_json::from_str(&run_ok(&mut c)).expect("scan answer")
-    }
-
-    fn python(&self, script: &str) -> Value {
-        let mut c = Command::new("python3");
-        self.env(&mut c);
-        c.arg("-c").arg(script).env("VIGIL_URL", &self.url);
-        serde_json::from_str(&run_ok(&mut c)).expect("python json")
-    }
-}
 
 fn statuses(findings: &Value) -> Vec<(String, String, String)> {
     let mut v: Vec<(String, String, String)> = findings["findings"]
@@ -199,30 +34,11 @@ fn statuses(findings: &Value) -> Vec<(String, String, String)> {
 
 #[test]
 fn aws_cli_and_boto3_drive_the_findings_lifecycle() {
-    for (tool, args) in [("aws", ["--version"]), ("python3", ["-c"])] {
-        let ok = Command::new(tool)
-            .args(if tool == "aws" {
-                &args[..]
-            } else {
-                &["-c", "import boto3"][..]
-            })
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            ok,
-            "`{tool}` with boto3/awscli is needed: python3 -m pip install awscli boto3"
-        );
-    }
+    tools_present();
     let s = start();
     // the demo image as an SBOM, and a copy in which `requests` was upgraded
     let work = tempfile::tempdir().expect("tmp");
-    let sbom = work.path().join("demo.cdx.json");
-    run_ok(
-        vigil()
-            .args(["sbom", "--format", "cyclonedx", "-q", "-o"])
-            .arg(&sbom)
-            .arg(repo().join("examples/demo-image")),
-    );
+    let sbom = demo_sbom(work.path());
     let mut doc: Value =
         serde_json::from_str(&std::fs::read_to_string(&sbom).expect("sbom")).expect("json");
     let mut upgraded = 0;
@@ -326,7 +142,7 @@ pages = list(c.get_paginator("list_findings").paginate(PaginationConfig={"PageSi
 seen = [f["findingArn"] for p in pages for f in p["findings"]]
 errors = {}
 for name, call in [
-    ("unknown-op", lambda: c.list_coverage()),
+    ("unknown-op", lambda: c.list_members()),
     ("bad-token", lambda: c.list_findings(nextToken="garbage")),
     ("bad-criteria", lambda: c.list_findings(filterCriteria={"severity": [{"comparison": "LIKE", "value": "HIGH"}]})),
     ("no-filter", lambda: c.delete_filter(arn="arn:aws:inspector2:us-east-1:111122223333:owner/111122223333/filter/nope")),
@@ -391,13 +207,7 @@ print(json.dumps({"pages": len(pages), "seen": len(seen), "unique": len(set(seen
 #[test]
 fn kill_9_during_a_burst_loses_no_acknowledged_submission() {
     let mut s = start();
-    let sbom = s.dir.path().join("demo.cdx.json");
-    run_ok(
-        vigil()
-            .args(["sbom", "--format", "cyclonedx", "-q", "-o"])
-            .arg(&sbom)
-            .arg(repo().join("examples/demo-image")),
-    );
+    let sbom = demo_sbom(s.dir.path());
     let target = format!("sbom:{}", sbom.display());
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, u64)>::new()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

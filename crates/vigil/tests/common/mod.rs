@@ -1,0 +1,234 @@
+//! Shared by the findings-service tests: a `vigil server` on a temporary data directory with
+//! an access key for one account, an AWS profile for the real AWS CLI and boto3, and helpers
+//! to drive them.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub const ACCOUNT: &str = "111122223333";
+
+pub fn vigil() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+}
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run")
+}
+
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Starts `vigil server` on a free loopback port and waits until it accepts connections.
+pub fn spawn_server(data: &Path, db: &Path) -> (Child, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut child = vigil()
+        .args([
+            "server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data)
+        .arg("--db")
+        .arg(db)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    // the server prints one line when it listens
+    let stderr = child.stderr.take().expect("stderr");
+    let mut line = String::new();
+    BufReader::new(stderr).read_line(&mut line).expect("read");
+    assert!(line.contains("listening"), "{line}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, port)
+}
+
+/// The bundled demo image as Vigil's CycloneDX SBOM, written in `dir`.
+pub fn demo_sbom(dir: &Path) -> PathBuf {
+    let sbom = dir.join("demo.cdx.json");
+    run_ok(
+        vigil()
+            .args(["sbom", "--format", "cyclonedx", "-q", "-o"])
+            .arg(&sbom)
+            .arg(repo().join("examples/demo-image")),
+    );
+    sbom
+}
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub data: PathBuf,
+    pub home: PathBuf,
+    pub key: Value,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A server over the bundled `examples/advisories`.
+pub fn start() -> Server {
+    start_with(&[])
+}
+
+/// A server over the bundled advisories plus extra advisory files `(file name, contents)`.
+pub fn start_with(extra: &[(&str, &str)]) -> Server {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let db = dir.path().join("advisories.db");
+    let mut import = vigil();
+    import
+        .args(["db", "import", "--db"])
+        .arg(&db)
+        .arg(repo().join("examples/advisories"));
+    if !extra.is_empty() {
+        let extra_dir = dir.path().join("extra-advisories");
+        std::fs::create_dir_all(&extra_dir).expect("extra dir");
+        for (name, text) in extra {
+            std::fs::write(extra_dir.join(name), text).expect("extra advisory");
+        }
+        import.arg(&extra_dir);
+    }
+    run_ok(&mut import);
+    let key: Value = serde_json::from_str(&run_ok(
+        vigil()
+            .args(["admin", "create-key", "--account", ACCOUNT, "--data-dir"])
+            .arg(&data),
+    ))
+    .expect("key json");
+    let (child, port) = spawn_server(&data, &db);
+    // an AWS profile for the CLI and boto3, in a home of its own
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".aws")).expect("aws dir");
+    std::fs::write(
+        home.join(".aws/credentials"),
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            key["accessKeyId"].as_str().expect("id"),
+            key["secretAccessKey"].as_str().expect("secret")
+        ),
+    )
+    .expect("credentials");
+    std::fs::write(
+        home.join(".aws/config"),
+        "[default]\nregion = us-east-1\noutput = json\n",
+    )
+    .expect("config");
+    Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        dir,
+        data,
+        home,
+        key,
+    }
+}
+
+impl Server {
+    pub fn env(&self, c: &mut Command) {
+        c.env("HOME", &self.home)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION");
+    }
+
+    pub fn aws_cmd(&self, service: &str, args: &[&str]) -> Command {
+        let mut c = Command::new("aws");
+        self.env(&mut c);
+        c.args([service, "--endpoint-url", &self.url]).args(args);
+        c
+    }
+
+    pub fn aws_service(&self, service: &str, args: &[&str]) -> Value {
+        let out = run_ok(&mut self.aws_cmd(service, args));
+        if out.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&out).expect("aws json")
+        }
+    }
+
+    /// `aws inspector2 ARGS` against the server, its JSON answer.
+    pub fn aws(&self, args: &[&str]) -> Value {
+        self.aws_service("inspector2", args)
+    }
+
+    /// Runs the CLI expecting failure; answers its stderr.
+    pub fn aws_err(&self, args: &[&str]) -> String {
+        let out = run(&mut self.aws_cmd("inspector2", args));
+        assert!(!out.status.success(), "{args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// `vigil scan TARGET --server URL --resource-id ID`, its JSON answer.
+    pub fn scan(&self, target: &str, resource_id: &str) -> Value {
+        let mut c = vigil();
+        self.env(&mut c);
+        c.args([
+            "scan",
+            target,
+            "--server",
+            &self.url,
+            "--resource-id",
+            resource_id,
+        ]);
+        serde_json::from_str(&run_ok(&mut c)).expect("scan answer")
+    }
+
+    /// A Python script (boto3) with `VIGIL_URL` set; its JSON output.
+    pub fn python(&self, script: &str) -> Value {
+        let mut c = Command::new("python3");
+        self.env(&mut c);
+        c.arg("-c").arg(script).env("VIGIL_URL", &self.url);
+        serde_json::from_str(&run_ok(&mut c)).expect("python json")
+    }
+}
+
+pub fn tools_present() {
+    let aws = Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let boto = Command::new("python3")
+        .args(["-c", "import boto3"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        aws && boto,
+        "the AWS CLI and boto3 are needed: python3 -m pip install awscli boto3"
+    );
+}
