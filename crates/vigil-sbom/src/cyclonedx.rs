@@ -410,7 +410,8 @@ mod tests {
         let flask = inv
             .packages
             .iter()
-            .find(|p| p.name == "flask")
+            // the component's own spelling, not the purl's canonical `flask`
+            .find(|p| p.name == "Flask")
             .expect("flask");
         let loc = &flask.locations[0];
         assert_eq!(

@@ -177,6 +177,17 @@ pub(crate) fn package_from(
     if version.is_empty() {
         fields.version.clone_into(&mut version);
     }
+    // purls spell some names in a canonical form (PyPI lowercased with `-`); the component's
+    // own name keeps the package's spelling (`Django`, `PyYAML`) when it is the same name
+    let name = {
+        let own = join_name(eco, fields.group.filter(|g| !g.is_empty()), fields.name);
+        let canon = |n: &str| n.to_ascii_lowercase().replace(['_', '.'], "-");
+        if !fields.name.is_empty() && own != name && canon(&own) == canon(&name) {
+            own
+        } else {
+            name
+        }
+    };
     let qual = |k: &str| {
         qualifiers
             .iter()
