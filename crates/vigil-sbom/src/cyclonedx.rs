@@ -63,12 +63,21 @@ pub fn encode(inv: &Inventory) -> Result<String, Error> {
     }
     if let Some(img) = &inv.target.image {
         let mut props = vec![prop("image:configDigest", &img.config_digest)];
+        if let Some(m) = &img.manifest_digest {
+            props.push(prop("image:manifestDigest", m));
+        }
+        if let Some(c) = &img.created {
+            props.push(prop("image:created", c));
+        }
         for t in &img.tags {
             props.push(prop("image:tag", t));
         }
         props.push(prop(
             "image:platform",
-            &format!("{}/{}", img.os, img.architecture),
+            &match &img.variant {
+                Some(v) => format!("{}/{}/{v}", img.os, img.architecture),
+                None => format!("{}/{}", img.os, img.architecture),
+            },
         ));
         for l in &img.layers {
             props.push(prop(&format!("image:layer:{}:digest", l.index), &l.digest));
@@ -272,7 +281,9 @@ pub fn decode(doc: &Value, path: &str) -> Result<Inventory, Error> {
     packages.sort_by(|a, b| {
         (a.ecosystem, &a.name, &a.version).cmp(&(b.ecosystem, &b.name, &b.version))
     });
-    Ok(crate::sbom_inventory(path, distro, packages, skipped))
+    let mut inv = crate::sbom_inventory(path, distro, packages, skipped);
+    inv.target.image = image_of(doc);
+    Ok(inv)
 }
 
 const TRIVY_DIFF_ID: &str = "aquasecurity:trivy:DiffID";
@@ -330,6 +341,64 @@ fn foreign_props(v: Option<&Value>, diff_ids: &[&str], props: &mut BTreeMap<Stri
         put("package:sourceName".into(), name);
         put("package:sourceVersion".into(), &v);
     }
+}
+
+/// The image facts Vigil writes on the root component (`vigil:image:*`), so an image's SBOM
+/// reads back as that image (digest, tags, platform, layers).
+fn image_of(doc: &Value) -> Option<vigil_types::ImageInfo> {
+    let props = doc.pointer("/metadata/component/properties")?.as_array()?;
+    let mut img = vigil_types::ImageInfo::default();
+    let mut layers: BTreeMap<usize, vigil_types::LayerRef> = BTreeMap::new();
+    let mut seen = false;
+    for p in props {
+        let (Some(name), Some(value)) = (
+            p.get("name").and_then(Value::as_str),
+            p.get("value").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let Some(key) = name.strip_prefix("vigil:image:") else {
+            continue;
+        };
+        seen = true;
+        match key {
+            "configDigest" => img.config_digest = value.to_owned(),
+            "manifestDigest" => img.manifest_digest = Some(value.to_owned()),
+            "created" => img.created = Some(value.to_owned()),
+            "tag" => img.tags.push(value.to_owned()),
+            "platform" => {
+                let mut it = value.splitn(3, '/');
+                img.os = it.next().unwrap_or("").to_owned();
+                img.architecture = it.next().unwrap_or("").to_owned();
+                img.variant = it.next().map(str::to_owned);
+            }
+            other => {
+                if let Some((index, field)) = other
+                    .strip_prefix("layer:")
+                    .and_then(|r| r.split_once(':'))
+                    .and_then(|(i, f)| Some((i.parse::<usize>().ok()?, f)))
+                {
+                    let l = layers
+                        .entry(index)
+                        .or_insert_with(|| vigil_types::LayerRef {
+                            index,
+                            digest: String::new(),
+                            diff_id: None,
+                        });
+                    match field {
+                        "digest" => l.digest = value.to_owned(),
+                        "diffId" => l.diff_id = Some(value.to_owned()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    if !seen || img.config_digest.is_empty() {
+        return None;
+    }
+    img.layers = layers.into_values().collect();
+    Some(img)
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -493,5 +562,38 @@ mod tests {
             ]
         );
         assert_eq!(inv.notes.len(), 1, "{:?}", inv.notes);
+    }
+
+    #[test]
+    fn an_image_sbom_reads_back_as_that_image() {
+        let img = vigil_types::ImageInfo {
+            manifest_digest: Some("sha256:m".into()),
+            config_digest: "sha256:c".into(),
+            tags: vec!["registry.example/app:1.0".into()],
+            os: "linux".into(),
+            architecture: "arm64".into(),
+            variant: Some("v8".into()),
+            created: Some("2026-01-01T00:00:00Z".into()),
+            layers: vec![vigil_types::LayerRef {
+                index: 0,
+                digest: "sha256:l0".into(),
+                diff_id: Some("sha256:d0".into()),
+            }],
+            ..Default::default()
+        };
+        let inv = Inventory {
+            target: vigil_types::TargetInfo {
+                kind: "oci-dir".into(),
+                name: "app".into(),
+                image: Some(img.clone()),
+            },
+            distro: None,
+            packages: Vec::new(),
+            notes: Vec::new(),
+        };
+        let doc: Value =
+            serde_json::from_str(&crate::to_cyclonedx(&inv).expect("encode")).expect("json");
+        let back = decode(&doc, "app.cdx.json").expect("decode");
+        assert_eq!(back.target.image, Some(img));
     }
 }
