@@ -17,7 +17,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use vigil_store::Store;
+use vigil_store::{FindingsStore, Store};
 
 mod account;
 mod coverage;
@@ -39,7 +39,8 @@ pub struct Config {
 }
 
 pub struct App {
-    pub store: Store,
+    /// The store behind the trait: SQLite today (`vigil_store::Store`).
+    pub store: Box<dyn FindingsStore>,
     advisory_db: PathBuf,
     db: Mutex<Option<vigil_osv::Database>>,
 }
@@ -58,7 +59,7 @@ impl App {
         advisory_db: PathBuf,
     ) -> Result<App, vigil_store::Error> {
         Ok(App {
-            store: Store::open(data_dir)?,
+            store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
         })

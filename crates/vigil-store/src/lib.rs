@@ -24,8 +24,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+mod backend;
 pub mod keys;
 mod schema;
+
+pub use backend::FindingsStore;
 
 /// A criteria matcher: does this filter's `filterCriteria` match this finding?
 pub type Matcher<'a> = &'a dyn Fn(&Value, &Value) -> bool;

@@ -282,3 +282,46 @@ fn keys_are_sealed_and_survive_a_reopen() {
     let store = Store::open(dir.path()).expect("reopen with another key");
     assert!(store.secret_for(&key.access_key_id).is_err());
 }
+
+#[test]
+fn the_api_layer_sees_the_store_through_its_trait() {
+    use vigil_store::FindingsStore;
+    let dir = tempfile::tempdir().expect("tmp");
+    let store: Box<dyn FindingsStore> = Box::new(Store::open(dir.path()).expect("open"));
+    let t0 = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+    let key = store.create_key("111122223333", t0).expect("key");
+    assert_eq!(
+        store
+            .secret_for(&key.access_key_id)
+            .expect("lookup")
+            .map(|(_, a)| a),
+        Some("111122223333".to_owned())
+    );
+    let r = store
+        .ingest(
+            Submission {
+                account: "111122223333",
+                region: "us-east-1",
+                resource: ResourceRecord {
+                    kind: "AWS_EC2_INSTANCE".into(),
+                    id: "i-0001".into(),
+                    region: "us-east-1".into(),
+                    tags: Default::default(),
+                    details: None,
+                },
+                inventory: b"{}",
+                findings: vec![finding("a", "HIGH")],
+                now: t0,
+            },
+            &matcher,
+        )
+        .expect("ingest");
+    assert_eq!(r.new, 1);
+    assert_eq!(
+        store
+            .resources("111122223333", None)
+            .expect("resources")
+            .len(),
+        1
+    );
+}

@@ -1,0 +1,146 @@
+//! The store as the findings service sees it.
+//!
+//! The server holds a `Box<dyn FindingsStore>`: SQLite ([`crate::Store`]) implements it today;
+//! a PostgreSQL backend implements the same trait and the API layer does not change. The
+//! contract every implementation keeps is the one `tests/lifecycle.rs` checks: one submission
+//! is one transaction (all or nothing), finding identity is the ARN, every status change is
+//! recorded in the history, and suppression rules apply to present and future findings.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::{
+    FilterRecord, FilterSpec, FindingQuery, IngestReport, Matcher, Result, StoredResource,
+    Submission, Transition, keys,
+};
+
+pub trait FindingsStore: Send + Sync {
+    /// Creates an access key for `account` (creating the account), returning the secret once.
+    fn create_key(&self, account: &str, now: OffsetDateTime) -> Result<keys::AccessKey>;
+    /// The secret and account of an active access key.
+    fn secret_for(&self, access_key_id: &str) -> Result<Option<(String, String)>>;
+    fn accounts(&self) -> Result<Vec<String>>;
+    /// Records a scan and applies the finding lifecycle (see [`crate::Store::ingest`]).
+    fn ingest(&self, sub: Submission<'_>, matches: Matcher<'_>) -> Result<IngestReport>;
+    fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>>;
+    fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>>;
+    fn resources(&self, account: &str, region: Option<&str>) -> Result<Vec<StoredResource>>;
+    fn create_filter(
+        &self,
+        account: &str,
+        region: &str,
+        spec: FilterSpec,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<String>;
+    fn update_filter(
+        &self,
+        account: &str,
+        arn: &str,
+        update: &dyn Fn(&mut FilterRecord),
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<FilterRecord>;
+    fn delete_filter(
+        &self,
+        account: &str,
+        arn: &str,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<()>;
+    fn filters(&self, account: &str) -> Result<Vec<FilterRecord>>;
+    fn expire_rules(&self, account: &str, now: OffsetDateTime, matches: Matcher<'_>)
+    -> Result<u64>;
+    fn scan_types(&self, account: &str) -> Result<Vec<(String, String)>>;
+    fn set_scan_types(
+        &self,
+        account: &str,
+        types: &[&str],
+        status: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(String, String)>>;
+    fn configuration(&self, account: &str) -> Result<Option<Value>>;
+    fn set_configuration(&self, account: &str, body: &Value, now: OffsetDateTime) -> Result<()>;
+}
+
+impl FindingsStore for crate::Store {
+    fn create_key(&self, account: &str, now: OffsetDateTime) -> Result<keys::AccessKey> {
+        crate::Store::create_key(self, account, now)
+    }
+    fn secret_for(&self, access_key_id: &str) -> Result<Option<(String, String)>> {
+        crate::Store::secret_for(self, access_key_id)
+    }
+    fn accounts(&self) -> Result<Vec<String>> {
+        crate::Store::accounts(self)
+    }
+    fn ingest(&self, sub: Submission<'_>, matches: Matcher<'_>) -> Result<IngestReport> {
+        crate::Store::ingest(self, sub, matches)
+    }
+    fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>> {
+        crate::Store::findings(self, q, keep)
+    }
+    fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>> {
+        crate::Store::history(self, account, arn)
+    }
+    fn resources(&self, account: &str, region: Option<&str>) -> Result<Vec<StoredResource>> {
+        crate::Store::resources(self, account, region)
+    }
+    fn create_filter(
+        &self,
+        account: &str,
+        region: &str,
+        spec: FilterSpec,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<String> {
+        crate::Store::create_filter(self, account, region, spec, now, matches)
+    }
+    fn update_filter(
+        &self,
+        account: &str,
+        arn: &str,
+        update: &dyn Fn(&mut FilterRecord),
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<FilterRecord> {
+        crate::Store::update_filter(self, account, arn, update, now, matches)
+    }
+    fn delete_filter(
+        &self,
+        account: &str,
+        arn: &str,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<()> {
+        crate::Store::delete_filter(self, account, arn, now, matches)
+    }
+    fn filters(&self, account: &str) -> Result<Vec<FilterRecord>> {
+        crate::Store::filters(self, account)
+    }
+    fn expire_rules(
+        &self,
+        account: &str,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<u64> {
+        crate::Store::expire_rules(self, account, now, matches)
+    }
+    fn scan_types(&self, account: &str) -> Result<Vec<(String, String)>> {
+        crate::Store::scan_types(self, account)
+    }
+    fn set_scan_types(
+        &self,
+        account: &str,
+        types: &[&str],
+        status: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(String, String)>> {
+        crate::Store::set_scan_types(self, account, types, status, now)
+    }
+    fn configuration(&self, account: &str) -> Result<Option<Value>> {
+        crate::Store::configuration(self, account)
+    }
+    fn set_configuration(&self, account: &str, body: &Value, now: OffsetDateTime) -> Result<()> {
+        crate::Store::set_configuration(self, account, body, now)
+    }
+}
