@@ -21,7 +21,11 @@ fn finding(arn: &str, severity: &str) -> Value {
     })
 }
 
-fn submit(store: &Store, findings: Vec<Value>, now: OffsetDateTime) -> vigil_store::IngestReport {
+fn submit(
+    store: &dyn vigil_store::FindingsStore,
+    findings: Vec<Value>,
+    now: OffsetDateTime,
+) -> vigil_store::IngestReport {
     store
         .ingest(
             Submission {
@@ -297,25 +301,7 @@ fn the_api_layer_sees_the_store_through_its_trait() {
             .map(|(_, a)| a),
         Some("111122223333".to_owned())
     );
-    let r = store
-        .ingest(
-            Submission {
-                account: "111122223333",
-                region: "us-east-1",
-                resource: ResourceRecord {
-                    kind: "AWS_EC2_INSTANCE".into(),
-                    id: "i-0001".into(),
-                    region: "us-east-1".into(),
-                    tags: Default::default(),
-                    details: None,
-                },
-                inventory: b"{}",
-                findings: vec![finding("a", "HIGH")],
-                now: t0,
-            },
-            &matcher,
-        )
-        .expect("ingest");
+    let r = submit(store.as_ref(), vec![finding("a", "HIGH")], t0);
     assert_eq!(r.new, 1);
     assert_eq!(
         store

@@ -425,6 +425,24 @@ fn http_get(port: u16, path: &str, accept: &str) -> (u16, Vec<u8>) {
     (code, buf[(head_end + 4).min(buf.len())..].to_vec())
 }
 
+/// `vigil db push TARGET --key KEY.key --db DB`
+fn push(target: &str, key: &Path, db: &Path) -> (bool, String, String) {
+    run(vigil()
+        .args(["db", "push", target, "--key"])
+        .arg(key.with_extension("key"))
+        .arg("--db")
+        .arg(db))
+}
+
+/// `vigil db update --from SOURCE --trusted-key KEY.pub --db DB`
+fn pull(source: &str, key: &Path, db: &Path) -> (bool, String, String) {
+    run(vigil()
+        .args(["db", "update", "--from", source, "--trusted-key"])
+        .arg(key.with_extension("pub"))
+        .arg("--db")
+        .arg(db))
+}
+
 #[test]
 fn push_and_pull_a_signed_database_through_a_registry() {
     let data = vulndata();
@@ -444,11 +462,7 @@ fn push_and_pull_a_signed_database_through_a_registry() {
     let (ok, _, err) = run(vigil().args(["db", "keygen", "--name"]).arg(&key));
     assert!(!ok && err.contains("must not exist"), "{err}");
     let target = format!("oci://127.0.0.1:{}/vigil/db:test", reg.port);
-    let (ok, out, err) = run(vigil()
-        .args(["db", "push", &target, "--key"])
-        .arg(key.with_extension("key"))
-        .arg("--db")
-        .arg(&db));
+    let (ok, out, err) = push(&target, &key, &db);
     assert!(ok, "{out}{err}");
 
     // the registry holds a real OCI manifest with our artifact type and one zstd layer
@@ -468,11 +482,7 @@ fn push_and_pull_a_signed_database_through_a_registry() {
 
     // pull into a fresh location with the right key
     let pulled = work.path().join("mirror/vigil.db");
-    let (ok, out, err) = run(vigil()
-        .args(["db", "update", "--from", &target, "--trusted-key"])
-        .arg(key.with_extension("pub"))
-        .arg("--db")
-        .arg(&pulled));
+    let (ok, out, err) = pull(&target, &key, &pulled);
     assert!(ok, "{out}{err}");
     assert_eq!(
         status_json(&pulled)["advisories"],
@@ -484,11 +494,7 @@ fn push_and_pull_a_signed_database_through_a_registry() {
     let other = work.path().join("other");
     run(vigil().args(["db", "keygen", "--name"]).arg(&other));
     let before = std::fs::read(&pulled).expect("db");
-    let (ok, _, err) = run(vigil()
-        .args(["db", "update", "--from", &target, "--trusted-key"])
-        .arg(other.with_extension("pub"))
-        .arg("--db")
-        .arg(&pulled));
+    let (ok, _, err) = pull(&target, &other, &pulled);
     assert!(!ok && err.contains("no trusted key"), "{err}");
     let (ok, _, err) = run(vigil()
         .args(["db", "update", "--from", &target, "--db"])
@@ -496,17 +502,9 @@ fn push_and_pull_a_signed_database_through_a_registry() {
         .env_remove("VIGIL_DB_TRUSTED_KEY"));
     assert!(!ok && err.contains("--trusted-key"), "{err}");
     // a database signed by the other key under the same tag is refused by the first key
-    let (ok, _, err) = run(vigil()
-        .args(["db", "push", &target, "--key"])
-        .arg(other.with_extension("key"))
-        .arg("--db")
-        .arg(&db));
+    let (ok, _, err) = push(&target, &other, &db);
     assert!(ok, "{err}");
-    let (ok, _, err) = run(vigil()
-        .args(["db", "update", "--from", &target, "--trusted-key"])
-        .arg(key.with_extension("pub"))
-        .arg("--db")
-        .arg(&pulled));
+    let (ok, _, err) = pull(&target, &key, &pulled);
     assert!(!ok && err.contains("no trusted key"), "{err}");
     assert_eq!(std::fs::read(&pulled).expect("db"), before);
     // a validly signed but older database pushed later (a replay) does not roll data back
@@ -518,39 +516,19 @@ fn push_and_pull_a_signed_database_through_a_registry() {
         .arg(data.join("osv/crates.io/all.zip")));
     assert!(ok, "{err}");
     let newer_tag = format!("oci://127.0.0.1:{}/vigil/db:newer", reg.port);
-    let (ok, _, err) = run(vigil()
-        .args(["db", "push", &newer_tag, "--key"])
-        .arg(key.with_extension("key"))
-        .arg("--db")
-        .arg(&newer));
+    let (ok, _, err) = push(&newer_tag, &key, &newer);
     assert!(ok, "{err}");
-    let (ok, _, err) = run(vigil()
-        .args(["db", "update", "--from", &newer_tag, "--trusted-key"])
-        .arg(key.with_extension("pub"))
-        .arg("--db")
-        .arg(&pulled));
+    let (ok, _, err) = pull(&newer_tag, &key, &pulled);
     assert!(ok, "{err}");
-    let (ok, _, err) = run(vigil()
-        .args(["db", "push", &target, "--key"])
-        .arg(key.with_extension("key"))
-        .arg("--db")
-        .arg(&db));
+    let (ok, _, err) = push(&target, &key, &db);
     assert!(ok, "{err}");
     let current = std::fs::read(&pulled).expect("db");
-    let (ok, _, err) = run(vigil()
-        .args(["db", "update", "--from", &target, "--trusted-key"])
-        .arg(key.with_extension("pub"))
-        .arg("--db")
-        .arg(&pulled));
+    let (ok, _, err) = pull(&target, &key, &pulled);
     assert!(!ok && err.contains("refusing to roll back"), "{err}");
     assert_eq!(std::fs::read(&pulled).expect("db"), current);
     // a missing tag is a clear error
     let missing = format!("oci://127.0.0.1:{}/vigil/db:nope", reg.port);
-    let (ok, _, err) = run(vigil()
-        .args(["db", "update", "--from", &missing, "--trusted-key"])
-        .arg(key.with_extension("pub"))
-        .arg("--db")
-        .arg(&pulled));
+    let (ok, _, err) = pull(&missing, &key, &pulled);
     assert!(!ok && err.contains("404"), "{err}");
 }
 
