@@ -1067,7 +1067,8 @@ impl FilterCriteria {
     }
 }
 
-fn check_len(s: &str, min: usize, max: usize, path: &str, errs: &mut Errors) {
+/// A string member's length constraint (the model's `min`/`max`), in characters.
+pub(crate) fn check_len(s: &str, min: usize, max: usize, path: &str, errs: &mut Errors) {
     let n = s.chars().count();
     if n < min {
         errs.push(

@@ -6,7 +6,7 @@
 //! members are `CANNOT_PARSE`), then validates the model's constraints
 //! (`FIELD_VALIDATION_FAILED`); every error names the member path.
 
-use crate::criteria::FilterCriteria;
+use crate::criteria::{FilterCriteria, check_len};
 use crate::error::{Errors, ValidationError, ValidationReason};
 use crate::model_enum::model_enum;
 use crate::sort::SortCriteria;
@@ -424,21 +424,6 @@ fn merge(errs: &mut Errors, result: Result<(), ValidationError>) {
 fn check_enum_action(action: &FilterAction, path: &str, errs: &mut Errors) {
     if !action.is_known() {
         errs.push(path, action.enum_constraint_message());
-    }
-}
-
-fn check_len(s: &str, min: usize, max: usize, path: &str, errs: &mut Errors) {
-    let n = s.chars().count();
-    if n < min {
-        errs.push(
-            path,
-            format!("Member must have length greater than or equal to {min}"),
-        );
-    } else if n > max {
-        errs.push(
-            path,
-            format!("Member must have length less than or equal to {max} (got {n})"),
-        );
     }
 }
 

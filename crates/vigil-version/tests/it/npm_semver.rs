@@ -7,7 +7,7 @@ use vigil_version::Scheme;
 
 use crate::corpus;
 use crate::harness::{Diff, Known, ask, oracles_dir, require, require_path};
-use crate::sampling::{Lcg, Pairs, sample};
+use crate::sampling::{Lcg, Mix, MixPlan, mix};
 use crate::semver_common::{TOKENS, edge_families, random_version};
 
 pub const INSTALL_SEMVER: &str = "npm install --prefix \"${VIGIL_TEST_CACHE:-$HOME/.cache/vigil-tests}\" semver@7.7.2   (see scripts/test.sh)";
@@ -36,22 +36,20 @@ const KNOWN: &[Known] = &[];
 fn npm_semver_differential() {
     let mut rng = Lcg::new(0x5e3e);
     let real = [corpus::npm_wg(), corpus::crates_io(), corpus::bitnami()];
-    let real_flat = corpus::flatten(&real);
-    let mut pairs = Pairs::default();
     let edges = edge_families();
-    pairs.all_within(&edges);
-    for fams in real {
-        pairs.within_families(fams, 1200, &mut rng);
-    }
-    pairs.mutations(&sample(&real_flat, 2000, &mut rng), TOKENS, 2000, &mut rng);
-    let generated: Vec<String> = (0..1500).map(|_| random_version(&mut rng)).collect();
-    pairs.random(&generated, 800, &mut rng);
-    pairs.mutations(&generated, TOKENS, 1000, &mut rng);
-    pairs.random(&real_flat, 300, &mut rng);
-
-    let mut versions = sample(&real_flat, 3000, &mut rng);
-    versions.extend(edges.concat());
-    versions.extend(generated);
+    let Mix { pairs, versions } = mix(
+        &real,
+        &edges,
+        TOKENS,
+        &mut random_version,
+        MixPlan {
+            within_each: 1200,
+            mutated_real: 2000,
+            random_generated: 800,
+            mutated_generated: 1000,
+        },
+        &mut rng,
+    );
 
     Diff {
         scheme: Scheme::NpmSemver,

@@ -368,14 +368,61 @@ pub fn standard_mix(
     (random_generated, mutated_generated): (usize, usize),
     rng: &mut Lcg,
 ) -> Mix {
-    let real_flat: Vec<String> = real.iter().flatten().cloned().collect();
+    mix(
+        &[real],
+        edges,
+        tokens,
+        generate,
+        MixPlan {
+            within_each: 2500,
+            mutated_real: 1500,
+            random_generated,
+            mutated_generated,
+        },
+        rng,
+    )
+}
+
+/// How many pairs of each kind [`mix`] draws.
+pub struct MixPlan {
+    /// Pairs within the families of each real corpus.
+    pub within_each: usize,
+    pub mutated_real: usize,
+    pub random_generated: usize,
+    pub mutated_generated: usize,
+}
+
+/// [`standard_mix`] over several corpora of real versions (e.g. npm, crates.io and Bitnami
+/// for the SemVer schemes).
+pub fn mix(
+    corpora: &[&[Vec<String>]],
+    edges: &[Vec<String>],
+    tokens: &[&str],
+    generate: &mut dyn FnMut(&mut Lcg) -> String,
+    plan: MixPlan,
+    rng: &mut Lcg,
+) -> Mix {
+    let real_flat: Vec<String> = corpora
+        .iter()
+        .copied()
+        .flatten()
+        .flatten()
+        .cloned()
+        .collect();
     let mut pairs = Pairs::default();
     pairs.all_within(edges);
-    pairs.within_families(real, 2500, rng);
-    pairs.mutations(&sample(&real_flat, 2000, rng), tokens, 1500, rng);
+    for real in corpora {
+        pairs.within_families(real, plan.within_each, rng);
+    }
+    pairs.mutations(
+        &sample(&real_flat, 2000, rng),
+        tokens,
+        plan.mutated_real,
+        rng,
+    );
     let generated: Vec<String> = (0..1500).map(|_| generate(rng)).collect();
-    pairs.random(&generated, random_generated, rng);
-    pairs.mutations(&generated, tokens, mutated_generated, rng);
+    pairs.random(&generated, plan.random_generated, rng);
+    pairs.mutations(&generated, tokens, plan.mutated_generated, rng);
     pairs.random(&real_flat, 300, rng);
     let mut versions = sample(&real_flat, 3000, rng);
     versions.extend(edges.concat());

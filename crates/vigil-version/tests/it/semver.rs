@@ -14,7 +14,7 @@ use vigil_version::Scheme;
 use crate::corpus;
 use crate::harness::{Diff, Known};
 use crate::npm_semver::node_oracle;
-use crate::sampling::{Lcg, Pairs, sample};
+use crate::sampling::{Lcg, Mix, MixPlan, mix};
 use crate::semver_common::{TOKENS, edge_families, has_big_numeric_pre, random_version};
 
 const KNOWN: &[Known] = &[
@@ -35,24 +35,22 @@ const KNOWN: &[Known] = &[
 fn semver_differential() {
     let mut rng = Lcg::new(0x5e3f);
     let real = [corpus::crates_io(), corpus::bitnami(), corpus::npm_wg()];
-    let real_flat = corpus::flatten(&real);
-    let mut pairs = Pairs::default();
     let edges = edge_families();
-    pairs.all_within(&edges);
-    for fams in real {
-        pairs.within_families(fams, 1200, &mut rng);
-    }
-    pairs.mutations(&sample(&real_flat, 2000, &mut rng), TOKENS, 2000, &mut rng);
-    let generated: Vec<String> = (0..1500).map(|_| random_version(&mut rng)).collect();
-    pairs.random(&generated, 1200, &mut rng);
-    pairs.mutations(&generated, TOKENS, 1000, &mut rng);
-    pairs.random(&real_flat, 300, &mut rng);
+    let Mix { pairs, versions } = mix(
+        &real,
+        &edges,
+        TOKENS,
+        &mut random_version,
+        MixPlan {
+            within_each: 1200,
+            mutated_real: 2000,
+            random_generated: 1200,
+            mutated_generated: 1000,
+        },
+        &mut rng,
+    );
     let mut list = pairs.list;
     list.retain(|(a, b)| !has_big_numeric_pre(a) && !has_big_numeric_pre(b));
-
-    let mut versions = sample(&real_flat, 3000, &mut rng);
-    versions.extend(edges.concat());
-    versions.extend(generated);
 
     Diff {
         scheme: Scheme::Semver,
