@@ -6,12 +6,16 @@
 #
 #   bash bench/submit-rate.sh [SBOM] [COUNT=200] [PARALLEL=4]
 #
+# A second phase measures the server alone: bench/submit-load.py sends COUNT pre-signed
+# submissions over PARALLEL keep-alive connections (the client costs next to nothing).
+#
 # SBOM defaults to the bundled demo image's; the database is bench/match-speed.sh's
 # (/tmp/vigil-match-bench/full.db, built from ../shared/vulndata).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q
-V=$PWD/target/release/vigil
+# VIGIL=path/to/vigil compares another build (A/B) without rebuilding.
+if [ -z "${VIGIL:-}" ]; then cargo build --release -q; fi
+V=${VIGIL:-$PWD/target/release/vigil}
 DB=${DB:-/tmp/vigil-match-bench/full.db}
 [ -f "$DB" ] || $V db import --db "$DB" ../shared/vulndata >/dev/null
 work=$(mktemp -d)
@@ -29,4 +33,10 @@ sleep 1
 start=$(date +%s.%N)
 seq 1 "$COUNT" | xargs -P "$PARALLEL" -I{} $V scan "sbom:$SBOM" --server http://127.0.0.1:$port --resource-id "host-{}" -o /dev/null
 end=$(date +%s.%N)
+# Server-side CPU (user + system clock ticks of the server process) per submission: the
+# server's own capacity is cores / that, whatever the clients cost on the same machine.
+read -r utime stime < <(awk '{print $14, $15}' /proc/$server/stat)
+tick=$(getconf CLK_TCK)
+python3 -c "import sys; n,u,s,t=map(float,sys.argv[1:]); c=(u+s)/t/n; print(f'server CPU {c*1000:.2f} ms per submission: capacity {1/c:.0f}/s per core')" "$COUNT" "$utime" "$stime" "$tick"
 python3 -c "import sys; n=int(sys.argv[1]); t=float(sys.argv[3])-float(sys.argv[2]); print(f'{n} submissions in {t:.2f} s: {n/t:.1f} inventories/s end to end ({sys.argv[4]} clients, $(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))[\"components\"]))" "$SBOM") components each)')" "$COUNT" "$start" "$end" "$PARALLEL"
+python3 bench/submit-load.py http://127.0.0.1:$port "$SBOM" "$COUNT" "$PARALLEL"

@@ -180,7 +180,7 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
             account::search_vulnerabilities(app, &principal, &input()?)
         }
         ("POST", "/scan/sbom") => account::scan_sbom(app, &principal, &input()?),
-        ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, &input()?),
+        ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, body),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"

@@ -360,15 +360,37 @@ pub fn list_filters(app: &App, p: &Principal, input: &Value) -> Result<Value, Ap
 /// `POST /vigil/v1/scans`: `{"sbom": <CycloneDX or SPDX JSON of the target>, "resourceId"?,
 /// "tags"?}`. Matches the inventory against the server's advisory database and records the
 /// result (the finding lifecycle), answering what changed.
-pub fn submit_scan(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
-    check_members(input, &["sbom", "resourceId", "tags"])?;
-    let sbom = input
-        .get("sbom")
-        .ok_or_else(|| ApiError::field("sbom", "is required"))?;
-    let bytes = serde_json::to_vec(sbom).map_err(|e| ApiError::internal(&e.to_string()))?;
+pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiError> {
+    // The SBOM is decoded straight from the request bytes (it is most of the body): only the
+    // other members go through `Value`.
+    let members: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::validation(&format!("request body is not a valid JSON object: {e}"))
+        })?;
+    let mut input = serde_json::Map::new();
+    let mut sbom = None;
+    for (k, raw) in members {
+        match k.as_str() {
+            "sbom" => sbom = Some(raw),
+            "resourceId" | "tags" => {
+                let v: Value = serde_json::from_str(raw.get())
+                    .map_err(|e| ApiError::field(&k, &e.to_string()))?;
+                input.insert(k, v);
+            }
+            _ => {
+                return Err(ApiError::field(
+                    &k,
+                    "is not a member of this operation's input",
+                ));
+            }
+        }
+    }
+    let input = Value::Object(input);
+    let sbom = sbom.ok_or_else(|| ApiError::field("sbom", "is required"))?;
+    let bytes = sbom.get().as_bytes();
     let mut inventory =
-        vigil_sbom::decode(&bytes, "sbom").map_err(|e| ApiError::field("sbom", &e.to_string()))?;
-    if let Some(id) = string_field(input, "resourceId", 1024)? {
+        vigil_sbom::decode(bytes, "sbom").map_err(|e| ApiError::field("sbom", &e.to_string()))?;
+    if let Some(id) = string_field(&input, "resourceId", 1024)? {
         inventory.target.name = id.to_owned();
         if let Some(img) = inventory.target.image.as_mut() {
             img.manifest_digest = Some(id.to_owned());
@@ -385,7 +407,7 @@ pub fn submit_scan(app: &App, p: &Principal, input: &Value) -> Result<Value, Api
             .map_err(|e| ApiError::internal(&format!("matching failed: {e}")))
     })?;
     let mut resource = vigil_matcher::resource(&inventory, &opts);
-    resource.tags = tags(input)?;
+    resource.tags = tags(&input)?;
     let findings: Vec<Value> = report
         .findings
         .iter()
@@ -407,7 +429,7 @@ pub fn submit_scan(app: &App, p: &Principal, input: &Value) -> Result<Value, Api
             account: &p.account,
             region: &p.region,
             resource: record,
-            inventory: &bytes,
+            inventory: bytes,
             findings,
             now,
         },

@@ -186,6 +186,66 @@ pub struct Store {
     conn: Mutex<Connection>,
     master: keys::MasterKey,
     path: PathBuf,
+    /// Stops (on drop) the thread that checkpoints the WAL off the writers' path.
+    _checkpointer: Checkpointer,
+}
+
+/// Copies the WAL back into the database file from a thread of its own, so that commits (which
+/// hold the store's lock) never pay for it: the writer's connection runs with automatic
+/// checkpoints off. PASSIVE checkpoints never block writers; when the WAL has grown past
+/// `WAL_RESTART_BYTES` regardless (a long burst), a RESTART checkpoint waits for the writer
+/// briefly so that the log starts over and stays bounded.
+struct Checkpointer {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+const WAL_RESTART_BYTES: u64 = 64 << 20;
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer> {
+        let conn = Connection::open(path).map_err(|e| db_err(path, e))?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")
+            .map_err(|e| db_err(path, e))?;
+        let (stop, rx) = std::sync::mpsc::channel::<()>();
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let thread = std::thread::Builder::new()
+            .name("vigil-store-checkpoint".into())
+            .spawn(move || {
+                loop {
+                    match rx.recv_timeout(CHECKPOINT_EVERY) {
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        _ => break, // asked to stop, or the store is gone
+                    }
+                    let big =
+                        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > WAL_RESTART_BYTES;
+                    let mode = if big { "RESTART" } else { "PASSIVE" };
+                    if let Err(e) =
+                        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+                    }
+                }
+            })
+            .map_err(|e| Error::Io {
+                path: path.display().to_string(),
+                source: e,
+            })?;
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 fn db_err(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -210,10 +270,14 @@ impl Store {
         )
         .map_err(|e| db_err(&path, e))?;
         schema::migrate(&mut conn).map_err(|e| db_err(&path, e))?;
+        let checkpointer = Checkpointer::start(&path)?;
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .map_err(|e| db_err(&path, e))?;
         Ok(Store {
             conn: Mutex::new(conn),
             master,
             path,
+            _checkpointer: checkpointer,
         })
     }
 
@@ -234,7 +298,9 @@ impl Store {
             .conn
             .lock()
             .map_err(|_| Error::Invalid("store lock poisoned".into()))?;
-        let tx = guard.transaction().map_err(|e| db_err(&self.path, e))?;
+        let tx = guard
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&self.path, e))?;
         let out = f(&tx)?;
         tx.commit().map_err(|e| db_err(&self.path, e))?;
         Ok(out)

@@ -7,6 +7,11 @@ mod sbom;
 mod scan;
 mod server;
 
+// The scanners and the server allocate many small strings and JSON values across threads;
+// mimalloc serves that pattern markedly faster than glibc's allocator (bench/submit-rate.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
