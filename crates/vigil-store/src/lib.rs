@@ -213,11 +213,10 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("vigil-store-checkpoint".into())
             .spawn(move || {
-                loop {
-                    match rx.recv_timeout(CHECKPOINT_EVERY) {
-                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                        _ => break, // asked to stop, or the store is gone
-                    }
+                // Until asked to stop (a message, or the store dropped the sender).
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    rx.recv_timeout(CHECKPOINT_EVERY)
+                {
                     let big =
                         std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > WAL_RESTART_BYTES;
                     let mode = if big { "RESTART" } else { "PASSIVE" };
