@@ -1035,6 +1035,70 @@ impl FilterCriteria {
         errs.into_result(ValidationReason::FieldValidationFailed)
     }
 
+    /// A cheap pre-test for stores that keep findings as compact JSON text (as
+    /// `serde_json::to_string` writes it): strings of which a finding's text
+    /// must contain at least one for these criteria to be able to match it, or
+    /// `None` when no such set can be told. Taken from one member whose finding
+    /// values are always JSON strings and whose list has `EQUALS`/`PREFIX`
+    /// entries (one of them must hold): `EQUALS v` needs the string `"v"`,
+    /// `PREFIX v` a string starting `"v`. A finding without any needle is
+    /// skipped unparsed; one with a needle still goes through [`matches`].
+    ///
+    /// [`matches`]: Self::matches
+    pub fn needles(&self) -> Option<Vec<String>> {
+        fn quoted(f: &StringFilter) -> Option<String> {
+            let q = serde_json::to_string(&f.value).ok()?;
+            match f.comparison {
+                StringComparison::Equals => Some(q),
+                // without the closing quote
+                StringComparison::Prefix => Some(q[..q.len() - 1].to_owned()),
+                _ => None,
+            }
+        }
+        fn of(list: &[StringFilter]) -> Option<Vec<String>> {
+            let positives: Vec<&StringFilter> = list
+                .iter()
+                .filter(|f| !matches!(f.comparison, StringComparison::NotEquals))
+                .collect();
+            if positives.is_empty() {
+                return None;
+            }
+            positives.into_iter().map(quoted).collect()
+        }
+        // Rarest first: the fewer findings carry a needle, the more are skipped.
+        let lists = [
+            &self.vulnerability_id,
+            &self.finding_arn,
+            &self.resource_id,
+            &self.title,
+            &self.ecr_image_hash,
+            &self.ecr_image_repository_name,
+            &self.lambda_function_name,
+        ];
+        if let Some(n) = lists.into_iter().flatten().find_map(|l| of(l)) {
+            return Some(n);
+        }
+        // Every package filter (they are ORed) must name its package.
+        if let Some(packages) = &self.vulnerable_packages
+            && !packages.is_empty()
+            && let Some(n) = packages
+                .iter()
+                .map(|p| p.name.as_ref().and_then(|f| of(std::slice::from_ref(f))))
+                .collect::<Option<Vec<Vec<String>>>>()
+        {
+            return Some(n.concat());
+        }
+        [
+            &self.severity,
+            &self.finding_type,
+            &self.resource_type,
+            &self.aws_account_id,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|l| of(l))
+    }
+
     /// Whether `finding` (inspector2 `Finding` JSON) satisfies every set
     /// criterion. Empty criteria match everything.
     pub fn matches(&self, finding: &Value) -> bool {

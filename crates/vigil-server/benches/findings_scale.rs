@@ -66,7 +66,7 @@ fn main() {
             .create_key(ACCOUNT, OffsetDateTime::now_utc())
             .expect("key");
         let t = Instant::now();
-        let no_rules = |_: &Value, _: &Value| false;
+        let no_rules = |_: &Value| vigil_store::Compiled::never();
         for r in 0..resources {
             let findings: Vec<Value> = (0..per).map(|i| finding(r, i)).collect();
             store
@@ -132,7 +132,7 @@ fn main() {
         secret_access_key: key.secret_access_key.clone(),
         session_token: None,
     };
-    let call = |body: &Value| -> (Duration, Value) {
+    let call_at = |path: &str, body: &Value| -> (Duration, Value) {
         let bytes = body.to_string().into_bytes();
         let headers = vec![
             ("host".to_owned(), format!("127.0.0.1:{port}")),
@@ -142,7 +142,7 @@ fn main() {
         let signed = vigil_sigv4::sign(
             &vigil_sigv4::Request {
                 method: "POST",
-                path: "/findings/list",
+                path,
                 query: "",
                 headers: &headers,
                 body: &bytes,
@@ -153,7 +153,7 @@ fn main() {
             OffsetDateTime::now_utc(),
         );
         let mut req = agent
-            .post(format!("http://127.0.0.1:{port}/findings/list"))
+            .post(format!("http://127.0.0.1:{port}{path}"))
             .header("content-type", "application/json");
         for (k, v) in &signed {
             req = req.header(k.as_str(), v.as_str());
@@ -164,6 +164,7 @@ fn main() {
         assert_eq!(resp.status().as_u16(), 200, "{text}");
         (elapsed, serde_json::from_str(&text).expect("json"))
     };
+    let call = |body: &Value| call_at("/findings/list", body);
     let mut rng = 0x9e3779b97f4a7c15u64;
     let mut next = move || {
         rng ^= rng << 13;
@@ -207,4 +208,33 @@ fn main() {
             }})
         },
     );
+
+    // 3. suppression rules over the whole account: CreateFilter re-evaluates every non-closed
+    // finding the rule can match, DeleteFilter those it suppressed (one transaction each)
+    for (name, criteria) in [
+        (
+            "one package (1/60 of the findings)",
+            json!({"vulnerablePackages": [{"name": {"comparison": "EQUALS", "value": "package-7"}}]}),
+        ),
+        (
+            "severity HIGH (1/5 of the findings)",
+            json!({"severity": [{"comparison": "EQUALS", "value": "HIGH"}]}),
+        ),
+    ] {
+        let (created, v) = call_at(
+            "/filters/create",
+            &json!({"name": name, "action": "SUPPRESS", "filterCriteria": criteria}),
+        );
+        let arn = v["arn"].as_str().expect("filter arn").to_owned();
+        let (_, page) = call(&json!({"filterCriteria": {
+            "findingStatus": [{"comparison": "EQUALS", "value": "SUPPRESSED"}],
+            "resourceId": [{"comparison": "EQUALS", "value": "i-00000007"}]}}));
+        let (deleted, _) = call_at("/filters/delete", &json!({"arn": arn}));
+        println!(
+            "CreateFilter SUPPRESS {name}: {:.2} s; DeleteFilter: {:.2} s (resource i-00000007: {} suppressed)",
+            created.as_secs_f64(),
+            deleted.as_secs_f64(),
+            page["findings"].as_array().map_or(0, Vec::len)
+        );
+    }
 }

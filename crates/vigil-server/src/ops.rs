@@ -25,10 +25,15 @@ fn parse_criteria(v: Option<&Value>, field: &str) -> Result<Option<FilterCriteri
 }
 
 /// The store's matcher: a stored filter's criteria against a finding.
-pub fn criteria_matches(criteria: &Value, finding: &Value) -> bool {
-    serde_json::from_value::<FilterCriteria>(criteria.clone())
-        .map(|c| c.matches(finding))
-        .unwrap_or(false)
+pub fn criteria_matches(criteria: &Value) -> vigil_store::Compiled {
+    match serde_json::from_value::<FilterCriteria>(criteria.clone()) {
+        Ok(c) => vigil_store::Compiled {
+            needles: c.needles(),
+            test: Box::new(move |finding| c.matches(finding)),
+        },
+        // stored criteria were validated when the filter was made; unreadable ones match nothing
+        Err(_) => vigil_store::Compiled::never(),
+    }
 }
 
 pub(crate) fn string_field<'a>(

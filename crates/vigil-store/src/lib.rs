@@ -13,7 +13,8 @@
 //! - filters: saved views (action NONE) and suppression rules (action SUPPRESS, optionally
 //!   with a reason and an expiry), applied to findings now and in the future.
 //!
-//! The store does not know the filter language: callers pass `matches(criteria, finding)`.
+//! The store does not know the filter language: callers pass a [`Matcher`] that compiles a
+//! filter's criteria into a test (plus an optional pre-test on the stored JSON text).
 //! Everything that changes data runs in one transaction; a submission is all or nothing.
 
 use std::path::{Path, PathBuf};
@@ -30,8 +31,35 @@ mod schema;
 
 pub use backend::FindingsStore;
 
-/// A criteria matcher: does this filter's `filterCriteria` match this finding?
-pub type Matcher<'a> = &'a dyn Fn(&Value, &Value) -> bool;
+/// A filter's `filterCriteria`, compiled once for testing many findings.
+pub struct Compiled {
+    /// Do the criteria hold for this finding (inspector2 `Finding` JSON with its lifecycle
+    /// members: `status`, `firstObservedAt`, `lastObservedAt`, `updatedAt`)?
+    pub test: Box<dyn Fn(&Value) -> bool + Send + Sync>,
+    /// Strings of which a finding's stored JSON text must contain at least one for `test` to be
+    /// able to hold (`None`: no such pre-test). Lets a re-evaluation skip most findings unparsed.
+    pub needles: Option<Vec<String>>,
+}
+
+impl Compiled {
+    /// A test that holds for no finding (criteria that cannot be read).
+    pub fn never() -> Compiled {
+        Compiled {
+            test: Box::new(|_| false),
+            needles: Some(Vec::new()),
+        }
+    }
+
+    /// The pre-test on a finding's stored JSON text.
+    pub fn could_match(&self, text: &str) -> bool {
+        self.needles
+            .as_ref()
+            .is_none_or(|n| n.iter().any(|x| text.contains(x.as_str())))
+    }
+}
+
+/// Compiles a filter's `filterCriteria` (the caller knows the filter language).
+pub type Matcher<'a> = &'a dyn Fn(&Value) -> Compiled;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -372,7 +400,7 @@ impl Store {
         let path = self.path.clone();
         self.with_tx(|tx| {
             let e = |x: rusqlite::Error| db_err(&path, x);
-            let rules = active_rules(tx, sub.account, &at).map_err(e)?;
+            let rules = compiled_rules(tx, sub.account, &at, matches).map_err(e)?;
             tx.execute(
                 "INSERT OR IGNORE INTO accounts(id, created_at) VALUES (?1, ?2)",
                 params![sub.account, at],
@@ -398,17 +426,18 @@ impl Store {
             )
             .map_err(e)?;
             // what the store has for this resource
-            let mut existing: std::collections::HashMap<String, (String, Option<String>)> =
+            #[allow(clippy::type_complexity)]
+            let mut existing: std::collections::HashMap<String, (String, Option<String>, String)> =
                 std::collections::HashMap::new();
             {
                 let mut st = tx
                     .prepare_cached(
-                        "SELECT arn, status, suppressed_by FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
+                        "SELECT arn, status, suppressed_by, first_observed_at FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
                     )
                     .map_err(e)?;
                 let rows = st
                     .query_map(params![sub.account, sub.region, r.id], |row| {
-                        Ok((row.get::<_, String>(0)?, (row.get(1)?, row.get(2)?)))
+                        Ok((row.get::<_, String>(0)?, (row.get(1)?, row.get(2)?, row.get(3)?)))
                     })
                     .map_err(e)?;
                 for row in rows {
@@ -431,9 +460,11 @@ impl Store {
                 }
                 let mut body = f.clone();
                 strip_lifecycle(&mut body);
+                let first = existing.get(arn).map_or(at.as_str(), |(_, _, first)| first.as_str());
+                let probe = probe(&body, "ACTIVE", first, &at, &at);
                 let suppressor = rules
                     .iter()
-                    .find(|(_, criteria)| matches(criteria, &with_status(&body, "ACTIVE")))
+                    .find(|(_, rule)| (rule.test)(&probe))
                     .map(|(a, _)| a.clone());
                 let cols = Columns::of(&body);
                 match existing.get(arn) {
@@ -453,7 +484,7 @@ impl Store {
                         final_status.push((arn.to_owned(), status));
                         report.new += 1;
                     }
-                    Some((old_status, old_by)) => {
+                    Some((old_status, old_by, _)) => {
                         let reopening = old_status == "CLOSED";
                         let (status, by) = if reopening {
                             (if suppressor.is_some() { "SUPPRESSED" } else { "ACTIVE" }, suppressor.clone())
@@ -483,7 +514,7 @@ impl Store {
                     }
                 }
             }
-            for (arn, (status, _)) in &existing {
+            for (arn, (status, _, _)) in &existing {
                 if status != "CLOSED" && !seen.contains(arn) {
                     tx.execute(
                         "UPDATE findings SET status = 'CLOSED', updated_at = ?2 WHERE arn = ?1",
@@ -498,12 +529,12 @@ impl Store {
             // from what the store had and what the scan changed)
             let mut statuses: std::collections::HashMap<&str, &str> = existing
                 .iter()
-                .map(|(arn, (status, _))| (arn.as_str(), status.as_str()))
+                .map(|(arn, (status, _, _))| (arn.as_str(), status.as_str()))
                 .collect();
             for (arn, status) in &final_status {
                 statuses.insert(arn.as_str(), status);
             }
-            for (arn, (status, _)) in &existing {
+            for (arn, (status, _, _)) in &existing {
                 if status != "CLOSED" && !seen.contains(arn) {
                     statuses.insert(arn.as_str(), "CLOSED");
                 }
@@ -702,7 +733,7 @@ impl Store {
                 ],
             )
             .map_err(e)?;
-            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} created"), Scope::All).map_err(e)?;
+            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} created"), Scope::MatchedBy(&arn)).map_err(e)?;
             Ok(())
         })?;
         Ok(arn)
@@ -740,7 +771,11 @@ impl Store {
                 params![arn, f.name, f.action, f.criteria.to_string(), f.description, f.reason, f.expires_at, at],
             )
             .map_err(e)?;
-            reevaluate(tx, account, &at, matches, &format!("suppression rule {arn} updated"), Scope::All).map_err(e)?;
+            // what it suppressed may return to ACTIVE (or move to another rule); what it matches
+            // now may become SUPPRESSED
+            let reason = format!("suppression rule {arn} updated");
+            reevaluate(tx, account, &at, matches, &reason, Scope::SuppressedBy(&[arn.to_owned()])).map_err(e)?;
+            reevaluate(tx, account, &at, matches, &reason, Scope::MatchedBy(arn)).map_err(e)?;
             Ok(f)
         })
     }
@@ -1002,10 +1037,14 @@ fn strip_lifecycle(v: &mut Value) {
     }
 }
 
-fn with_status(v: &Value, status: &str) -> Value {
-    let mut v = v.clone();
+/// A stored finding as filters see it: its body with the lifecycle members put back.
+fn probe(body: &Value, status: &str, first: &str, last: &str, updated: &str) -> Value {
+    let mut v = body.clone();
     if let Some(o) = v.as_object_mut() {
         o.insert("status".into(), Value::String(status.into()));
+        o.insert("firstObservedAt".into(), Value::String(first.into()));
+        o.insert("lastObservedAt".into(), Value::String(last.into()));
+        o.insert("updatedAt".into(), Value::String(updated.into()));
     }
     v
 }
@@ -1042,17 +1081,37 @@ fn active_rules(c: &Connection, account: &str, at: &str) -> rusqlite::Result<Vec
     Ok(out)
 }
 
+/// The account's active suppression rules in order (the first that matches suppresses),
+/// compiled.
+fn compiled_rules(
+    c: &Connection,
+    account: &str,
+    at: &str,
+    matches: Matcher<'_>,
+) -> rusqlite::Result<Vec<(String, Compiled)>> {
+    Ok(active_rules(c, account, at)?
+        .into_iter()
+        .map(|(arn, criteria)| (arn, matches(&criteria)))
+        .collect())
+}
+
 /// Which findings a re-evaluation looks at.
 enum Scope<'a> {
-    /// Every non-closed finding of the account (a rule was created or changed).
-    All,
-    /// Only the findings these rules suppress (the rules were deleted or expired: nothing
-    /// else can change).
+    /// Those this rule matches (it was created, or its criteria changed): nothing else can
+    /// become suppressed by it.
+    MatchedBy(&'a str),
+    /// Only the findings these rules suppress (the rules were deleted, expired or changed:
+    /// nothing else can return to ACTIVE).
     SuppressedBy(&'a [String]),
 }
 
-/// Applies the account's rules to its non-closed findings: matching ACTIVE findings become
-/// SUPPRESSED, SUPPRESSED findings no rule matches any more become ACTIVE.
+/// Findings are re-evaluated in batches of this many rows (keyset on rowid), so that memory
+/// stays bounded however many findings an account has.
+const REEVALUATE_BATCH: i64 = 2048;
+
+/// Applies the account's rules, in order, to the non-closed findings in `scope`: a finding
+/// the first matching rule suppresses is SUPPRESSED by it, one no rule matches is ACTIVE.
+/// Every status change is recorded with `reason`. Returns how many findings changed.
 fn reevaluate(
     tx: &Transaction,
     account: &str,
@@ -1061,56 +1120,100 @@ fn reevaluate(
     reason: &str,
     scope: Scope<'_>,
 ) -> rusqlite::Result<u64> {
-    let rules = active_rules(tx, account, at)?;
-    let rows: Vec<(String, String, Option<String>, String)> = match scope {
-        Scope::All => {
-            let mut st = tx.prepare_cached(
-                "SELECT arn, status, suppressed_by, body FROM findings WHERE account = ?1 AND status != 'CLOSED'",
-            )?;
-            st.query_map([account], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?
+    struct Row {
+        rowid: i64,
+        arn: String,
+        status: String,
+        by: Option<String>,
+        first: String,
+        last: String,
+        updated: String,
+        body: String,
+    }
+    let read = |r: &rusqlite::Row<'_>| {
+        Ok(Row {
+            rowid: r.get(0)?,
+            arn: r.get(1)?,
+            status: r.get(2)?,
+            by: r.get(3)?,
+            first: r.get(4)?,
+            last: r.get(5)?,
+            updated: r.get(6)?,
+            body: r.get(7)?,
+        })
+    };
+    const COLS: &str =
+        "rowid, arn, status, suppressed_by, first_observed_at, last_observed_at, updated_at, body";
+    let rules = compiled_rules(tx, account, at, matches)?;
+    let mut changed = 0;
+    let mut apply = |batch: &[Row], only: Option<&Compiled>| -> rusqlite::Result<()> {
+        for row in batch {
+            if only.is_some_and(|rule| !rule.could_match(&row.body)) {
+                continue;
+            }
+            let body: Value = serde_json::from_str(&row.body).unwrap_or(Value::Null);
+            let probe = probe(&body, "ACTIVE", &row.first, &row.last, &row.updated);
+            if only.is_some_and(|rule| !(rule.test)(&probe)) {
+                continue;
+            }
+            let now_by = rules
+                .iter()
+                .find(|(_, rule)| rule.could_match(&row.body) && (rule.test)(&probe))
+                .map(|(a, _)| a.clone());
+            let new_status = if now_by.is_some() {
+                "SUPPRESSED"
+            } else {
+                "ACTIVE"
+            };
+            if new_status != row.status || now_by != row.by {
+                tx.prepare_cached(
+                    "UPDATE findings SET status = ?2, suppressed_by = ?3, updated_at = ?4 WHERE arn = ?1",
+                )?
+                .execute(params![row.arn, new_status, now_by, at])?;
+                if new_status != row.status {
+                    history(tx, &row.arn, at, Some(&row.status), new_status, reason)?;
+                }
+                changed += 1;
+            }
         }
-        Scope::SuppressedBy(rules) => {
-            let mut out = Vec::new();
-            let mut st = tx.prepare_cached(
-                "SELECT arn, status, suppressed_by, body FROM findings
-                 WHERE account = ?1 AND suppressed_by = ?2 AND status != 'CLOSED'",
-            )?;
-            for rule in rules {
-                let rows = st.query_map(params![account, rule], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?;
-                for row in rows {
-                    out.push(row?);
+        Ok(())
+    };
+    match scope {
+        Scope::MatchedBy(arn) => {
+            let Some((_, rule)) = rules.iter().find(|(a, _)| a == arn) else {
+                return Ok(0); // not an active suppression rule (action NONE, or expired)
+            };
+            let mut st = tx.prepare(&format!(
+                "SELECT {COLS} FROM findings NOT INDEXED
+                 WHERE account = ?1 AND status != 'CLOSED' AND rowid > ?2 ORDER BY rowid LIMIT ?3"
+            ))?;
+            let mut after = 0i64;
+            loop {
+                let batch: Vec<Row> = st
+                    .query_map(params![account, after, REEVALUATE_BATCH], read)?
+                    .collect::<rusqlite::Result<_>>()?;
+                let Some(last) = batch.last() else { break };
+                after = last.rowid;
+                apply(&batch, Some(rule))?;
+            }
+        }
+        Scope::SuppressedBy(suppressors) => {
+            let mut st = tx.prepare(&format!(
+                "SELECT {COLS} FROM findings INDEXED BY findings_by_suppressor
+                 WHERE account = ?1 AND suppressed_by = ?2 AND status != 'CLOSED' AND rowid > ?3
+                 ORDER BY rowid LIMIT ?4"
+            ))?;
+            for by in suppressors {
+                let mut after = 0i64;
+                loop {
+                    let batch: Vec<Row> = st
+                        .query_map(params![account, by, after, REEVALUATE_BATCH], read)?
+                        .collect::<rusqlite::Result<_>>()?;
+                    let Some(last) = batch.last() else { break };
+                    after = last.rowid;
+                    apply(&batch, None)?;
                 }
             }
-            out
-        }
-    };
-    let mut changed = 0;
-    for (arn, status, by, body) in rows {
-        let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        let probe = with_status(&body, "ACTIVE");
-        let now_by = rules
-            .iter()
-            .find(|(_, c)| matches(c, &probe))
-            .map(|(a, _)| a.clone());
-        let new_status = if now_by.is_some() {
-            "SUPPRESSED"
-        } else {
-            "ACTIVE"
-        };
-        if new_status != status || now_by != by {
-            tx.prepare_cached(
-                "UPDATE findings SET status = ?2, suppressed_by = ?3, updated_at = ?4 WHERE arn = ?1",
-            )?
-            .execute(params![arn, new_status, now_by, at])?;
-            if new_status != status {
-                history(tx, &arn, at, Some(&status), new_status, reason)?;
-            }
-            changed += 1;
         }
     }
     Ok(changed)

@@ -6,10 +6,20 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use vigil_store::{FilterSpec, FindingQuery, ResourceRecord, Store, Submission};
 
-fn matcher(criteria: &Value, finding: &Value) -> bool {
-    criteria
-        .as_object()
-        .is_some_and(|c| c.iter().all(|(k, v)| finding.get(k) == Some(v)))
+fn matcher(criteria: &Value) -> vigil_store::Compiled {
+    let criteria = criteria.clone();
+    vigil_store::Compiled {
+        // every value must appear in the stored text (a valid pre-test for this language)
+        needles: criteria
+            .as_object()
+            .and_then(|c| c.values().next())
+            .map(|v| vec![v.to_string()]),
+        test: Box::new(move |finding| {
+            criteria
+                .as_object()
+                .is_some_and(|c| c.iter().all(|(k, v)| finding.get(k) == Some(v)))
+        }),
+    }
 }
 
 fn finding(arn: &str, severity: &str) -> Value {

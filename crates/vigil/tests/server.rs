@@ -116,6 +116,40 @@ fn aws_cli_and_boto3_drive_the_findings_lifecycle() {
         "accepted risk: internal tool"
     );
 
+    // 3b. rules see the lifecycle members too: a rule on firstObservedAt (a date range around
+    // now) + severity suppresses every HIGH finding; deleting it restores them
+    let dated = s.aws(&[
+        "create-filter",
+        "--name",
+        "dated-high",
+        "--action",
+        "SUPPRESS",
+        "--filter-criteria",
+        r#"{"firstObservedAt":[{"startInclusive":946684800,"endInclusive":4102444800}],"severity":[{"comparison":"EQUALS","value":"HIGH"}]}"#,
+    ]);
+    let dated_arn = dated["arn"].as_str().expect("arn").to_owned();
+    let high_now = statuses(&s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        r#"{"severity":[{"comparison":"EQUALS","value":"HIGH"}]}"#,
+    ]));
+    assert!(
+        high_now.len() == highs.len() && high_now.iter().all(|(_, _, st)| st == "SUPPRESSED"),
+        "{high_now:?}"
+    );
+    s.aws(&["delete-filter", "--arn", &dated_arn]);
+    let high_after = statuses(&s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        r#"{"severity":[{"comparison":"EQUALS","value":"HIGH"}]}"#,
+    ]));
+    assert!(
+        high_after
+            .iter()
+            .all(|(name, _, st)| (name == "urllib3") == (st == "SUPPRESSED")),
+        "{high_after:?}"
+    );
+
     // 4. a rescan with requests upgraded closes its findings; the rest stay as they were
     let second = s.scan(&format!("sbom:{}", sbom2.display()), "demo-host");
     assert!(second["closed"].as_u64().expect("closed") >= 1, "{second}");
