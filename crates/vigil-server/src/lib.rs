@@ -182,6 +182,7 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         ("POST", "/scan/sbom") => account::scan_sbom(app, &principal, &input()?),
         ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, body),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
+        ("POST", "/vigil/v1/resources/delete") => ops::delete_resource(app, &principal, &input()?),
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"
         ))),

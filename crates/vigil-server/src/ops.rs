@@ -461,6 +461,18 @@ pub fn finding_history(app: &App, p: &Principal, input: &Value) -> Result<Value,
     Ok(json!({"findingArn": arn, "transitions": h}))
 }
 
+/// `POST /vigil/v1/resources/delete`: `{"resourceId": …}` -> the resource is gone (host
+/// terminated, image deleted, function removed): its open findings are CLOSED.
+pub fn delete_resource(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["resourceId"])?;
+    let id = string_field(input, "resourceId", 1024)?
+        .ok_or_else(|| ApiError::field("resourceId", "is required"))?;
+    let closed = app
+        .store
+        .delete_resource(&p.account, &p.region, id, OffsetDateTime::now_utc())?;
+    Ok(json!({"resourceId": id, "closed": closed}))
+}
+
 /// Re-applies expiring suppression rules for every account.
 pub fn expire_rules(app: &App) {
     let Ok(accounts) = app.store.accounts() else {

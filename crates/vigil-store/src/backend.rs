@@ -25,6 +25,13 @@ pub trait FindingsStore: Send + Sync {
     fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>>;
     fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>>;
     fn resources(&self, account: &str, region: Option<&str>) -> Result<Vec<StoredResource>>;
+    fn delete_resource(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64>;
     fn create_filter(
         &self,
         account: &str,
@@ -81,6 +88,15 @@ impl FindingsStore for crate::Store {
     }
     fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>> {
         crate::Store::history(self, account, arn)
+    }
+    fn delete_resource(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        crate::Store::delete_resource(self, account, region, id, now)
     }
     fn resources(&self, account: &str, region: Option<&str>) -> Result<Vec<StoredResource>> {
         crate::Store::resources(self, account, region)

@@ -545,6 +545,58 @@ impl Store {
         })
     }
 
+    /// Deletes a resource (terminated host, image deleted from its registry, function
+    /// removed): its record and inventory go, every finding on it that is not closed yet is
+    /// CLOSED with the history reason "resource deleted". The findings themselves stay (audit,
+    /// MTTR); should the resource come back, a scan reopens what it still has. Returns how
+    /// many findings were closed.
+    pub fn delete_resource(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        let at = timestamp(now);
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            let n = tx
+                .execute(
+                    "DELETE FROM resources WHERE account = ?1 AND region = ?2 AND id = ?3",
+                    params![account, region, id],
+                )
+                .map_err(e)?;
+            if n == 0 {
+                return Err(Error::NotFound(format!(
+                    "resource {id} does not exist in {region}"
+                )));
+            }
+            let open: Vec<(String, String)> = {
+                let mut st = tx
+                    .prepare_cached(
+                        "SELECT arn, status FROM findings INDEXED BY findings_by_resource
+                         WHERE account = ?1 AND region = ?2 AND resource_id = ?3 AND status != 'CLOSED'",
+                    )
+                    .map_err(e)?;
+                st.query_map(params![account, region, id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(e)?
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(e)?
+            };
+            for (arn, status) in &open {
+                tx.prepare_cached(
+                    "UPDATE findings SET status = 'CLOSED', updated_at = ?2 WHERE arn = ?1",
+                )
+                .map_err(e)?
+                .execute(params![arn, at])
+                .map_err(e)?;
+                history(tx, arn, &at, Some(status), "CLOSED", "resource deleted").map_err(e)?;
+            }
+            Ok(open.len() as u64)
+        })
+    }
+
     /// Findings of an account, pre-filtered by the query's equality lists, then by `keep`,
     /// each with its lifecycle fields (status, timestamps, suppression) merged in.
     pub fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>> {

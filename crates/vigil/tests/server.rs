@@ -222,6 +222,52 @@ print(json.dumps({"pages": len(pages), "seen": len(seen), "unique": len(set(seen
         after.iter().all(|(_, _, st)| st != "SUPPRESSED"),
         "{after:?}"
     );
+    // 6. the resource is deleted (native endpoint): every open finding on it CLOSES, the
+    // coverage forgets it, and a second delete is a ResourceNotFoundException
+    let open_before = after.iter().filter(|(_, _, st)| st != "CLOSED").count();
+    let out = s.python(
+        r#"
+import json, os, urllib.request, urllib.error, botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+creds = botocore.session.get_session().get_credentials()
+def post(path, body):
+    r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + path, data=json.dumps(body).encode(),
+                   headers={"content-type": "application/json"})
+    SigV4Auth(creds, "inspector2", "us-east-1").add_auth(r)
+    req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
+    try:
+        return json.load(urllib.request.urlopen(req))
+    except urllib.error.HTTPError as e:
+        return {"status": e.code, "type": e.headers.get("x-amzn-ErrorType")}
+print(json.dumps({"deleted": post("/vigil/v1/resources/delete", {"resourceId": "demo-host"}),
+                  "again": post("/vigil/v1/resources/delete", {"resourceId": "demo-host"})}))
+"#,
+    );
+    assert_eq!(
+        out["deleted"]["closed"].as_u64(),
+        Some(open_before as u64),
+        "{out}"
+    );
+    assert_eq!(out["again"]["status"], 404, "{out}");
+    assert!(
+        out["again"]["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("ResourceNotFoundException")),
+        "{out}"
+    );
+    let gone = statuses(&s.aws(&["list-findings"]));
+    assert!(
+        gone.len() == after.len() && gone.iter().all(|(_, _, st)| st == "CLOSED"),
+        "{gone:?}"
+    );
+    let coverage = s.aws(&["list-coverage"]);
+    assert!(
+        coverage["coveredResources"]
+            .as_array()
+            .is_some_and(|c| c.iter().all(|r| r["resourceId"] != "demo-host")),
+        "{coverage}"
+    );
     // keys never appear in the server's files in clear
     let needle = s.key["secretAccessKey"]
         .as_str()
