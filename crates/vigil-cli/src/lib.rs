@@ -44,6 +44,11 @@ pub struct ServerArgs {
     pub data_dir: PathBuf,
     #[command(flatten)]
     pub db: DbArg,
+    /// Seconds between checks of the advisory database file: when `vigil db update` or
+    /// `vigil db import` changed it, the stored inventories holding a package whose advisories
+    /// changed are re-matched (no rescan).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub reevaluate_interval: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -82,6 +82,11 @@ pub struct Report {
     /// Packages or ecosystems that could not be evaluated, and why.
     pub notes: Vec<String>,
     pub stats: Stats,
+    /// Every index key (ecosystem, normalised name) the inventory was looked up under, with
+    /// advisories or not: a store keeps them so that an advisory database update re-matches
+    /// exactly the inventories holding a package it changed.
+    #[serde(skip)]
+    pub keys: BTreeSet<(String, String)>,
 }
 
 /// One record's affected verdict for a package.
@@ -181,6 +186,7 @@ pub fn match_inventory(
         for eco in &q.ecosystems {
             for name in &q.names {
                 let key = vigil_osv::ecosystem::index_key(eco, name);
+                report.keys.insert(key.clone());
                 for stored in db.advisories_for(eco, name)? {
                     if !seen.insert((stored.source.clone(), stored.advisory.id.clone())) {
                         continue;

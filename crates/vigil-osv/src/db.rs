@@ -287,6 +287,106 @@ impl Database {
     }
 
     /// Advisories whose id or alias is `id` (case-insensitive for CVE/GHSA ids).
+    /// A digest of everything the matcher reads for each index key (ecosystem, normalised
+    /// name): the key's records (id and stored record) and the KEV and NVD enrichment of
+    /// their ids. Two databases give a key the same digest exactly when matching a package
+    /// under that key gives the same findings (EPSS, which moves daily for every CVE, is left
+    /// out: it refreshes at the next scan). Comparing two databases' digests tells which
+    /// packages an update changed, so that only the resources holding them are re-matched.
+    pub fn key_digests(&self) -> Result<HashMap<(String, String), [u8; 16]>, Error> {
+        use sha2::{Digest, Sha256};
+        let e = |x: rusqlite::Error| db_err(&self.path, x);
+        // one digest per record: its source, id and bytes, then its enrichment
+        let mut records: HashMap<i64, (String, Sha256)> = HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT a.rowid, a.id, a.record FROM advisories a")
+                .map_err(e)?;
+            let mut rows = st.query([]).map_err(e)?;
+            while let Some(r) = rows.next().map_err(e)? {
+                let rowid: i64 = r.get(0).map_err(e)?;
+                let id: String = r.get(1).map_err(e)?;
+                let record = r.get_ref(2).map_err(e)?.as_blob().map_err(|x| {
+                    db_err(
+                        &self.path,
+                        format!("advisory {id}: record is not a blob ({x})"),
+                    )
+                })?;
+                // the source's name (a path or URL) is left out: the same records imported
+                // from elsewhere match the same way
+                let mut h = Sha256::new();
+                h.update(record);
+                records.insert(rowid, (id, h));
+            }
+        }
+        for table in ["kev", "nvd"] {
+            let mut st = self
+                .conn
+                .prepare(&format!(
+                    "SELECT i.adv, x.cve, x.entry FROM ids i JOIN {table} x ON x.cve = i.id ORDER BY i.adv, x.cve"
+                ))
+                .map_err(e)?;
+            let mut rows = st.query([]).map_err(e)?;
+            while let Some(r) = rows.next().map_err(e)? {
+                let adv: i64 = r.get(0).map_err(e)?;
+                let cve: String = r.get(1).map_err(e)?;
+                let entry: String = r.get(2).map_err(e)?;
+                if let Some((_, h)) = records.get_mut(&adv) {
+                    h.update(table.as_bytes());
+                    h.update(cve.as_bytes());
+                    h.update([0]);
+                    h.update(entry.as_bytes());
+                }
+            }
+        }
+        let records: HashMap<i64, (String, [u8; 32])> = records
+            .into_iter()
+            .map(|(k, (name, h))| (k, (name, h.finalize().into())))
+            .collect();
+        // one digest per key over its records, in a database-independent order
+        let mut out = HashMap::new();
+        let mut st = self
+            .conn
+            .prepare("SELECT ecosystem, name, adv FROM affected ORDER BY ecosystem, name")
+            .map_err(e)?;
+        let mut rows = st.query([]).map_err(e)?;
+        let mut current: Option<(String, String)> = None;
+        let mut members: Vec<&(String, [u8; 32])> = Vec::new();
+        let mut flush = |key: Option<(String, String)>, members: &mut Vec<&(String, [u8; 32])>| {
+            if let Some(key) = key {
+                members.sort();
+                let mut h = Sha256::new();
+                for (name, digest) in members.iter() {
+                    h.update(name.as_bytes());
+                    h.update(digest);
+                }
+                let full: [u8; 32] = h.finalize().into();
+                let mut d = [0u8; 16];
+                d.copy_from_slice(&full[..16]);
+                out.insert(key, d);
+            }
+            members.clear();
+        };
+        while let Some(r) = rows.next().map_err(e)? {
+            let eco: String = r.get(0).map_err(e)?;
+            let name: String = r.get(1).map_err(e)?;
+            let adv: i64 = r.get(2).map_err(e)?;
+            if current
+                .as_ref()
+                .is_none_or(|(ce, cn)| *ce != eco || *cn != name)
+            {
+                flush(current.take(), &mut members);
+                current = Some((eco, name));
+            }
+            if let Some(m) = records.get(&adv) {
+                members.push(m);
+            }
+        }
+        flush(current.take(), &mut members);
+        Ok(out)
+    }
+
     pub fn advisories_by_id(&self, id: &str) -> Result<Vec<Arc<StoredAdvisory>>, Error> {
         let id = id.trim();
         let rowids = self

@@ -84,6 +84,11 @@ fn main() {
                         inventory: b"{}",
                         findings,
                         now: OffsetDateTime::now_utc(),
+                        // a realistic inverted index: the packages the findings are on
+                        keys: (0..60)
+                            .map(|i| ("Debian:12".to_owned(), format!("package-{i}")))
+                            .collect(),
+                        origin: vigil_store::Origin::Scan,
                     },
                     &no_rules,
                 )
@@ -117,6 +122,7 @@ fn main() {
         listen: format!("127.0.0.1:{port}").parse().expect("addr"),
         data_dir: data.clone(),
         advisory_db: dir.path().join("unused.db"),
+        reevaluate_every: Duration::from_secs(3600),
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

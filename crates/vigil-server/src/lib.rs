@@ -21,7 +21,9 @@ use vigil_store::{FindingsStore, Store};
 
 mod account;
 mod coverage;
+pub mod jobs;
 mod ops;
+mod reevaluate;
 mod wire;
 
 pub use wire::ApiError;
@@ -36,6 +38,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The advisory database scans are matched against.
     pub advisory_db: PathBuf,
+    /// How often the server checks whether the advisory database file changed (and then
+    /// re-evaluates the stored inventories it affects).
+    pub reevaluate_every: std::time::Duration,
 }
 
 pub struct App {
@@ -43,6 +48,9 @@ pub struct App {
     pub store: Box<dyn FindingsStore>,
     advisory_db: PathBuf,
     db: Mutex<Option<vigil_osv::Database>>,
+    /// The advisory database file the stored findings were last derived from.
+    db_identity: Mutex<Option<reevaluate::FileId>>,
+    pub jobs: jobs::Jobs,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -57,12 +65,38 @@ impl App {
     pub fn new(
         data_dir: &std::path::Path,
         advisory_db: PathBuf,
+        reevaluate_every: std::time::Duration,
     ) -> Result<App, vigil_store::Error> {
         Ok(App {
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
+            db_identity: Mutex::new(None),
+            jobs: jobs::Jobs::new(vec![
+                jobs::Job {
+                    name: "advisory-reevaluation",
+                    description: "when the advisory database file changed, re-match the stored inventories holding a package whose advisories changed",
+                    every: reevaluate_every,
+                    run: reevaluate::run,
+                },
+                jobs::Job {
+                    name: "suppression-expiry",
+                    description: "suppression rules past their expiry stop suppressing; their findings return to ACTIVE",
+                    every: std::time::Duration::from_secs(60),
+                    run: |app| {
+                        ops::expire_rules(app);
+                        Ok(Value::Null)
+                    },
+                },
+            ]),
         })
+    }
+
+    /// From now on, scans match against `db`.
+    fn replace_db(&self, db: vigil_osv::Database) {
+        if let Ok(mut g) = self.db.lock() {
+            *g = Some(db);
+        }
     }
 
     /// Runs `f` with the advisory database, opened on first use.
@@ -89,21 +123,28 @@ impl App {
 /// Serves until the process is stopped.
 pub async fn serve(config: Config) -> std::io::Result<()> {
     let app = Arc::new(
-        App::new(&config.data_dir, config.advisory_db.clone())
-            .map_err(|e| std::io::Error::other(e.to_string()))?,
+        App::new(
+            &config.data_dir,
+            config.advisory_db.clone(),
+            config.reevaluate_every,
+        )
+        .map_err(|e| std::io::Error::other(e.to_string()))?,
     );
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "vigil server listening");
-    // suppression rules with an expiry are re-applied every minute
-    let sweeper = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            let app = sweeper.clone();
-            let _ = tokio::task::spawn_blocking(move || ops::expire_rules(&app)).await;
-        }
-    });
+    // the background jobs, each on its interval (the first run at start)
+    for (name, every) in app.jobs.schedule() {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let app = app.clone();
+                let _ = tokio::task::spawn_blocking(move || app.jobs.run(&app, name)).await;
+            }
+        });
+    }
     let router = axum::Router::new().fallback(dispatch).with_state(app);
     axum::serve(listener, router).await
 }
@@ -183,6 +224,14 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, body),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
         ("POST", "/vigil/v1/resources/delete") => ops::delete_resource(app, &principal, &input()?),
+        ("POST", "/vigil/v1/jobs/list") => Ok(json!({"jobs": app.jobs.list()})),
+        ("POST", "/vigil/v1/jobs/run") => {
+            let input = input()?;
+            ops::check_members(&input, &["name"])?;
+            let name = ops::string_field(&input, "name", 128)?
+                .ok_or_else(|| ApiError::field("name", "is required"))?;
+            Ok(json!({"name": name, "result": app.jobs.run(app, name)?}))
+        }
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"
         ))),

@@ -393,26 +393,64 @@ pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiEr
     let input = Value::Object(input);
     let sbom = sbom.ok_or_else(|| ApiError::field("sbom", "is required"))?;
     let bytes = sbom.get().as_bytes();
-    let mut inventory =
-        vigil_sbom::decode(bytes, "sbom").map_err(|e| ApiError::field("sbom", &e.to_string()))?;
-    if let Some(id) = string_field(&input, "resourceId", 1024)? {
+    let resource_id = string_field(&input, "resourceId", 1024)?;
+    let inventory =
+        inventory_of(bytes, resource_id).map_err(|e| ApiError::field("sbom", &e.to_string()))?;
+    let (r, report, kind) = derive(
+        app,
+        &p.account,
+        &p.region,
+        &inventory,
+        bytes,
+        tags(&input)?,
+        vigil_store::Origin::Scan,
+    )?;
+    Ok(json!({
+        "resourceId": r.resource_id, "resourceType": kind, "findings": report.findings.len(),
+        "new": r.new, "updated": r.updated, "reopened": r.reopened, "closed": r.closed,
+        "active": r.active, "suppressed": r.suppressed, "notes": report.notes,
+    }))
+}
+
+/// A stored or submitted inventory (CycloneDX or SPDX JSON), under `resource_id` when given
+/// (an image's digest too).
+pub(crate) fn inventory_of(
+    bytes: &[u8],
+    resource_id: Option<&str>,
+) -> Result<vigil_types::Inventory, vigil_sbom::Error> {
+    let mut inventory = vigil_sbom::decode(bytes, "sbom")?;
+    if let Some(id) = resource_id {
         inventory.target.name = id.to_owned();
         if let Some(img) = inventory.target.image.as_mut() {
             img.manifest_digest = Some(id.to_owned());
         }
     }
+    Ok(inventory)
+}
+
+/// Matches an inventory against the advisory database and records the result (the finding
+/// lifecycle): for a scan, or for a re-evaluation of the stored inventory.
+pub(crate) fn derive(
+    app: &App,
+    account: &str,
+    region: &str,
+    inventory: &vigil_types::Inventory,
+    bytes: &[u8],
+    tags: std::collections::BTreeMap<String, String>,
+    origin: vigil_store::Origin,
+) -> Result<(vigil_store::IngestReport, vigil_matcher::Report, String), ApiError> {
     let now = OffsetDateTime::now_utc();
     let opts = vigil_matcher::MatchOptions {
-        account: p.account.clone(),
-        region: p.region.clone(),
+        account: account.to_owned(),
+        region: region.to_owned(),
         observed_at: vigil_store::timestamp(now),
     };
     let report = app.with_db(|db| {
-        vigil_matcher::match_inventory(&inventory, db, &opts)
+        vigil_matcher::match_inventory(inventory, db, &opts)
             .map_err(|e| ApiError::internal(&format!("matching failed: {e}")))
     })?;
-    let mut resource = vigil_matcher::resource(&inventory, &opts);
-    resource.tags = tags(&input)?;
+    let mut resource = vigil_matcher::resource(inventory, &opts);
+    resource.tags = tags;
     let findings: Vec<Value> = report
         .findings
         .iter()
@@ -425,26 +463,24 @@ pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiEr
     let record = ResourceRecord {
         kind: resource.kind.clone(),
         id: resource.id.clone(),
-        region: p.region.clone(),
+        region: region.to_owned(),
         tags: resource.tags.clone(),
         details: resource.details.clone(),
     };
     let r = app.store.ingest(
         Submission {
-            account: &p.account,
-            region: &p.region,
+            account,
+            region,
             resource: record,
             inventory: bytes,
             findings,
             now,
+            keys: report.keys.iter().cloned().collect(),
+            origin,
         },
         &criteria_matches,
     )?;
-    Ok(json!({
-        "resourceId": r.resource_id, "resourceType": resource.kind, "findings": report.findings.len(),
-        "new": r.new, "updated": r.updated, "reopened": r.reopened, "closed": r.closed,
-        "active": r.active, "suppressed": r.suppressed, "notes": report.notes,
-    }))
+    Ok((r, report, resource.kind))
 }
 
 /// `POST /vigil/v1/findings/history`: `{"findingArn": …}` -> its lifecycle transitions.

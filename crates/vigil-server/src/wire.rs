@@ -21,6 +21,13 @@ pub enum ApiError {
 use vigil_api::error::{ApiError as ModelError, FieldError, ValidationReason};
 
 impl ApiError {
+    /// The error's message.
+    pub fn message(&self) -> &str {
+        match self {
+            ApiError::Model(m) => &m.message,
+            ApiError::Protocol { message, .. } => message,
+        }
+    }
     pub fn validation(message: &str) -> ApiError {
         ApiError::Model(ModelError::validation(
             ValidationReason::Other,

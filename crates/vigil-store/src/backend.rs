@@ -6,12 +6,14 @@
 //! is one transaction (all or nothing), finding identity is the ARN, every status change is
 //! recorded in the history, and suppression rules apply to present and future findings.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::{
-    FilterRecord, FilterSpec, FindingQuery, IngestReport, Matcher, Result, StoredResource,
-    Submission, Transition, keys,
+    FilterRecord, FilterSpec, FindingQuery, IngestReport, Matcher, ResourceRecord, Result,
+    StoredResource, Submission, Transition, keys,
 };
 
 pub trait FindingsStore: Send + Sync {
@@ -25,6 +27,21 @@ pub trait FindingsStore: Send + Sync {
     fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>>;
     fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>>;
     fn resources(&self, account: &str, region: Option<&str>) -> Result<Vec<StoredResource>>;
+    fn advisory_digests(&self) -> Result<HashMap<(String, String), Vec<u8>>>;
+    fn set_advisory_digests(
+        &self,
+        digests: &mut dyn Iterator<Item = ((String, String), Vec<u8>)>,
+    ) -> Result<()>;
+    fn resources_with_keys(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<(String, String, String)>>;
+    fn resource_inventory(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<(ResourceRecord, Vec<u8>)>>;
     fn delete_resource(
         &self,
         account: &str,
@@ -88,6 +105,29 @@ impl FindingsStore for crate::Store {
     }
     fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>> {
         crate::Store::history(self, account, arn)
+    }
+    fn advisory_digests(&self) -> Result<HashMap<(String, String), Vec<u8>>> {
+        crate::Store::advisory_digests(self)
+    }
+    fn set_advisory_digests(
+        &self,
+        digests: &mut dyn Iterator<Item = ((String, String), Vec<u8>)>,
+    ) -> Result<()> {
+        crate::Store::set_advisory_digests(self, digests)
+    }
+    fn resources_with_keys(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<(String, String, String)>> {
+        crate::Store::resources_with_keys(self, keys)
+    }
+    fn resource_inventory(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<(ResourceRecord, Vec<u8>)>> {
+        crate::Store::resource_inventory(self, account, region, id)
     }
     fn delete_resource(
         &self,

@@ -127,6 +127,19 @@ pub struct Submission<'a> {
     pub inventory: &'a [u8],
     pub findings: Vec<Value>,
     pub now: OffsetDateTime,
+    /// The advisory-database keys the inventory was looked up under (see `resource_keys`).
+    pub keys: Vec<(String, String)>,
+    /// What produced the findings: a scan of the resource, or a re-evaluation of its stored
+    /// inventory after an advisory database update (the inventory and scan time are kept).
+    pub origin: Origin,
+}
+
+/// Why a resource's findings were derived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    #[default]
+    Scan,
+    Reevaluation,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -407,6 +420,17 @@ impl Store {
             )
             .map_err(e)?;
             let r = &sub.resource;
+            let rescan = sub.origin == Origin::Scan;
+            let (seen_reason, gone_reason, again_reason) = if rescan {
+                ("observed", "no longer observed by a scan of the resource", "observed again")
+            } else {
+                (
+                    "matched after an advisory database update",
+                    "no longer matched after an advisory database update",
+                    "matched again after an advisory database update",
+                )
+            };
+            if rescan {
             tx.execute(
                 "INSERT INTO resources(account, region, id, type, tags, details, inventory, scanned_at, scan_status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ACTIVE')
@@ -425,6 +449,23 @@ impl Store {
                 ],
             )
             .map_err(e)?;
+            tx.execute(
+                "DELETE FROM resource_keys WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
+                params![sub.account, sub.region, r.id],
+            )
+            .map_err(e)?;
+            {
+                let mut st = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO resource_keys(ecosystem, name, account, region, resource_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .map_err(e)?;
+                for (eco, name) in &sub.keys {
+                    st.execute(params![eco, name, sub.account, sub.region, r.id]).map_err(e)?;
+                }
+            }
+            }
             // what the store has for this resource
             #[allow(clippy::type_complexity)]
             let mut existing: std::collections::HashMap<String, (String, Option<String>, String)> =
@@ -480,7 +521,8 @@ impl Store {
                             ],
                         )
                         .map_err(e)?;
-                        history(tx, arn, &at, None, status, if suppressor.is_some() { "observed; matches a suppression rule" } else { "observed" }).map_err(e)?;
+                        let reason = if suppressor.is_some() { format!("{seen_reason}; matches a suppression rule") } else { seen_reason.to_owned() };
+                        history(tx, arn, &at, None, status, &reason).map_err(e)?;
                         final_status.push((arn.to_owned(), status));
                         report.new += 1;
                     }
@@ -506,7 +548,7 @@ impl Store {
                             if status == "SUPPRESSED" { "SUPPRESSED" } else { "ACTIVE" },
                         ));
                         if reopening {
-                            history(tx, arn, &at, Some("CLOSED"), status, "observed again").map_err(e)?;
+                            history(tx, arn, &at, Some("CLOSED"), status, again_reason).map_err(e)?;
                             report.reopened += 1;
                         } else {
                             report.updated += 1;
@@ -521,7 +563,7 @@ impl Store {
                         params![arn, at],
                     )
                     .map_err(e)?;
-                    history(tx, arn, &at, Some(status), "CLOSED", "no longer observed by a scan of the resource").map_err(e)?;
+                    history(tx, arn, &at, Some(status), "CLOSED", gone_reason).map_err(e)?;
                     report.closed += 1;
                 }
             }
@@ -543,6 +585,91 @@ impl Store {
             report.suppressed = statuses.values().filter(|s| **s == "SUPPRESSED").count() as u64;
             Ok(report)
         })
+    }
+
+    /// The advisory-database key digests the stored findings were last derived from (empty
+    /// before the first re-evaluation baseline).
+    pub fn advisory_digests(&self) -> Result<std::collections::HashMap<(String, String), Vec<u8>>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT ecosystem, name, digest FROM advisory_keys")?;
+            let rows = st.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+            rows.collect()
+        })
+    }
+
+    /// Replaces the stored key digests (after the findings were re-derived against them).
+    pub fn set_advisory_digests(
+        &self,
+        digests: &mut dyn Iterator<Item = ((String, String), Vec<u8>)>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            tx.execute("DELETE FROM advisory_keys", []).map_err(e)?;
+            let mut st = tx
+                .prepare("INSERT INTO advisory_keys(ecosystem, name, digest) VALUES (?1, ?2, ?3)")
+                .map_err(e)?;
+            for ((eco, name), d) in digests {
+                st.execute(params![eco, name, d]).map_err(e)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The resources (account, region, id) whose inventory was looked up under any of `keys`.
+    pub fn resources_with_keys(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<(String, String, String)>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT account, region, resource_id FROM resource_keys WHERE ecosystem = ?1 AND name = ?2",
+            )?;
+            let mut out = std::collections::BTreeSet::new();
+            for (eco, name) in keys {
+                for row in st.query_map(params![eco, name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+                    out.insert(row?);
+                }
+            }
+            Ok(out.into_iter().collect())
+        })
+    }
+
+    /// A resource's record and stored inventory (decompressed), if the store has both.
+    pub fn resource_inventory(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<(ResourceRecord, Vec<u8>)>> {
+        type Row = (String, Option<String>, Option<String>, Option<Vec<u8>>);
+        let row: Option<Row> = self.with(|c| {
+            c.query_row(
+                "SELECT type, tags, details, inventory FROM resources WHERE account = ?1 AND region = ?2 AND id = ?3",
+                params![account, region, id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+        })?;
+        let Some((kind, tags, details, Some(inventory))) = row else {
+            return Ok(None);
+        };
+        let inventory = zstd::decode_all(&inventory[..]).map_err(|e| Error::Io {
+            path: format!("inventory of resource {id}"),
+            source: e,
+        })?;
+        Ok(Some((
+            ResourceRecord {
+                kind,
+                id: id.to_owned(),
+                region: region.to_owned(),
+                tags: tags
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or_default(),
+                details: details.and_then(|d| serde_json::from_str(&d).ok()),
+            },
+            inventory,
+        )))
     }
 
     /// Deletes a resource (terminated host, image deleted from its registry, function
@@ -572,6 +699,11 @@ impl Store {
                     "resource {id} does not exist in {region}"
                 )));
             }
+            tx.execute(
+                "DELETE FROM resource_keys WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
+                params![account, region, id],
+            )
+            .map_err(e)?;
             let open: Vec<(String, String)> = {
                 let mut st = tx
                     .prepare_cached(

@@ -89,6 +89,25 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         updated_at TEXT NOT NULL
      );",
+    // 5: the inverted index from advisory-database keys (ecosystem, normalised package name)
+    //    to the resources whose inventory was looked up under them, and the digest of each
+    //    key in the advisory database the findings were last derived from: an update
+    //    re-matches only the resources holding a changed key
+    "CREATE TABLE resource_keys (
+        ecosystem TEXT NOT NULL,
+        name TEXT NOT NULL,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        PRIMARY KEY (ecosystem, name, account, region, resource_id)
+     ) WITHOUT ROWID;
+     CREATE INDEX resource_keys_by_resource ON resource_keys(account, region, resource_id);
+     CREATE TABLE advisory_keys (
+        ecosystem TEXT NOT NULL,
+        name TEXT NOT NULL,
+        digest BLOB NOT NULL,
+        PRIMARY KEY (ecosystem, name)
+     ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

@@ -51,6 +51,8 @@ fn submit(
                 inventory: b"{}",
                 findings,
                 now,
+                keys: Vec::new(),
+                origin: vigil_store::Origin::Scan,
             },
             &matcher,
         )

@@ -28,6 +28,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         listen: a.listen,
         data_dir: a.data_dir.clone(),
         advisory_db,
+        reevaluate_every: std::time::Duration::from_secs(a.reevaluate_interval),
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }

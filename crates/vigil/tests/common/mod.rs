@@ -216,6 +216,34 @@ impl Server {
         c.arg("-c").arg(script).env("VIGIL_URL", &self.url);
         serde_json::from_str(&run_ok(&mut c)).expect("python json")
     }
+
+    /// A SigV4-signed (by botocore) POST of `body` to one of Vigil's native endpoints; answers
+    /// the JSON, or `{"status": HTTP status, "type": error type}` for an error.
+    pub fn native(&self, path: &str, body: &Value) -> Value {
+        let mut c = Command::new("python3");
+        self.env(&mut c);
+        c.arg("-c")
+            .arg(
+                r#"
+import json, os, sys, urllib.request, urllib.error, botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+creds = botocore.session.get_session().get_credentials()
+r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + sys.argv[1], data=sys.argv[2].encode(),
+               headers={"content-type": "application/json"})
+SigV4Auth(creds, "inspector2", "us-east-1").add_auth(r)
+req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
+try:
+    print(json.dumps(json.load(urllib.request.urlopen(req, timeout=300))))
+except urllib.error.HTTPError as e:
+    print(json.dumps({"status": e.code, "type": e.headers.get("x-amzn-ErrorType")}))
+"#,
+            )
+            .arg(path)
+            .arg(body.to_string())
+            .env("VIGIL_URL", &self.url);
+        serde_json::from_str(&run_ok(&mut c)).expect("native json")
+    }
 }
 
 pub fn tools_present() {

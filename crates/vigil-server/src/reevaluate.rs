@@ -1,0 +1,151 @@
+//! Re-evaluation when the advisory database changes, without rescanning anything.
+//!
+//! Every stored inventory was matched under a set of index keys (ecosystem, normalised
+//! package name), kept by the store as an inverted index (`resource_keys`). The store also
+//! keeps, per key, the digest of what the advisory database said about it when the findings
+//! were derived ([`vigil_osv::Database::key_digests`]). When the database file changes
+//! (`vigil db update` or `vigil db import` replaced it), the job compares the new digests with
+//! the stored ones: only the keys whose records (or their KEV/NVD enrichment) changed, appeared
+//! or disappeared matter, and only the resources holding one of them are re-matched from their
+//! stored inventory. The lifecycle does the rest: new findings are created, findings whose
+//! advisory was withdrawn or whose range no longer matches are CLOSED, with "advisory database
+//! update" as the history reason. The cost follows what changed, not the size of the fleet.
+//!
+//! The digests are saved only after every affected resource was re-derived, so a crash in the
+//! middle re-runs the whole comparison at the next check.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::App;
+use crate::ops::{derive, inventory_of};
+
+/// The advisory database file's identity: a replaced or rewritten file differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileId {
+    pub fn of(path: &std::path::Path) -> std::io::Result<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path)?;
+        Ok(FileId {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            modified: m.modified().ok(),
+        })
+    }
+}
+
+/// The job: checks whether the advisory database changed and, if so, re-derives the findings
+/// of the resources it affects. Answers what it did.
+pub fn run(app: &App) -> Result<Value, String> {
+    let id = FileId::of(&app.advisory_db)
+        .map_err(|e| format!("advisory database {}: {e}", app.advisory_db.display()))?;
+    let seen = app.db_identity.lock().map_err(|_| "lock poisoned")?.clone();
+    if seen.as_ref() == Some(&id) {
+        return Ok(json!({"changed": false}));
+    }
+    let t = Instant::now();
+    let db = vigil_osv::Database::open(&app.advisory_db).map_err(|e| e.to_string())?;
+    let new = db.key_digests().map_err(|e| e.to_string())?;
+    let digests_s = t.elapsed().as_secs_f64();
+    let old = app.store.advisory_digests().map_err(|e| e.to_string())?;
+    // from now on, scans match against the new database
+    app.replace_db(db);
+    if old.is_empty() {
+        // the first database this store sees: the baseline
+        save(app, &new)?;
+        *app.db_identity.lock().map_err(|_| "lock poisoned")? = Some(id);
+        tracing::info!(keys = new.len(), "advisory database baseline recorded");
+        return Ok(json!({"changed": true, "baseline": true, "keys": new.len()}));
+    }
+    let mut changed: Vec<(String, String)> = new
+        .iter()
+        .filter(|(k, d)| old.get(*k).is_none_or(|o| o.as_slice() != d.as_slice()))
+        .map(|(k, _)| k.clone())
+        .collect();
+    changed.extend(old.keys().filter(|k| !new.contains_key(*k)).cloned());
+    changed.sort();
+    let resources = app
+        .store
+        .resources_with_keys(&changed)
+        .map_err(|e| e.to_string())?;
+    let (mut new_findings, mut closed, mut reopened, mut failed) = (0u64, 0u64, 0u64, 0u64);
+    let mut errors = Vec::new();
+    for (account, region, rid) in &resources {
+        let outcome = (|| -> Result<Option<vigil_store::IngestReport>, String> {
+            let Some((record, bytes)) = app
+                .store
+                .resource_inventory(account, region, rid)
+                .map_err(|e| e.to_string())?
+            else {
+                return Ok(None); // deleted meanwhile
+            };
+            let inventory = inventory_of(&bytes, Some(rid)).map_err(|e| e.to_string())?;
+            let (r, _, _) = derive(
+                app,
+                account,
+                region,
+                &inventory,
+                &bytes,
+                record.tags,
+                vigil_store::Origin::Reevaluation,
+            )
+            .map_err(|e| e.message().to_owned())?;
+            Ok(Some(r))
+        })();
+        match outcome {
+            Ok(Some(r)) => {
+                new_findings += r.new;
+                closed += r.closed;
+                reopened += r.reopened;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                failed += 1;
+                if errors.len() < 5 {
+                    errors.push(format!("{account}/{region}/{rid}: {e}"));
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        // keep the old digests: the next check tries again
+        return Err(format!(
+            "{failed} of {} resources could not be re-evaluated: {}",
+            resources.len(),
+            errors.join("; ")
+        ));
+    }
+    save(app, &new)?;
+    *app.db_identity.lock().map_err(|_| "lock poisoned")? = Some(id);
+    let seconds = t.elapsed().as_secs_f64();
+    tracing::info!(
+        keys_changed = changed.len(),
+        resources = resources.len(),
+        new = new_findings,
+        closed,
+        seconds,
+        "findings re-evaluated after an advisory database update"
+    );
+    Ok(json!({
+        "changed": true, "keys": new.len(), "keysChanged": changed.len(),
+        "resourcesReevaluated": resources.len(), "findingsNew": new_findings,
+        "findingsClosed": closed, "findingsReopened": reopened,
+        "digestSeconds": digests_s, "seconds": seconds,
+    }))
+}
+
+fn save(app: &App, digests: &HashMap<(String, String), [u8; 16]>) -> Result<(), String> {
+    app.store
+        .set_advisory_digests(&mut digests.iter().map(|(k, d)| (k.clone(), d.to_vec())))
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,168 @@
+//! Re-evaluation when the advisory database changes: a server holding two resources' stored
+//! inventories gets a new advisory database (one PyYAML record withdrawn from the set, one new
+//! record for Jinja2); the re-evaluation job re-matches only the resource holding those
+//! packages, closes the PyYAML findings, creates the Jinja2 ones, records why in the history,
+//! and leaves the other resource untouched. Its status is visible in the jobs list.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn arns_by(list: &Value, pred: &dyn Fn(&Value) -> bool) -> Vec<(String, String)> {
+    list["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| pred(f))
+        .map(|f| {
+            (
+                f["findingArn"].as_str().unwrap_or_default().to_owned(),
+                f["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn vuln(f: &Value) -> &str {
+    f["packageVulnerabilityDetails"]["vulnerabilityId"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+fn resource(f: &Value) -> &str {
+    f["resources"][0]["id"].as_str().unwrap_or_default()
+}
+
+#[test]
+fn an_advisory_update_reevaluates_only_the_affected_inventories() {
+    tools_present();
+    let s = start();
+    let sbom = demo_sbom(s.dir.path());
+    // host-b: the same image without PyYAML and Jinja2
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sbom).expect("sbom")).expect("json");
+    if let Some(c) = doc["components"].as_array_mut() {
+        c.retain(|x| {
+            let purl = x["purl"].as_str().unwrap_or_default().to_lowercase();
+            !purl.starts_with("pkg:pypi/pyyaml@") && !purl.starts_with("pkg:pypi/jinja2@")
+        });
+    }
+    let sbom_b = s.dir.path().join("host-b.cdx.json");
+    std::fs::write(&sbom_b, doc.to_string()).expect("write");
+    s.scan(&format!("sbom:{}", sbom.display()), "host-a");
+    s.scan(&format!("sbom:{}", sbom_b.display()), "host-b");
+    // the baseline was recorded at start; nothing changed since
+    let idle = s.native(
+        "/vigil/v1/jobs/run",
+        &json!({"name": "advisory-reevaluation"}),
+    );
+    assert_eq!(idle["result"]["changed"], false, "{idle}");
+    let before = s.aws(&["list-findings"]);
+    let pyyaml = arns_by(&before, &|f| vuln(f) == "CVE-2020-14343");
+    assert_eq!(
+        pyyaml.len(),
+        2,
+        "the demo image has PyYAML twice: {pyyaml:?}"
+    );
+    let b_before = arns_by(&before, &|f| resource(f) == "host-b");
+    assert!(
+        !b_before.is_empty(),
+        "{}",
+        before["findings"]
+            .as_array()
+            .map(|f| f
+                .iter()
+                .map(|x| resource(x).to_owned())
+                .collect::<Vec<_>>()
+                .join(","))
+            .unwrap_or_default()
+    );
+
+    // the new advisory set: PYSEC-2021-142 (PyYAML) gone, a new Jinja2 record
+    let adv2 = s.dir.path().join("advisories-2");
+    copy_dir(&repo().join("examples/advisories"), &adv2);
+    std::fs::remove_file(adv2.join("pypi/PYSEC-2021-142.json")).expect("remove");
+    std::fs::write(
+        adv2.join("pypi/VIGIL-TEST-2026-1.json"),
+        json!({
+            "schema_version": "1.6.0", "id": "VIGIL-TEST-2026-1",
+            "modified": "2026-12-01T00:00:00Z", "published": "2026-12-01T00:00:00Z",
+            "summary": "Test advisory: every Jinja2 release",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]
+        })
+        .to_string(),
+    )
+    .expect("new advisory");
+    let fresh = s.dir.path().join("advisories-2.db");
+    run_ok(
+        vigil()
+            .args(["db", "import", "--db"])
+            .arg(&fresh)
+            .arg(&adv2),
+    );
+    std::fs::rename(&fresh, s.dir.path().join("advisories.db")).expect("replace the database");
+
+    let run = s.native(
+        "/vigil/v1/jobs/run",
+        &json!({"name": "advisory-reevaluation"}),
+    );
+    let r = &run["result"];
+    assert_eq!(r["changed"], true, "{run}");
+    assert_eq!(r["keysChanged"], 2, "pyyaml and jinja2: {run}");
+    assert_eq!(r["resourcesReevaluated"], 1, "only host-a: {run}");
+    assert_eq!(r["findingsClosed"], 2, "{run}");
+    assert_eq!(r["findingsNew"], 2, "{run}");
+
+    let after = s.aws(&["list-findings"]);
+    let closed = arns_by(&after, &|f| vuln(f) == "CVE-2020-14343");
+    assert!(
+        closed.len() == 2 && closed.iter().all(|(_, st)| st == "CLOSED"),
+        "{closed:?}"
+    );
+    let jinja = arns_by(&after, &|f| vuln(f) == "VIGIL-TEST-2026-1");
+    assert!(
+        jinja.len() == 2 && jinja.iter().all(|(_, st)| st == "ACTIVE"),
+        "{jinja:?}"
+    );
+    let hist = s.native(
+        "/vigil/v1/findings/history",
+        &json!({"findingArn": closed[0].0}),
+    );
+    let last = hist["transitions"]
+        .as_array()
+        .and_then(|t| t.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        last["reason"], "no longer matched after an advisory database update",
+        "{hist}"
+    );
+    // host-b untouched: same findings, same statuses
+    assert_eq!(arns_by(&after, &|f| resource(f) == "host-b"), b_before);
+
+    let jobs = s.native("/vigil/v1/jobs/list", &json!({}));
+    let job = jobs["jobs"]
+        .as_array()
+        .and_then(|j| j.iter().find(|x| x["name"] == "advisory-reevaluation"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(job["runs"].as_u64().unwrap_or(0) >= 3, "{jobs}");
+    assert_eq!(job["failures"], 0, "{jobs}");
+    assert_eq!(job["lastResult"]["resourcesReevaluated"], 1, "{jobs}");
+    let unknown = s.native("/vigil/v1/jobs/run", &json!({"name": "nope"}));
+    assert_eq!(unknown["status"], 404, "{unknown}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
+        }
+    }
+}
