@@ -153,6 +153,10 @@ pub struct Resource {
 pub struct VigilDetails {
     /// Every id this vulnerability is known by (record ids, CVE, GHSA, ...).
     pub aliases: Vec<String>,
+    /// The inventory package the finding is on ([`crate::package_ref`]): a re-evaluation of
+    /// some packages of a resource touches only their findings.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub package_ref: String,
     pub ecosystem: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub purl: String,

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use vigil_osv::{Advisory, Affected, Database, StoredAdvisory};
-use vigil_types::{Ecosystem, Inventory, Package, PackageKind};
+use vigil_types::{Distro, Ecosystem, Inventory, Package, PackageKind};
 
 use evaluate::{Evaluation, Verdict};
 use finding::*;
@@ -139,6 +139,30 @@ fn record_cves(adv: &Advisory, distro: bool) -> Vec<String> {
 }
 
 /// Match an inventory against the database.
+/// A package's reference in findings (`vigil.packageRef`): its ecosystem and name.
+pub fn package_ref(pkg: &Package) -> String {
+    format!("{}/{}", pkg.ecosystem.as_str(), pkg.name)
+}
+
+/// The index keys (ecosystem, normalised name) [`match_inventory`] looks `pkg` up under in
+/// the inventory's distribution; none for a language package an OS package installed (its
+/// owner is matched instead) or one that cannot be matched.
+pub fn package_keys(pkg: &Package, distro: Option<&Distro>) -> Vec<(String, String)> {
+    if pkg.owner.is_some() && !pkg.ecosystem.is_os() {
+        return Vec::new();
+    }
+    let Ok(q) = target::query(pkg, distro) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for eco in &q.ecosystems {
+        for name in &q.names {
+            out.push(vigil_osv::ecosystem::index_key(eco, name));
+        }
+    }
+    out
+}
+
 pub fn match_inventory(
     inv: &Inventory,
     db: &Database,
@@ -765,6 +789,7 @@ fn build_findings(
                 resources: vec![res.clone()],
                 vigil: VigilDetails {
                     aliases: ids.clone(),
+                    package_ref: package_ref(pkg),
                     ecosystem: pkg.ecosystem.as_str().into(),
                     purl: pkg.purl.clone(),
                     fixed_versions: fixed_versions.clone(),

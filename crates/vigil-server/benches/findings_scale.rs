@@ -89,6 +89,7 @@ fn main() {
                             .map(|i| ("Debian:12".to_owned(), format!("package-{i}")))
                             .collect(),
                         origin: vigil_store::Origin::Scan,
+                        scope: None,
                     },
                     &no_rules,
                 )

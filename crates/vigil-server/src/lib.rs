@@ -92,6 +92,30 @@ impl App {
         })
     }
 
+    /// Matches a CycloneDX or SPDX inventory and records it under `resource_id`, as
+    /// `POST /vigil/v1/scans` does (for embedding and benchmarks).
+    pub fn submit_sbom(
+        &self,
+        account: &str,
+        region: &str,
+        sbom: &[u8],
+        resource_id: &str,
+    ) -> Result<vigil_store::IngestReport, ApiError> {
+        let inventory = ops::inventory_of(sbom, Some(resource_id))
+            .map_err(|e| ApiError::field("sbom", &e.to_string()))?;
+        ops::derive(
+            self,
+            account,
+            region,
+            &inventory,
+            sbom,
+            Default::default(),
+            vigil_store::Origin::Scan,
+            None,
+        )
+        .map(|(r, _, _)| r)
+    }
+
     /// From now on, scans match against `db`.
     fn replace_db(&self, db: vigil_osv::Database) {
         if let Ok(mut g) = self.db.lock() {

@@ -404,6 +404,7 @@ pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiEr
         bytes,
         tags(&input)?,
         vigil_store::Origin::Scan,
+        None,
     )?;
     Ok(json!({
         "resourceId": r.resource_id, "resourceType": kind, "findings": report.findings.len(),
@@ -438,6 +439,7 @@ pub(crate) fn derive(
     bytes: &[u8],
     tags: std::collections::BTreeMap<String, String>,
     origin: vigil_store::Origin,
+    scope: Option<std::collections::HashSet<String>>,
 ) -> Result<(vigil_store::IngestReport, vigil_matcher::Report, String), ApiError> {
     let now = OffsetDateTime::now_utc();
     let opts = vigil_matcher::MatchOptions {
@@ -477,6 +479,7 @@ pub(crate) fn derive(
             now,
             keys: report.keys.iter().cloned().collect(),
             origin,
+            scope,
         },
         &criteria_matches,
     )?;

@@ -74,6 +74,8 @@ pub fn run(app: &App) -> Result<Value, String> {
         .collect();
     changed.extend(old.keys().filter(|k| !new.contains_key(*k)).cloned());
     changed.sort();
+    let changed_set: std::collections::HashSet<(String, String)> =
+        changed.iter().cloned().collect();
     let resources = app
         .store
         .resources_with_keys(&changed)
@@ -89,7 +91,20 @@ pub fn run(app: &App) -> Result<Value, String> {
             else {
                 return Ok(None); // deleted meanwhile
             };
-            let inventory = inventory_of(&bytes, Some(rid)).map_err(|e| e.to_string())?;
+            let mut inventory = inventory_of(&bytes, Some(rid)).map_err(|e| e.to_string())?;
+            // only the packages under a changed key are matched again; findings on the
+            // others stay as they are
+            let distro = inventory.distro.clone();
+            inventory.packages.retain(|p| {
+                vigil_matcher::package_keys(p, distro.as_ref())
+                    .iter()
+                    .any(|k| changed_set.contains(k))
+            });
+            let scope = inventory
+                .packages
+                .iter()
+                .map(vigil_matcher::package_ref)
+                .collect();
             let (r, _, _) = derive(
                 app,
                 account,
@@ -98,6 +113,7 @@ pub fn run(app: &App) -> Result<Value, String> {
                 &bytes,
                 record.tags,
                 vigil_store::Origin::Reevaluation,
+                Some(scope),
             )
             .map_err(|e| e.message().to_owned())?;
             Ok(Some(r))

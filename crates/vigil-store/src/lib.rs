@@ -132,6 +132,9 @@ pub struct Submission<'a> {
     /// What produced the findings: a scan of the resource, or a re-evaluation of its stored
     /// inventory after an advisory database update (the inventory and scan time are kept).
     pub origin: Origin,
+    /// Only some packages were matched (their `vigil.packageRef`s): findings on other
+    /// packages are left as they are instead of being closed as no longer seen.
+    pub scope: Option<std::collections::HashSet<String>>,
 }
 
 /// Why a resource's findings were derived.
@@ -470,19 +473,34 @@ impl Store {
             #[allow(clippy::type_complexity)]
             let mut existing: std::collections::HashMap<String, (String, Option<String>, String)> =
                 std::collections::HashMap::new();
+            let mut untouchable = std::collections::HashSet::new();
             {
                 let mut st = tx
                     .prepare_cached(
-                        "SELECT arn, status, suppressed_by, first_observed_at FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
+                        "SELECT arn, status, suppressed_by, first_observed_at, json_extract(body, '$.vigil.packageRef')
+                         FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
                     )
                     .map_err(e)?;
                 let rows = st
                     .query_map(params![sub.account, sub.region, r.id], |row| {
-                        Ok((row.get::<_, String>(0)?, (row.get(1)?, row.get(2)?, row.get(3)?)))
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            (row.get(1)?, row.get(2)?, row.get(3)?),
+                            row.get::<_, Option<String>>(4)?,
+                        ))
                     })
                     .map_err(e)?;
                 for row in rows {
-                    let (arn, v) = row.map_err(e)?;
+                    let (arn, v, package) = row.map_err(e)?;
+                    // a partial re-evaluation leaves findings on other packages alone
+                    let in_scope = match (&sub.scope, package) {
+                        (None, _) => true,
+                        (Some(scope), Some(p)) => scope.contains(&p),
+                        (Some(_), None) => false,
+                    };
+                    if !in_scope {
+                        untouchable.insert(arn.clone());
+                    }
                     existing.insert(arn, v);
                 }
             }
@@ -533,7 +551,18 @@ impl Store {
                         } else {
                             (old_status.as_str(), old_by.clone())
                         };
-                        let changed = tx
+                        let changed = if !rescan {
+                            // not observed (no scan): only what the new advisories change
+                            tx.prepare_cached(
+                                "UPDATE findings SET status = ?3, suppressed_by = ?4, severity = ?5, score = ?6,
+                                   title = ?7, vulnerability_id = ?8, body = ?9, updated_at = ?2
+                                 WHERE arn = ?1 AND (status != ?3 OR body != ?9)",
+                            )
+                            .map_err(e)?
+                            .execute(params![arn, at, status, by, cols.severity, cols.score, cols.title, cols.vulnerability_id, body.to_string()])
+                            .map_err(e)?
+                        } else {
+                            tx
                             .execute(
                                 "UPDATE findings SET last_observed_at = ?2, status = ?3, suppressed_by = ?4, severity = ?5, score = ?6,
                                    title = ?7, vulnerability_id = ?8, body = ?9,
@@ -541,7 +570,8 @@ impl Store {
                                  WHERE arn = ?1",
                                 params![arn, at, status, by, cols.severity, cols.score, cols.title, cols.vulnerability_id, body.to_string()],
                             )
-                            .map_err(e)?;
+                            .map_err(e)?
+                        };
                         let _ = changed;
                         final_status.push((
                             arn.to_owned(),
@@ -557,7 +587,7 @@ impl Store {
                 }
             }
             for (arn, (status, _, _)) in &existing {
-                if status != "CLOSED" && !seen.contains(arn) {
+                if status != "CLOSED" && !seen.contains(arn) && !untouchable.contains(arn) {
                     tx.execute(
                         "UPDATE findings SET status = 'CLOSED', updated_at = ?2 WHERE arn = ?1",
                         params![arn, at],
@@ -577,7 +607,7 @@ impl Store {
                 statuses.insert(arn.as_str(), status);
             }
             for (arn, (status, _, _)) in &existing {
-                if status != "CLOSED" && !seen.contains(arn) {
+                if status != "CLOSED" && !seen.contains(arn) && !untouchable.contains(arn) {
                     statuses.insert(arn.as_str(), "CLOSED");
                 }
             }

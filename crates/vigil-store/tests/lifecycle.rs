@@ -53,6 +53,7 @@ fn submit(
                 now,
                 keys: Vec::new(),
                 origin: vigil_store::Origin::Scan,
+                scope: None,
             },
             &matcher,
         )

@@ -2,7 +2,8 @@
 //! inventories gets a new advisory database (one PyYAML record withdrawn from the set, one new
 //! record for Jinja2); the re-evaluation job re-matches only the resource holding those
 //! packages, closes the PyYAML findings, creates the Jinja2 ones, records why in the history,
-//! and leaves the other resource untouched. Its status is visible in the jobs list.
+//! and leaves the other resource untouched; the re-evaluated findings equal those of a fresh
+//! scan against the new database. Its status is visible in the jobs list.
 
 mod common;
 
@@ -139,6 +140,32 @@ fn an_advisory_update_reevaluates_only_the_affected_inventories() {
         last["reason"], "no longer matched after an advisory database update",
         "{hist}"
     );
+    // the re-evaluated host-a has exactly the open findings a fresh scan of its inventory
+    // against the new database gives (host-c)
+    s.scan(&format!("sbom:{}", sbom.display()), "host-c");
+    let all = s.aws(&["list-findings"]);
+    let open_on = |rid: &str| {
+        let mut v: Vec<String> = all["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| resource(f) == rid && f["status"] != "CLOSED")
+            .map(|f| {
+                let p = &f["packageVulnerabilityDetails"]["vulnerablePackages"][0];
+                format!(
+                    "{} {} {} {} {}",
+                    vuln(f),
+                    p["name"],
+                    p["version"],
+                    p["filePath"],
+                    f["severity"]
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(open_on("host-a"), open_on("host-c"));
     // host-b untouched: same findings, same statuses
     assert_eq!(arns_by(&after, &|f| resource(f) == "host-b"), b_before);
 
