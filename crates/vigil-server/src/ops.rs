@@ -430,7 +430,9 @@ pub(crate) fn inventory_of(
 }
 
 /// Matches an inventory against the advisory database and records the result (the finding
-/// lifecycle): for a scan, or for a re-evaluation of the stored inventory.
+/// lifecycle): for a scan, or for a re-evaluation of the stored inventory (of the packages in
+/// `scope` only, when given).
+#[allow(clippy::too_many_arguments)] // one call per origin; a parameter struct would only rename them
 pub(crate) fn derive(
     app: &App,
     account: &str,
