@@ -67,14 +67,17 @@ fn main() {
             .run(&app, "advisory-reevaluation")
             .unwrap_or_else(|e| panic!("job: {}", e.message()));
         println!(
-            "{label}: {:.2} s — {} keys changed of {}, {} resources re-evaluated of {resources}, {} findings new, {} closed (digests {:.2} s)",
+            "{label}: {:.2} s — {} keys changed of {}, {} resources re-evaluated of {resources}, {} findings new, {} closed (digests {:.2} s, load {:.2} s, decode {:.2} s, match+store {:.2} s)",
             t.elapsed().as_secs_f64(),
             r["keysChanged"],
             r["keys"],
             r["resourcesReevaluated"],
             r["findingsNew"],
             r["findingsClosed"],
-            r["digestSeconds"].as_f64().unwrap_or(0.0)
+            r["digestSeconds"].as_f64().unwrap_or(0.0),
+            r["loadSeconds"].as_f64().unwrap_or(0.0),
+            r["decodeSeconds"].as_f64().unwrap_or(0.0),
+            r["matchAndStoreSeconds"].as_f64().unwrap_or(0.0)
         );
     };
     job("baseline (DB0)");

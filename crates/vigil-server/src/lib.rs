@@ -108,7 +108,6 @@ impl App {
             account,
             region,
             &inventory,
-            sbom,
             Default::default(),
             vigil_store::Origin::Scan,
             None,

@@ -401,7 +401,6 @@ pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiEr
         &p.account,
         &p.region,
         &inventory,
-        bytes,
         tags(&input)?,
         vigil_store::Origin::Scan,
         None,
@@ -420,13 +419,31 @@ pub(crate) fn inventory_of(
     resource_id: Option<&str>,
 ) -> Result<vigil_types::Inventory, vigil_sbom::Error> {
     let mut inventory = vigil_sbom::decode(bytes, "sbom")?;
+    rename(&mut inventory, resource_id);
+    Ok(inventory)
+}
+
+/// A stored inventory: Vigil's own JSON, or (stored by earlier versions) the submitted SBOM.
+pub(crate) fn stored_inventory(
+    bytes: &[u8],
+    resource_id: &str,
+) -> Result<vigil_types::Inventory, vigil_sbom::Error> {
+    match serde_json::from_slice::<vigil_types::Inventory>(bytes) {
+        Ok(mut inventory) => {
+            rename(&mut inventory, Some(resource_id));
+            Ok(inventory)
+        }
+        Err(_) => inventory_of(bytes, Some(resource_id)),
+    }
+}
+
+fn rename(inventory: &mut vigil_types::Inventory, resource_id: Option<&str>) {
     if let Some(id) = resource_id {
         inventory.target.name = id.to_owned();
         if let Some(img) = inventory.target.image.as_mut() {
             img.manifest_digest = Some(id.to_owned());
         }
     }
-    Ok(inventory)
 }
 
 /// Matches an inventory against the advisory database and records the result (the finding
@@ -438,7 +455,6 @@ pub(crate) fn derive(
     account: &str,
     region: &str,
     inventory: &vigil_types::Inventory,
-    bytes: &[u8],
     tags: std::collections::BTreeMap<String, String>,
     origin: vigil_store::Origin,
     scope: Option<std::collections::HashSet<String>>,
@@ -471,12 +487,19 @@ pub(crate) fn derive(
         tags: resource.tags.clone(),
         details: resource.details.clone(),
     };
+    // the inventory is kept in Vigil's own JSON (what a re-evaluation reads back, several
+    // times faster than decoding an SBOM); a re-evaluation does not store it again
+    let stored = match origin {
+        vigil_store::Origin::Scan => serde_json::to_vec(inventory)
+            .map_err(|e| ApiError::internal(&format!("encoding the inventory: {e}")))?,
+        vigil_store::Origin::Reevaluation => Vec::new(),
+    };
     let r = app.store.ingest(
         Submission {
             account,
             region,
             resource: record,
-            inventory: bytes,
+            inventory: &stored,
             findings,
             now,
             keys: report.keys.iter().cloned().collect(),

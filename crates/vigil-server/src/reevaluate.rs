@@ -20,7 +20,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::App;
-use crate::ops::{derive, inventory_of};
+use crate::ops::{derive, stored_inventory};
 
 /// The advisory database file's identity: a replaced or rewritten file differs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,8 +82,11 @@ pub fn run(app: &App) -> Result<Value, String> {
         .map_err(|e| e.to_string())?;
     let (mut new_findings, mut closed, mut reopened, mut failed) = (0u64, 0u64, 0u64, 0u64);
     let mut errors = Vec::new();
+    // where the time goes: reading stored inventories, decoding them, matching + storing
+    let (mut t_load, mut t_decode, mut t_derive) = (0f64, 0f64, 0f64);
     for (account, region, rid) in &resources {
         let outcome = (|| -> Result<Option<vigil_store::IngestReport>, String> {
+            let t0 = Instant::now();
             let Some((record, bytes)) = app
                 .store
                 .resource_inventory(account, region, rid)
@@ -91,7 +94,9 @@ pub fn run(app: &App) -> Result<Value, String> {
             else {
                 return Ok(None); // deleted meanwhile
             };
-            let mut inventory = inventory_of(&bytes, Some(rid)).map_err(|e| e.to_string())?;
+            let t1 = Instant::now();
+            t_load += (t1 - t0).as_secs_f64();
+            let mut inventory = stored_inventory(&bytes, rid).map_err(|e| e.to_string())?;
             // only the packages under a changed key are matched again; findings on the
             // others stay as they are
             let distro = inventory.distro.clone();
@@ -105,17 +110,19 @@ pub fn run(app: &App) -> Result<Value, String> {
                 .iter()
                 .map(vigil_matcher::package_ref)
                 .collect();
+            let t2 = Instant::now();
+            t_decode += (t2 - t1).as_secs_f64();
             let (r, _, _) = derive(
                 app,
                 account,
                 region,
                 &inventory,
-                &bytes,
                 record.tags,
                 vigil_store::Origin::Reevaluation,
                 Some(scope),
             )
             .map_err(|e| e.message().to_owned())?;
+            t_derive += t2.elapsed().as_secs_f64();
             Ok(Some(r))
         })();
         match outcome {
@@ -156,7 +163,8 @@ pub fn run(app: &App) -> Result<Value, String> {
         "changed": true, "keys": new.len(), "keysChanged": changed.len(),
         "resourcesReevaluated": resources.len(), "findingsNew": new_findings,
         "findingsClosed": closed, "findingsReopened": reopened,
-        "digestSeconds": digests_s, "seconds": seconds,
+        "digestSeconds": digests_s, "loadSeconds": t_load, "decodeSeconds": t_decode,
+        "matchAndStoreSeconds": t_derive, "seconds": seconds,
     }))
 }
 

@@ -123,7 +123,8 @@ pub struct Submission<'a> {
     pub account: &'a str,
     pub region: &'a str,
     pub resource: ResourceRecord,
-    /// The inventory as submitted (CycloneDX JSON), kept compressed.
+    /// The inventory (Vigil's inventory JSON; earlier versions kept the submitted SBOM), kept
+    /// compressed.
     pub inventory: &'a [u8],
     pub findings: Vec<Value>,
     pub now: OffsetDateTime,
