@@ -117,6 +117,7 @@ fn main() {
         listen: format!("127.0.0.1:{port}").parse().expect("addr"),
         data_dir: data.clone(),
         advisory_db: dir.path().join("unused.db"),
+        heartbeat_window: vigil_server::DEFAULT_HEARTBEAT_WINDOW,
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

@@ -36,13 +36,24 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The advisory database scans are matched against.
     pub advisory_db: PathBuf,
+    /// A host agent's expected heartbeat interval: a host whose last heartbeat is older than
+    /// [`UNMANAGED_AFTER_WINDOWS`] of these is reported INACTIVE/UNMANAGED_EC2_INSTANCE.
+    pub heartbeat_window: std::time::Duration,
 }
+
+/// How many missed heartbeat windows make an agent-managed host unmanaged.
+pub const UNMANAGED_AFTER_WINDOWS: u32 = 3;
+
+/// The default heartbeat window (the agent's default `--heartbeat`).
+pub const DEFAULT_HEARTBEAT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct App {
     /// The store behind the trait: SQLite today (`vigil_store::Store`).
     pub store: Box<dyn FindingsStore>,
     advisory_db: PathBuf,
     db: Mutex<Option<vigil_osv::Database>>,
+    /// Hosts whose last heartbeat is older than this are unmanaged.
+    pub unmanaged_after: time::Duration,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -62,6 +73,9 @@ impl App {
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
+            unmanaged_after: time::Duration::try_from(DEFAULT_HEARTBEAT_WINDOW)
+                .unwrap_or(time::Duration::MINUTE)
+                * UNMANAGED_AFTER_WINDOWS,
         })
     }
 
@@ -88,10 +102,12 @@ impl App {
 
 /// Serves until the process is stopped.
 pub async fn serve(config: Config) -> std::io::Result<()> {
-    let app = Arc::new(
-        App::new(&config.data_dir, config.advisory_db.clone())
-            .map_err(|e| std::io::Error::other(e.to_string()))?,
-    );
+    let mut app = App::new(&config.data_dir, config.advisory_db.clone())
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    app.unmanaged_after = time::Duration::try_from(config.heartbeat_window)
+        .map_err(|e| std::io::Error::other(format!("heartbeat window: {e}")))?
+        * UNMANAGED_AFTER_WINDOWS;
+    let app = Arc::new(app);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "vigil server listening");
     // suppression rules with an expiry are re-applied every minute
@@ -183,6 +199,13 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, body),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
         ("POST", "/vigil/v1/resources/delete") => ops::delete_resource(app, &principal, &input()?),
+        ("POST", "/vigil/v1/agents/heartbeat") => ops::agent_heartbeat(app, &principal, &input()?),
+        ("POST", "/ec2deepinspectionconfiguration/get") => {
+            account::get_deep_inspection(app, &principal, &input()?)
+        }
+        ("POST", "/ec2deepinspectionconfiguration/update") => {
+            account::update_deep_inspection(app, &principal, &input()?)
+        }
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"
         ))),
