@@ -1130,3 +1130,27 @@ fn inspector_report(
         "vulnerabilities": vulns,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::valid_package_path;
+
+    #[test]
+    fn package_paths_follow_the_model_pattern() {
+        for ok in ["/srv/app", "/opt/.venv/", "/usr/lib/python3.11", "/a-b/c_d"] {
+            assert!(valid_package_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/",
+            "relative/path",
+            "/a//b",
+            "/a b",
+            "/a.b.c",
+            "/x/../y",
+            "/..",
+        ] {
+            assert!(!valid_package_path(bad), "{bad}");
+        }
+    }
+}
