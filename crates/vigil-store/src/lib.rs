@@ -1049,7 +1049,8 @@ impl Store {
 }
 
 impl Store {
-    /// Records a host agent's heartbeat on a resource the account has in `region`.
+    /// Records a host agent's heartbeat on a host (an `AWS_EC2_INSTANCE` resource) the
+    /// account has in `region`.
     pub fn heartbeat(
         &self,
         account: &str,
@@ -1060,13 +1061,14 @@ impl Store {
         let at = timestamp(now);
         let n = self.with(|c| {
             c.prepare_cached(
-                "UPDATE resources SET heartbeat_at = ?4 WHERE account = ?1 AND region = ?2 AND id = ?3",
+                "UPDATE resources SET heartbeat_at = ?4
+                 WHERE account = ?1 AND region = ?2 AND id = ?3 AND type = 'AWS_EC2_INSTANCE'",
             )?
             .execute(params![account, region, id, at])
         })?;
         if n == 0 {
             return Err(Error::NotFound(format!(
-                "resource {id} does not exist in {region}"
+                "host {id} does not exist in {region}: an agent registers it by sending an inventory"
             )));
         }
         Ok(at)

@@ -169,7 +169,7 @@ fn agent_registers_watches_heartbeats_and_honours_deep_paths() {
     common::tools_present();
     let s = common::start_full(
         &[("DSA.list", DSA_BOOKWORM)],
-        &[("VIGIL_AGENT_HEARTBEAT_WINDOW", "1")],
+        &[("VIGIL_AGENT_HEARTBEAT_WINDOW", "2")],
     );
     let root = test_root(s.dir.path());
     let agent = spawn_agent(
@@ -225,6 +225,13 @@ fn agent_registers_watches_heartbeats_and_honours_deep_paths() {
         status_of(&s, RESOURCE_ID, "CVE-2023-46218").as_deref(),
         Some("ACTIVE")
     );
+    // the first inventory and one per change, not one per heartbeat
+    let sent = agent.log().matches("inventory sent").count();
+    assert!(
+        (3..=5).contains(&sent),
+        "{sent} inventories:\n{}",
+        agent.log()
+    );
 
     // (e) deep inspection: a custom path set through the real AWS CLI is searched
     let got = s.aws(&["get-ec2-deep-inspection-configuration"]);
@@ -277,7 +284,7 @@ fn agent_registers_watches_heartbeats_and_honours_deep_paths() {
         agent.log()
     );
 
-    // (d) the agent stops: after three heartbeat windows the host is unmanaged
+    // (d) the agent stops: after three heartbeat windows (2 s each here) the host is unmanaged
     drop(agent);
     wait_for(20, "the host unmanaged", || {
         coverage_of(&s, RESOURCE_ID).filter(|c| {
