@@ -32,6 +32,48 @@ pub enum Command {
     /// Administer a server's data directory (access keys).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run the host agent: register this host with a server, send its inventory, watch the
+    /// package databases and deep-inspection paths, resend on change, send heartbeats.
+    Agent(AgentArgs),
+}
+
+/// `vigil agent`. Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION,
+/// the AWS profile, or `--credentials-file`; never from the command line.
+#[derive(Debug, clap::Args)]
+pub struct AgentArgs {
+    /// The Vigil server's URL.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// The root to inspect instead of `/` (a mounted host image, a test tree).
+    #[arg(long, default_value = "/")]
+    pub root: PathBuf,
+    /// An INI credentials file like `~/.aws/credentials` (profile `AWS_PROFILE` or `default`;
+    /// `aws_access_key_id`, `aws_secret_access_key`, optional `region`).
+    #[arg(long, value_name = "FILE")]
+    pub credentials_file: Option<PathBuf>,
+    /// Seconds between heartbeats (the deep-inspection configuration is refreshed with each).
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat: u64,
+    /// Milliseconds of quiet after a change before the inventory is taken again.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub debounce: u64,
+    /// Send one inventory and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// A resource tag `KEY=VALUE`; repeatable.
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
+    pub tags: Vec<(String, String)>,
+    /// The resource id (default: `i-` and the first 17 hex digits of the machine id, else the
+    /// hostname).
+    #[arg(long, value_name = "ID")]
+    pub resource_id: Option<String>,
+}
+
+fn parse_tag(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +91,11 @@ pub struct ServerArgs {
     /// changed are re-matched (no rescan).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub reevaluate_interval: u64,
+    /// The host agents' heartbeat interval in seconds: a host silent for three of these is
+    /// reported INACTIVE/UNMANAGED_EC2_INSTANCE.
+    #[arg(long, value_name = "SECS", env = "VIGIL_AGENT_HEARTBEAT_WINDOW", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub agent_heartbeat_window: u64,
 }
 
 #[derive(Debug, Subcommand)]

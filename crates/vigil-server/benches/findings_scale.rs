@@ -124,6 +124,7 @@ fn main() {
         data_dir: data.clone(),
         advisory_db: dir.path().join("unused.db"),
         reevaluate_every: Duration::from_secs(3600),
+        heartbeat_window: vigil_server::DEFAULT_HEARTBEAT_WINDOW,
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

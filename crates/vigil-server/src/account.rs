@@ -14,6 +14,10 @@
 //! - Configuration: ECR rescan durations and the EC2 scan mode are recorded per account and
 //!   reported with status SUCCESS (defaults: LIFETIME, pull date DAYS_90 / LAST_PULL_DATE,
 //!   EC2_SSM_AGENT_BASED).
+//! - EC2 deep inspection (`GetEc2DeepInspectionConfiguration`,
+//!   `UpdateEc2DeepInspectionConfiguration`): per account, ACTIVATED with no custom paths until
+//!   changed; `vigil agent` reads it and searches the custom paths besides the default ones
+//!   (none at all when DEACTIVATED).
 //! - `SearchVulnerabilities` answers from the advisory database, merging every record that has
 //!   the id as id or alias with NVD, KEV and EPSS enrichment; an unknown id answers an empty
 //!   list. Beyond the model's `CVE-…` pattern, other ids the database knows (GHSA, PYSEC, …) are
@@ -263,6 +267,100 @@ pub fn batch_get_account_status(
         }));
     }
     Ok(json!({"accounts": accounts, "failedAccounts": failed}))
+}
+
+// --- EC2 deep inspection ---------------------------------------------------------------------
+
+/// `Path`: `(?:/(?:\.[-\w]+|[-\w]+(?:\.[-\w]+)?))+/?`, 1 to 512 characters.
+fn valid_package_path(p: &str) -> bool {
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let Some(rest) = p.strip_prefix('/') else {
+        return false;
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    (1..=512).contains(&p.len())
+        && rest.split('/').all(|c| match c.strip_prefix('.') {
+            Some(hidden) => word(hidden),
+            None => match c.split_once('.') {
+                Some((a, b)) => word(a) && word(b),
+                None => word(c),
+            },
+        })
+}
+
+/// The stored configuration, or the default: activated, no custom paths (the agent always
+/// searches the default paths, `/usr/lib`, `/usr/lib64`, `/usr/local/lib`, `/usr/local/lib64`).
+fn deep_inspection_of(app: &App, p: &Principal) -> Result<vigil_store::DeepInspection, ApiError> {
+    Ok(app
+        .store
+        .deep_inspection(&p.account)?
+        .unwrap_or_else(|| vigil_store::DeepInspection {
+            status: "ACTIVATED".into(),
+            package_paths: Vec::new(),
+        }))
+}
+
+fn deep_inspection_answer(c: &vigil_store::DeepInspection) -> Value {
+    // organisations are not implemented: no organisation paths
+    json!({"packagePaths": c.package_paths, "orgPackagePaths": [], "status": c.status})
+}
+
+/// `GetEc2DeepInspectionConfiguration`.
+pub fn get_deep_inspection(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &[])?;
+    Ok(deep_inspection_answer(&deep_inspection_of(app, p)?))
+}
+
+/// `UpdateEc2DeepInspectionConfiguration`: `packagePaths` (0 to 5 paths) replaces the
+/// account's custom paths; `activateDeepInspection` switches deep inspection on or off.
+pub fn update_deep_inspection(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["activateDeepInspection", "packagePaths"])?;
+    let mut c = deep_inspection_of(app, p)?;
+    match input.get("activateDeepInspection") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(on)) => {
+            c.status = if *on { "ACTIVATED" } else { "DEACTIVATED" }.into();
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                "activateDeepInspection",
+                "must be a boolean",
+            ));
+        }
+    }
+    match input.get("packagePaths") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            if list.len() > 5 {
+                return Err(ApiError::field("packagePaths", "holds at most 5 paths"));
+            }
+            let mut paths = Vec::new();
+            for (i, v) in list.iter().enumerate() {
+                match v.as_str() {
+                    Some(s) if valid_package_path(s) => {
+                        if !paths.iter().any(|x| x == s) {
+                            paths.push(s.to_owned());
+                        }
+                    }
+                    _ => {
+                        return Err(ApiError::field(
+                            &format!("packagePaths[{i}]"),
+                            "must be an absolute path of 1 to 512 characters (letters, digits, `_`, `-`, `.`)",
+                        ));
+                    }
+                }
+            }
+            c.package_paths = paths;
+        }
+        Some(_) => return Err(ApiError::field("packagePaths", "must be a list of paths")),
+    }
+    app.store
+        .set_deep_inspection(&p.account, &c, OffsetDateTime::now_utc())?;
+    Ok(deep_inspection_answer(&c))
 }
 
 // --- configuration ---------------------------------------------------------------------------
@@ -1031,4 +1129,28 @@ fn inspector_report(
         },
         "vulnerabilities": vulns,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_package_path;
+
+    #[test]
+    fn package_paths_follow_the_model_pattern() {
+        for ok in ["/srv/app", "/opt/.venv/", "/usr/lib/python3.11", "/a-b/c_d"] {
+            assert!(valid_package_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/",
+            "relative/path",
+            "/a//b",
+            "/a b",
+            "/a.b.c",
+            "/x/../y",
+            "/..",
+        ] {
+            assert!(!valid_package_path(bad), "{bad}");
+        }
+    }
 }

@@ -359,8 +359,10 @@ fn ec2_platform(p: &str) -> &'static str {
     }
 }
 
-/// A stored resource as a `CoveredResource` (timestamps as epoch seconds).
-fn covered(r: &StoredResource) -> Value {
+/// A stored resource as a `CoveredResource` (timestamps as epoch seconds). `unmanaged_before`
+/// is the store timestamp before which an agent-managed host's last heartbeat makes it
+/// unmanaged.
+fn covered(r: &StoredResource, unmanaged_before: &str) -> Value {
     let rec = &r.resource;
     let details = rec.details.as_ref();
     let tags = json!(rec.tags);
@@ -454,7 +456,23 @@ fn covered(r: &StoredResource) -> Value {
         }
         _ => {}
     }
+    // An agent-managed host (one that sent heartbeats): silent for too long is unmanaged; an
+    // inventory whose OS could not be identified (no platform) is an unsupported OS.
+    let agent_state = r.heartbeat_at.as_deref().and_then(|beat| {
+        let platform = details
+            .and_then(|d| d.pointer("/awsEc2Instance/platform"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if beat < unmanaged_before {
+            Some(("INACTIVE", "UNMANAGED_EC2_INSTANCE"))
+        } else if platform.is_empty() {
+            Some(("INACTIVE", "UNSUPPORTED_OS"))
+        } else {
+            None
+        }
+    });
     let (code, reason) = match (r.scan_status.as_deref(), r.scanned_at.as_deref()) {
+        _ if agent_state.is_some() => agent_state.unwrap_or_default(),
         (_, None) => ("ACTIVE", "PENDING_INITIAL_SCAN"),
         (Some("ACTIVE") | None, Some(_)) => ("ACTIVE", "SUCCESSFUL"),
         (Some(s), Some(_)) => (
@@ -487,8 +505,14 @@ fn covered(r: &StoredResource) -> Value {
         epoch(r.scanned_at.as_ref().map(|s| json!(s)).as_ref()),
     );
     if rec.kind == "AWS_EC2_INSTANCE" {
-        // Vigil reads an instance's inventory from a submitted SBOM, not through SSM
-        out.insert("scanMode".into(), json!("EC2_AGENTLESS"));
+        // A host with `vigil agent` is agent-based (the closest inspector2 mode, though the
+        // agent is Vigil's, not SSM); a submitted SBOM alone is agentless
+        let mode = if r.heartbeat_at.is_some() {
+            "EC2_SSM_AGENT_BASED"
+        } else {
+            "EC2_AGENTLESS"
+        };
+        out.insert("scanMode".into(), json!(mode));
     }
     Value::Object(out)
 }
@@ -499,11 +523,12 @@ fn covered_resources(
     p: &Principal,
     criteria: &CoverageCriteria,
 ) -> Result<Vec<Value>, ApiError> {
+    let cutoff = vigil_store::timestamp(time::OffsetDateTime::now_utc() - app.unmanaged_after);
     Ok(app
         .store
         .resources(&p.account, Some(&p.region))?
         .iter()
-        .map(covered)
+        .map(|r| covered(r, &cutoff))
         .filter(|r| criteria.matches(r))
         .collect())
 }
@@ -1462,8 +1487,9 @@ mod tests {
             },
             scanned_at: Some("2026-01-02T03:04:05.000Z".into()),
             scan_status: Some("ACTIVE".into()),
+            heartbeat_at: None,
         };
-        let c = covered(&r);
+        let c = covered(&r, "");
         assert_eq!(c["scanStatus"]["reason"], "SUCCESSFUL");
         assert_eq!(c["lastScannedAt"], json!(1_767_323_045));
         assert_eq!(c["resourceMetadata"]["ecrRepository"]["name"], "demo");
@@ -1471,19 +1497,75 @@ mod tests {
             "lastScannedAt": [{"startInclusive": 1_767_000_000}]});
         assert!(
             CoverageCriteria::parse(Some(&yes), "filterCriteria")
-                .map(|c| c.matches(&covered(&r)))
+                .map(|c| c.matches(&covered(&r, "")))
                 .unwrap_or(false)
         );
         let no = json!({"resourceType": [{"comparison": "NOT_EQUALS", "value": "AWS_ECR_CONTAINER_IMAGE"}]});
         assert!(
             !CoverageCriteria::parse(Some(&no), "filterCriteria")
-                .map(|c| c.matches(&covered(&r)))
+                .map(|c| c.matches(&covered(&r, "")))
                 .unwrap_or(true)
         );
         let prefix = json!({"resourceId": [{"comparison": "PREFIX", "value": "sha"}]});
         assert!(CoverageCriteria::parse(Some(&prefix), "filterCriteria").is_err());
         let unknown = json!({"severity": []});
         assert!(CoverageCriteria::parse(Some(&unknown), "filterCriteria").is_err());
+    }
+
+    #[test]
+    fn agent_hosts_are_unmanaged_when_heartbeats_stop_and_unsupported_without_an_os() {
+        let host = |platform: &str, beat: Option<&str>| StoredResource {
+            account: "111122223333".into(),
+            resource: vigil_store::ResourceRecord {
+                kind: "AWS_EC2_INSTANCE".into(),
+                id: "i-0123456789abcdef0".into(),
+                region: "us-east-1".into(),
+                tags: Default::default(),
+                details: Some(json!({"awsEc2Instance": {"platform": platform}})),
+            },
+            scanned_at: Some("2026-01-02T03:04:05.000Z".into()),
+            scan_status: Some("ACTIVE".into()),
+            heartbeat_at: beat.map(str::to_owned),
+        };
+        let status = |r: &StoredResource, cutoff: &str| {
+            let c = covered(r, cutoff);
+            (
+                c["scanStatus"]["statusCode"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+                c["scanStatus"]["reason"].as_str().unwrap_or("").to_owned(),
+                c["scanMode"].as_str().unwrap_or("").to_owned(),
+            )
+        };
+        let fresh = host("DEBIAN_12", Some("2026-01-02T03:04:05.000Z"));
+        assert_eq!(
+            status(&fresh, "2026-01-02T03:00:00.000Z"),
+            (
+                "ACTIVE".into(),
+                "SUCCESSFUL".into(),
+                "EC2_SSM_AGENT_BASED".into()
+            )
+        );
+        assert_eq!(
+            status(&fresh, "2026-01-02T03:10:00.000Z"),
+            (
+                "INACTIVE".into(),
+                "UNMANAGED_EC2_INSTANCE".into(),
+                "EC2_SSM_AGENT_BASED".into()
+            )
+        );
+        let no_os = host("", Some("2026-01-02T03:04:05.000Z"));
+        assert_eq!(
+            status(&no_os, "2026-01-02T03:00:00.000Z").1,
+            "UNSUPPORTED_OS"
+        );
+        // no heartbeat ever: a plain submission keeps its scan status, however old
+        let plain = host("", None);
+        assert_eq!(
+            status(&plain, "2099-01-01T00:00:00.000Z"),
+            ("ACTIVE".into(), "SUCCESSFUL".into(), "EC2_AGENTLESS".into())
+        );
     }
 
     fn ecr_finding(severity: &str, package: &str) -> Value {

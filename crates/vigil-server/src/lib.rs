@@ -41,7 +41,16 @@ pub struct Config {
     /// How often the server checks whether the advisory database file changed (and then
     /// re-evaluates the stored inventories it affects).
     pub reevaluate_every: std::time::Duration,
+    /// A host agent's expected heartbeat interval: a host whose last heartbeat is older than
+    /// [`UNMANAGED_AFTER_WINDOWS`] of these is reported INACTIVE/UNMANAGED_EC2_INSTANCE.
+    pub heartbeat_window: std::time::Duration,
 }
+
+/// How many missed heartbeat windows make an agent-managed host unmanaged.
+pub const UNMANAGED_AFTER_WINDOWS: u32 = 3;
+
+/// The default heartbeat window (the agent's default `--heartbeat`).
+pub const DEFAULT_HEARTBEAT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct App {
     /// The store behind the trait: SQLite today (`vigil_store::Store`).
@@ -51,6 +60,8 @@ pub struct App {
     /// The advisory database file the stored findings were last derived from.
     db_identity: Mutex<Option<reevaluate::FileId>>,
     pub jobs: jobs::Jobs,
+    /// Hosts whose last heartbeat is older than this are unmanaged.
+    pub unmanaged_after: time::Duration,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -89,6 +100,9 @@ impl App {
                     },
                 },
             ]),
+            unmanaged_after: time::Duration::try_from(DEFAULT_HEARTBEAT_WINDOW)
+                .unwrap_or(time::Duration::MINUTE)
+                * UNMANAGED_AFTER_WINDOWS,
         })
     }
 
@@ -109,6 +123,7 @@ impl App {
             region,
             &inventory,
             Default::default(),
+            None,
             vigil_store::Origin::Scan,
             None,
         )
@@ -145,14 +160,16 @@ impl App {
 
 /// Serves until the process is stopped.
 pub async fn serve(config: Config) -> std::io::Result<()> {
-    let app = Arc::new(
-        App::new(
-            &config.data_dir,
-            config.advisory_db.clone(),
-            config.reevaluate_every,
-        )
-        .map_err(|e| std::io::Error::other(e.to_string()))?,
-    );
+    let mut app = App::new(
+        &config.data_dir,
+        config.advisory_db.clone(),
+        config.reevaluate_every,
+    )
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
+    app.unmanaged_after = time::Duration::try_from(config.heartbeat_window)
+        .map_err(|e| std::io::Error::other(format!("heartbeat window: {e}")))?
+        * UNMANAGED_AFTER_WINDOWS;
+    let app = Arc::new(app);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "vigil server listening");
     // the background jobs, each on its interval (the first run at start)
@@ -254,6 +271,13 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
             let name = ops::string_field(&input, "name", 128)?
                 .ok_or_else(|| ApiError::field("name", "is required"))?;
             Ok(json!({"name": name, "result": app.jobs.run(app, name)?}))
+        }
+        ("POST", "/vigil/v1/agents/heartbeat") => ops::agent_heartbeat(app, &principal, &input()?),
+        ("POST", "/ec2deepinspectionconfiguration/get") => {
+            account::get_deep_inspection(app, &principal, &input()?)
+        }
+        ("POST", "/ec2deepinspectionconfiguration/update") => {
+            account::update_deep_inspection(app, &principal, &input()?)
         }
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"

@@ -362,8 +362,89 @@ pub fn list_filters(app: &App, p: &Principal, input: &Value) -> Result<Value, Ap
     Ok(out)
 }
 
+/// Facts `vigil agent` reports about its host (the `host` member of a scan submission).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HostFacts {
+    hostname: Option<String>,
+    machine_id: Option<String>,
+    kernel: Option<String>,
+    os: Option<HostOs>,
+    #[serde(default)]
+    ip_v4_addresses: Vec<String>,
+    #[serde(default)]
+    ip_v6_addresses: Vec<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HostOs {
+    id: Option<String>,
+    version_id: Option<String>,
+    pretty_name: Option<String>,
+}
+
+impl HostFacts {
+    fn parse(v: &Value) -> Result<HostFacts, ApiError> {
+        let h: HostFacts = serde_json::from_value(v.clone())
+            .map_err(|e| ApiError::field("host", &e.to_string()))?;
+        let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 1024);
+        if too_long(&h.hostname) || too_long(&h.machine_id) || too_long(&h.kernel) {
+            return Err(ApiError::field(
+                "host",
+                "members are at most 1024 characters",
+            ));
+        }
+        for a in &h.ip_v4_addresses {
+            if a.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(ApiError::field(
+                    "host.ipV4Addresses",
+                    &format!("`{a}` is not an IPv4 address"),
+                ));
+            }
+        }
+        for a in &h.ip_v6_addresses {
+            if a.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(ApiError::field(
+                    "host.ipV6Addresses",
+                    &format!("`{a}` is not an IPv6 address"),
+                ));
+            }
+        }
+        if h.ip_v4_addresses.len() > 64 || h.ip_v6_addresses.len() > 64 {
+            return Err(ApiError::field(
+                "host",
+                "at most 64 addresses of each family",
+            ));
+        }
+        Ok(h)
+    }
+
+    /// `ResourceDetails` of the host: `awsEc2Instance` (platform from the inventory's
+    /// distribution, empty when it could not be identified; the addresses) and Vigil's own
+    /// `vigil` member with what inspector2 has no place for (hostname, machine id, OS, kernel).
+    fn details(self, platform: String) -> Value {
+        json!({
+            "awsEc2Instance": {
+                "platform": platform,
+                "ipV4Addresses": self.ip_v4_addresses,
+                "ipV6Addresses": self.ip_v6_addresses,
+            },
+            "vigil": {
+                "hostname": self.hostname,
+                "machineId": self.machine_id,
+                "kernel": self.kernel,
+                "os": self.os,
+                "agent": true,
+            },
+        })
+    }
+}
+
 /// `POST /vigil/v1/scans`: `{"sbom": <CycloneDX or SPDX JSON of the target>, "resourceId"?,
-/// "tags"?}`. Matches the inventory against the server's advisory database and records the
+/// "tags"?, "host"?}`. With `host` (facts sent by `vigil agent`), the resource is an
+/// agent-managed EC2 instance: the facts land in its details and the submission counts as a
+/// heartbeat. Matches the inventory against the server's advisory database and records the
 /// result (the finding lifecycle), answering what changed.
 pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiError> {
     // The SBOM is decoded straight from the request bytes (it is most of the body): only the
@@ -377,7 +458,7 @@ pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiEr
     for (k, raw) in members {
         match k.as_str() {
             "sbom" => sbom = Some(raw),
-            "resourceId" | "tags" => {
+            "resourceId" | "tags" | "host" => {
                 let v: Value = serde_json::from_str(raw.get())
                     .map_err(|e| ApiError::field(&k, &e.to_string()))?;
                 input.insert(k, v);
@@ -396,15 +477,58 @@ pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiEr
     let resource_id = string_field(&input, "resourceId", 1024)?;
     let inventory =
         inventory_of(bytes, resource_id).map_err(|e| ApiError::field("sbom", &e.to_string()))?;
+    let host = match input.get("host") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(HostFacts::parse(v)?),
+    };
+    let now = OffsetDateTime::now_utc();
+    let details = match host {
+        None => None,
+        Some(h) => {
+            let kind = vigil_matcher::resource(
+                &inventory,
+                &vigil_matcher::MatchOptions {
+                    account: p.account.clone(),
+                    region: p.region.clone(),
+                    observed_at: vigil_store::timestamp(now),
+                },
+            )
+            .kind;
+            if kind != "AWS_EC2_INSTANCE" {
+                return Err(ApiError::field(
+                    "host",
+                    "is only for a host's inventory (a directory, not an image or a function)",
+                ));
+            }
+            let platform = inventory
+                .distro
+                .as_ref()
+                .map(|d| {
+                    format!(
+                        "{}_{}",
+                        d.id.to_uppercase(),
+                        d.version_id.clone().unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            Some(h.details(platform))
+        }
+    };
+    let agent = details.is_some();
     let (r, report, kind) = derive(
         app,
         &p.account,
         &p.region,
         &inventory,
         tags(&input)?,
+        details,
         vigil_store::Origin::Scan,
         None,
     )?;
+    if agent {
+        app.store
+            .heartbeat(&p.account, &p.region, &r.resource_id, now)?;
+    }
     Ok(json!({
         "resourceId": r.resource_id, "resourceType": kind, "findings": report.findings.len(),
         "new": r.new, "updated": r.updated, "reopened": r.reopened, "closed": r.closed,
@@ -448,7 +572,8 @@ fn rename(inventory: &mut vigil_types::Inventory, resource_id: Option<&str>) {
 
 /// Matches an inventory against the advisory database and records the result (the finding
 /// lifecycle): for a scan, or for a re-evaluation of the stored inventory (of the packages in
-/// `scope` only, when given).
+/// `scope` only, when given). `details` replaces the resource details derived from the
+/// inventory (a host's facts from its agent, a stored resource's details).
 #[allow(clippy::too_many_arguments)] // one call per origin; a parameter struct would only rename them
 pub(crate) fn derive(
     app: &App,
@@ -456,6 +581,7 @@ pub(crate) fn derive(
     region: &str,
     inventory: &vigil_types::Inventory,
     tags: std::collections::BTreeMap<String, String>,
+    details: Option<Value>,
     origin: vigil_store::Origin,
     scope: Option<std::collections::HashSet<String>>,
 ) -> Result<(vigil_store::IngestReport, vigil_matcher::Report, String), ApiError> {
@@ -471,6 +597,9 @@ pub(crate) fn derive(
     })?;
     let mut resource = vigil_matcher::resource(inventory, &opts);
     resource.tags = tags;
+    if let Some(d) = details {
+        resource.details = Some(d);
+    }
     let findings: Vec<Value> = report
         .findings
         .iter()
@@ -535,6 +664,22 @@ pub fn delete_resource(app: &App, p: &Principal, input: &Value) -> Result<Value,
         .store
         .delete_resource(&p.account, &p.region, id, OffsetDateTime::now_utc())?;
     Ok(json!({"resourceId": id, "closed": closed}))
+}
+
+/// `POST /vigil/v1/agents/heartbeat`: `{"resourceId": …}` -> the time recorded. A host whose
+/// heartbeats stop is reported unmanaged by `ListCoverage` (see [`crate::UNMANAGED_AFTER_WINDOWS`]).
+pub fn agent_heartbeat(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["resourceId"])?;
+    let id = string_field(input, "resourceId", 1024)?
+        .ok_or_else(|| ApiError::field("resourceId", "is required"))?;
+    let at = app
+        .store
+        .heartbeat(&p.account, &p.region, id, OffsetDateTime::now_utc())?;
+    Ok(json!({
+        "resourceId": id,
+        "heartbeatAt": at,
+        "unmanagedAfterSeconds": app.unmanaged_after.whole_seconds(),
+    }))
 }
 
 /// Re-applies expiring suppression rules for every account.

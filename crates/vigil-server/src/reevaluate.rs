@@ -118,6 +118,7 @@ pub fn run(app: &App) -> Result<Value, String> {
                 region,
                 &inventory,
                 record.tags,
+                record.details,
                 vigil_store::Origin::Reevaluation,
                 Some(scope),
             )

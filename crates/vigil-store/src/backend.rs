@@ -12,8 +12,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::{
-    FilterRecord, FilterSpec, FindingQuery, IngestReport, Matcher, ResourceRecord, Result,
-    StoredResource, Submission, Transition, keys,
+    DeepInspection, FilterRecord, FilterSpec, FindingQuery, IngestReport, Matcher, ResourceRecord,
+    Result, StoredResource, Submission, Transition, keys,
 };
 
 pub trait FindingsStore: Send + Sync {
@@ -85,6 +85,21 @@ pub trait FindingsStore: Send + Sync {
     ) -> Result<Vec<(String, String)>>;
     fn configuration(&self, account: &str) -> Result<Option<Value>>;
     fn set_configuration(&self, account: &str, body: &Value, now: OffsetDateTime) -> Result<()>;
+    /// Records a host agent's heartbeat on a resource; answers the recorded time.
+    fn heartbeat(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<String>;
+    fn deep_inspection(&self, account: &str) -> Result<Option<DeepInspection>>;
+    fn set_deep_inspection(
+        &self,
+        account: &str,
+        config: &DeepInspection,
+        now: OffsetDateTime,
+    ) -> Result<()>;
 }
 
 impl FindingsStore for crate::Store {
@@ -198,5 +213,25 @@ impl FindingsStore for crate::Store {
     }
     fn set_configuration(&self, account: &str, body: &Value, now: OffsetDateTime) -> Result<()> {
         crate::Store::set_configuration(self, account, body, now)
+    }
+    fn heartbeat(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        crate::Store::heartbeat(self, account, region, id, now)
+    }
+    fn deep_inspection(&self, account: &str) -> Result<Option<DeepInspection>> {
+        crate::Store::deep_inspection(self, account)
+    }
+    fn set_deep_inspection(
+        &self,
+        account: &str,
+        config: &DeepInspection,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        crate::Store::set_deep_inspection(self, account, config, now)
     }
 }

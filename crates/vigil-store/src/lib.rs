@@ -166,6 +166,21 @@ pub struct StoredResource {
     pub resource: ResourceRecord,
     pub scanned_at: Option<String>,
     pub scan_status: Option<String>,
+    /// The last heartbeat of the host agent that manages the resource; `None` when no agent
+    /// ever sent one (a plain `vigil scan --server` submission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_at: Option<String>,
+}
+
+/// An account's EC2 deep-inspection configuration (inspector2
+/// `GetEc2DeepInspectionConfiguration`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeepInspection {
+    /// `ACTIVATED` or `DEACTIVATED`.
+    pub status: String,
+    /// Custom package paths searched on hosts besides the default ones.
+    pub package_paths: Vec<String>,
 }
 
 /// One lifecycle transition.
@@ -881,7 +896,7 @@ impl Store {
     pub fn resources(&self, account: &str, region: Option<&str>) -> Result<Vec<StoredResource>> {
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT region, id, type, tags, details, scanned_at, scan_status FROM resources
+                "SELECT region, id, type, tags, details, scanned_at, scan_status, heartbeat_at FROM resources
                  WHERE account = ?1 AND (?2 IS NULL OR region = ?2) ORDER BY region, id",
             )?;
             let rows = st.query_map(params![account, region], |r| {
@@ -898,6 +913,7 @@ impl Store {
                     },
                     scanned_at: r.get(5)?,
                     scan_status: r.get(6)?,
+                    heartbeat_at: r.get(7)?,
                 })
             })?;
             rows.collect()
@@ -1188,6 +1204,83 @@ impl Store {
                 "INSERT INTO account_configuration(account, body, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(account) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
                 params![account, text, at],
+            )
+            .map_err(e)?;
+            Ok(())
+        })
+    }
+}
+
+impl Store {
+    /// Records a host agent's heartbeat on a host (an `AWS_EC2_INSTANCE` resource) the
+    /// account has in `region`.
+    pub fn heartbeat(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let at = timestamp(now);
+        let n = self.with(|c| {
+            c.prepare_cached(
+                "UPDATE resources SET heartbeat_at = ?4
+                 WHERE account = ?1 AND region = ?2 AND id = ?3 AND type = 'AWS_EC2_INSTANCE'",
+            )?
+            .execute(params![account, region, id, at])
+        })?;
+        if n == 0 {
+            return Err(Error::NotFound(format!(
+                "host {id} does not exist in {region}: an agent registers it by sending an inventory"
+            )));
+        }
+        Ok(at)
+    }
+
+    /// The account's EC2 deep-inspection configuration, if it was ever set.
+    pub fn deep_inspection(&self, account: &str) -> Result<Option<DeepInspection>> {
+        let row: Option<(String, String)> = self.with(|c| {
+            c.prepare_cached(
+                "SELECT status, package_paths FROM deep_inspection WHERE account = ?1",
+            )?
+            .query_row([account], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+        })?;
+        row.map(|(status, paths)| {
+            let package_paths = serde_json::from_str(&paths).map_err(|e| {
+                Error::Invalid(format!(
+                    "stored deep-inspection paths of `{account}` are not a JSON list: {e}"
+                ))
+            })?;
+            Ok(DeepInspection {
+                status,
+                package_paths,
+            })
+        })
+        .transpose()
+    }
+
+    /// Replaces the account's EC2 deep-inspection configuration.
+    pub fn set_deep_inspection(
+        &self,
+        account: &str,
+        config: &DeepInspection,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let at = timestamp(now);
+        let paths = serde_json::to_string(&config.package_paths)
+            .map_err(|e| Error::Invalid(format!("deep-inspection paths: {e}")))?;
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            require_account(tx, account).map_err(e)?.ok_or_else(|| {
+                Error::NotFound(format!("account {account} does not exist"))
+            })?;
+            tx.execute(
+                "INSERT INTO deep_inspection(account, status, package_paths, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(account) DO UPDATE SET status = excluded.status,
+                   package_paths = excluded.package_paths, updated_at = excluded.updated_at",
+                params![account, config.status, paths, at],
             )
             .map_err(e)?;
             Ok(())

@@ -108,6 +108,15 @@ const MIGRATIONS: &[&str] = &[
         digest BLOB NOT NULL,
         PRIMARY KEY (ecosystem, name)
      ) WITHOUT ROWID;",
+    // 6: host agents: the last heartbeat of a resource (NULL: never sent one), and the
+    //    account's EC2 deep-inspection configuration (status and custom package paths)
+    "ALTER TABLE resources ADD COLUMN heartbeat_at TEXT;
+     CREATE TABLE deep_inspection (
+        account TEXT PRIMARY KEY REFERENCES accounts(id),
+        status TEXT NOT NULL,
+        package_paths TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );",
 ];
 
 /// The schema version this build writes.

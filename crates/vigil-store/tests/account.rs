@@ -112,3 +112,37 @@ fn configuration_round_trips() {
     assert_eq!(s.configuration(ACCOUNT).expect("get"), Some(c2));
     assert_eq!(s.configuration("999999999999").expect("get"), None);
 }
+
+#[test]
+fn deep_inspection_configuration_persists_and_heartbeats_need_a_host() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = vigil_store::DeepInspection {
+        status: "ACTIVATED".into(),
+        package_paths: vec!["/srv/app".into(), "/opt/tools".into()],
+    };
+    {
+        let s = Store::open(dir.path()).expect("open");
+        s.create_key(ACCOUNT, OffsetDateTime::now_utc())
+            .expect("key");
+        assert_eq!(s.deep_inspection(ACCOUNT).expect("read"), None);
+        s.set_deep_inspection(ACCOUNT, &config, OffsetDateTime::now_utc())
+            .expect("set");
+        assert!(matches!(
+            s.set_deep_inspection("999999999999", &config, OffsetDateTime::now_utc()),
+            Err(vigil_store::Error::NotFound(_))
+        ));
+        // no such host: a heartbeat cannot register one
+        assert!(matches!(
+            s.heartbeat(
+                ACCOUNT,
+                "us-east-1",
+                "i-0123456789abcdef0",
+                OffsetDateTime::now_utc()
+            ),
+            Err(vigil_store::Error::NotFound(_))
+        ));
+    }
+    let s = Store::open(dir.path()).expect("reopen");
+    assert_eq!(s.deep_inspection(ACCOUNT).expect("read"), Some(config));
+    assert_eq!(s.deep_inspection("999999999999").expect("read"), None);
+}

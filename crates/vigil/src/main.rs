@@ -1,6 +1,7 @@
 use clap::Parser;
 use vigil_cli::{Cli, Command};
 
+mod agent;
 mod db;
 mod feed;
 mod sbom;
@@ -21,6 +22,7 @@ fn main() -> std::process::ExitCode {
         Command::Db(cmd) => db::run(cmd).map(|()| scan::Outcome::Pass),
         Command::Server(args) => server::run(args).map(|()| scan::Outcome::Pass),
         Command::Admin(cmd) => server::admin(cmd).map(|()| scan::Outcome::Pass),
+        Command::Agent(args) => agent::run(args).map(|()| scan::Outcome::Pass),
     };
     // Exit codes: 0 success, 1 `scan --fail-on` matched, 2 error.
     match result {

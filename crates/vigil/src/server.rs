@@ -29,6 +29,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         data_dir: a.data_dir.clone(),
         advisory_db,
         reevaluate_every: std::time::Duration::from_secs(a.reevaluate_interval),
+        heartbeat_window: std::time::Duration::from_secs(a.agent_heartbeat_window),
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }
@@ -51,7 +52,7 @@ pub struct Creds {
     pub region: String,
 }
 
-fn ini_section(path: &PathBuf, section: &str) -> Vec<(String, String)> {
+pub fn ini_section(path: &PathBuf, section: &str) -> Vec<(String, String)> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
@@ -115,9 +116,39 @@ pub fn credentials() -> Result<Creds> {
     })
 }
 
+/// An error answer of the server (HTTP status, `x-amzn-errortype`, message).
+#[derive(Debug)]
+pub struct ServerError {
+    pub url: String,
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: HTTP {} {}: {}",
+            self.url, self.status, self.code, self.message
+        )
+    }
+}
+
+impl std::error::Error for ServerError {}
+
 /// Sends a SigV4-signed JSON POST to the server; returns the JSON answer or the server's error.
 pub fn post(server: &str, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
-    let c = credentials()?;
+    post_with(&credentials()?, server, path, body)
+}
+
+/// [`post`] with credentials already read; an error answer is a [`ServerError`].
+pub fn post_with(
+    c: &Creds,
+    server: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value> {
     let base = server.trim_end_matches('/');
     let url = format!("{base}{path}");
     let host = base
@@ -178,11 +209,13 @@ pub fn post(server: &str, path: &str, body: &serde_json::Value) -> Result<serde_
         )
     })?;
     if status != 200 {
-        bail!(
-            "{url}: HTTP {status} {}: {}",
-            code.unwrap_or_default(),
-            v["message"].as_str().unwrap_or("")
-        );
+        return Err(ServerError {
+            url,
+            status,
+            code: code.unwrap_or_default(),
+            message: v["message"].as_str().unwrap_or("").to_owned(),
+        }
+        .into());
     }
     Ok(v)
 }

@@ -38,6 +38,11 @@ pub fn run_ok(cmd: &mut Command) -> String {
 
 /// Starts `vigil server` on a free loopback port and waits until it accepts connections.
 pub fn spawn_server(data: &Path, db: &Path) -> (Child, u16) {
+    spawn_server_env(data, db, &[])
+}
+
+/// [`spawn_server`] with extra environment variables for the server.
+pub fn spawn_server_env(data: &Path, db: &Path, env: &[(&str, &str)]) -> (Child, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("port")
@@ -52,6 +57,7 @@ pub fn spawn_server(data: &Path, db: &Path) -> (Child, u16) {
         .arg(data)
         .arg("--db")
         .arg(db)
+        .envs(env.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start server");
@@ -104,6 +110,12 @@ pub fn start() -> Server {
 
 /// A server over the bundled advisories plus extra advisory files `(file name, contents)`.
 pub fn start_with(extra: &[(&str, &str)]) -> Server {
+    start_full(extra, &[])
+}
+
+/// A server over the bundled advisories plus extra advisory files, with extra environment
+/// variables for the server process (`VIGIL_AGENT_HEARTBEAT_WINDOW`, ...).
+pub fn start_full(extra: &[(&str, &str)], env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("data");
     let db = dir.path().join("advisories.db");
@@ -127,7 +139,7 @@ pub fn start_with(extra: &[(&str, &str)]) -> Server {
             .arg(&data),
     ))
     .expect("key json");
-    let (child, port) = spawn_server(&data, &db);
+    let (child, port) = spawn_server_env(&data, &db, env);
     // an AWS profile for the CLI and boto3, in a home of its own
     let home = dir.path().join("home");
     std::fs::create_dir_all(home.join(".aws")).expect("aws dir");

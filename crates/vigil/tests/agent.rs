@@ -1,0 +1,384 @@
+//! `vigil agent` against a real `vigil server`: registration, the inotify watch, finding
+//! lifecycle on package changes, heartbeats and the unmanaged state, the deep-inspection
+//! configuration through the real AWS CLI, `--once` and bad credentials.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const MACHINE_ID: &str = "0123456789abcdef0123456789abcdef";
+const RESOURCE_ID: &str = "i-0123456789abcdef0";
+
+/// Two bookworm entries of the Debian security tracker's `data/DSA/list`, cut by hand.
+const DSA_BOOKWORM: &str = "[06 Dec 2023] DSA-5587-1 curl - security update
+\t{CVE-2023-46218 CVE-2023-46219}
+\t[bookworm] - curl 7.88.1-10+deb12u5
+[24 Oct 2023] DSA-5532-1 openssl - security update
+\t{CVE-2023-5363}
+\t[bookworm] - openssl 3.0.11-1~deb12u2
+";
+
+const OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"
+NAME=\"Debian GNU/Linux\"
+VERSION_ID=\"12\"
+VERSION=\"12 (bookworm)\"
+VERSION_CODENAME=bookworm
+ID=debian
+";
+
+/// Stanzas of the demo image's dpkg status (examples/demo-image) plus a vulnerable libcurl4.
+const DPKG_BASE: &str = "Package: curl
+Status: install ok installed
+Priority: optional
+Section: web
+Architecture: amd64
+Version: 7.88.1-10+deb12u15
+
+Package: gzip
+Essential: yes
+Status: install ok installed
+Priority: required
+Section: utils
+Architecture: amd64
+Version: 1.12-1
+
+Package: libcurl4
+Status: install ok installed
+Priority: optional
+Section: libs
+Architecture: amd64
+Source: curl
+Version: 7.88.1-10+deb12u4
+";
+
+/// An old libssl3, appended while the agent runs.
+const DPKG_OLD_OPENSSL: &str = "
+Package: libssl3
+Status: install ok installed
+Priority: optional
+Section: libs
+Architecture: amd64
+Source: openssl
+Version: 3.0.11-1~deb12u1
+";
+
+fn test_root(base: &Path) -> PathBuf {
+    let root = base.join("root");
+    std::fs::create_dir_all(root.join("etc")).expect("etc");
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).expect("dpkg");
+    std::fs::write(root.join("etc/os-release"), OS_RELEASE).expect("os-release");
+    std::fs::write(root.join("etc/machine-id"), format!("{MACHINE_ID}\n")).expect("machine-id");
+    std::fs::write(root.join("etc/hostname"), "agent-test-host\n").expect("hostname");
+    std::fs::write(root.join("var/lib/dpkg/status"), DPKG_BASE).expect("status");
+    root
+}
+
+/// Polls `f` until it answers `Some`, failing after `secs`.
+fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn findings_of(s: &common::Server, resource: &str) -> Vec<Value> {
+    let criteria = format!(r#"{{"resourceId":[{{"comparison":"EQUALS","value":"{resource}"}}]}}"#);
+    s.aws(&["list-findings", "--filter-criteria", &criteria])["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The status of the finding of `cve` on `resource`, if there is one.
+fn status_of(s: &common::Server, resource: &str, cve: &str) -> Option<String> {
+    findings_of(s, resource)
+        .iter()
+        .find(|f| f["packageVulnerabilityDetails"]["vulnerabilityId"] == cve)
+        .and_then(|f| f["status"].as_str().map(str::to_owned))
+}
+
+fn coverage_of(s: &common::Server, resource: &str) -> Option<Value> {
+    s.aws(&["list-coverage"])["coveredResources"]
+        .as_array()?
+        .iter()
+        .find(|r| r["resourceId"] == resource)
+        .cloned()
+}
+
+struct Agent {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Agent {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// `vigil agent` with credentials in the environment (and an empty HOME: no profile).
+fn agent_cmd(s: &common::Server, root: &Path, extra: &[&str]) -> Command {
+    let mut c = common::vigil();
+    s.env(&mut c);
+    let home = s.dir.path().join("empty-home");
+    std::fs::create_dir_all(&home).expect("home");
+    c.env("HOME", &home)
+        .env(
+            "AWS_ACCESS_KEY_ID",
+            s.key["accessKeyId"].as_str().expect("id"),
+        )
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            s.key["secretAccessKey"].as_str().expect("secret"),
+        )
+        .env("AWS_REGION", "us-east-1")
+        .args(["-vv", "agent", "--server", &s.url, "--root"])
+        .arg(root)
+        .args(extra);
+    c
+}
+
+fn spawn_agent(s: &common::Server, root: &Path, extra: &[&str]) -> Agent {
+    let log = s.dir.path().join("agent.log");
+    let file = std::fs::File::create(&log).expect("log");
+    let child = agent_cmd(s, root, extra)
+        .stdout(Stdio::null())
+        .stderr(file)
+        .spawn()
+        .expect("start agent");
+    Agent { child, log }
+}
+
+#[test]
+fn agent_registers_watches_heartbeats_and_honours_deep_paths() {
+    common::tools_present();
+    let s = common::start_full(
+        &[("DSA.list", DSA_BOOKWORM)],
+        &[("VIGIL_AGENT_HEARTBEAT_WINDOW", "2")],
+    );
+    let root = test_root(s.dir.path());
+    let agent = spawn_agent(
+        &s,
+        &root,
+        &["--debounce", "300", "--heartbeat", "1", "--tag", "team=ops"],
+    );
+
+    // (a) registration: an EC2 instance with the host's facts and its findings
+    let covered = wait_for(20, "the host in list-coverage", || {
+        coverage_of(&s, RESOURCE_ID)
+    });
+    assert_eq!(covered["resourceType"], "AWS_EC2_INSTANCE", "{covered}");
+    assert_eq!(covered["scanStatus"]["statusCode"], "ACTIVE", "{covered}");
+    assert_eq!(covered["resourceMetadata"]["ec2"]["platform"], "LINUX");
+    assert_eq!(covered["resourceMetadata"]["ec2"]["tags"]["team"], "ops");
+    let curl = wait_for(20, "the libcurl4 finding", || {
+        status_of(&s, RESOURCE_ID, "CVE-2023-46218")
+    });
+    assert_eq!(curl, "ACTIVE", "{}", agent.log());
+    let findings = findings_of(&s, RESOURCE_ID);
+    let res = &findings[0]["resources"][0];
+    assert_eq!(res["type"], "AWS_EC2_INSTANCE");
+    assert_eq!(res["details"]["awsEc2Instance"]["platform"], "DEBIAN_12");
+    assert!(
+        res["details"]["awsEc2Instance"]["ipV4Addresses"].is_array(),
+        "{res}"
+    );
+    assert_eq!(status_of(&s, RESOURCE_ID, "CVE-2023-5363"), None);
+
+    // (b) an old package appended to the dpkg status: a new finding within seconds
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(root.join("var/lib/dpkg/status"))
+            .expect("open status");
+        f.write_all(DPKG_OLD_OPENSSL.as_bytes())
+            .expect("append stanza");
+    }
+    wait_for(20, "the libssl3 finding", || {
+        (status_of(&s, RESOURCE_ID, "CVE-2023-5363").as_deref() == Some("ACTIVE")).then_some(())
+    });
+
+    // (c) the package removed again (dpkg's way: a new file renamed over the old one)
+    let tmp = root.join("var/lib/dpkg/status-new");
+    std::fs::write(&tmp, DPKG_BASE).expect("status-new");
+    std::fs::rename(&tmp, root.join("var/lib/dpkg/status")).expect("rename");
+    wait_for(20, "the libssl3 finding closed", || {
+        (status_of(&s, RESOURCE_ID, "CVE-2023-5363").as_deref() == Some("CLOSED")).then_some(())
+    });
+    assert_eq!(
+        status_of(&s, RESOURCE_ID, "CVE-2023-46218").as_deref(),
+        Some("ACTIVE")
+    );
+    // the first inventory and one per change, not one per heartbeat
+    let sent = agent.log().matches("inventory sent").count();
+    assert!(
+        (3..=5).contains(&sent),
+        "{sent} inventories:\n{}",
+        agent.log()
+    );
+
+    // (e) deep inspection: a custom path set through the real AWS CLI is searched
+    let got = s.aws(&["get-ec2-deep-inspection-configuration"]);
+    assert_eq!(got["status"], "ACTIVATED", "{got}");
+    assert_eq!(got["packagePaths"], serde_json::json!([]));
+    let site = root.join("srv/app/lib/python3.11/site-packages/requests-2.19.0.dist-info");
+    std::fs::create_dir_all(&site).expect("site-packages");
+    std::fs::write(
+        site.join("METADATA"),
+        "Metadata-Version: 2.1\nName: requests\nVersion: 2.19.0\n",
+    )
+    .expect("METADATA");
+    // not a deep path yet: the agent does not look there
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(status_of(&s, RESOURCE_ID, "CVE-2018-18074"), None);
+    let updated = s.aws(&[
+        "update-ec2-deep-inspection-configuration",
+        "--activate-deep-inspection",
+        "--package-paths",
+        "/srv/app",
+    ]);
+    assert_eq!(updated["packagePaths"], serde_json::json!(["/srv/app"]));
+    let got = s.aws(&["get-ec2-deep-inspection-configuration"]);
+    assert_eq!(
+        got["packagePaths"],
+        serde_json::json!(["/srv/app"]),
+        "{got}"
+    );
+    assert_eq!(got["status"], "ACTIVATED");
+    wait_for(20, "the PyPI finding under the deep path", || {
+        findings_of(&s, RESOURCE_ID)
+            .iter()
+            .find(|f| f["packageVulnerabilityDetails"]["vulnerabilityId"] == "CVE-2018-18074")
+            .map(|f| {
+                assert_eq!(
+                    f["packageVulnerabilityDetails"]["vulnerablePackages"][0]["name"],
+                    "requests"
+                );
+            })
+    });
+    let bad = s.aws_err(&[
+        "update-ec2-deep-inspection-configuration",
+        "--package-paths",
+        "relative/path",
+    ]);
+    assert!(bad.contains("ValidationException"), "{bad}");
+    assert!(
+        coverage_of(&s, RESOURCE_ID).is_some_and(|c| c["scanStatus"]["statusCode"] == "ACTIVE"),
+        "{}",
+        agent.log()
+    );
+
+    // (d) the agent stops: after three heartbeat windows (2 s each here) the host is unmanaged
+    drop(agent);
+    wait_for(20, "the host unmanaged", || {
+        coverage_of(&s, RESOURCE_ID).filter(|c| {
+            c["scanStatus"]["statusCode"] == "INACTIVE"
+                && c["scanStatus"]["reason"] == "UNMANAGED_EC2_INSTANCE"
+        })
+    });
+}
+
+#[test]
+fn once_sends_one_inventory_and_exits_and_bad_credentials_fail_loudly() {
+    common::tools_present();
+    let s = common::start_with(&[("DSA.list", DSA_BOOKWORM)]);
+    let root = test_root(s.dir.path());
+    // --once, credentials from a credentials file (none in the environment)
+    let creds = s.dir.path().join("agent-credentials");
+    std::fs::write(
+        &creds,
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\nregion = us-east-1\n",
+            s.key["accessKeyId"].as_str().expect("id"),
+            s.key["secretAccessKey"].as_str().expect("secret")
+        ),
+    )
+    .expect("credentials file");
+    let mut once = common::vigil();
+    s.env(&mut once);
+    once.env("HOME", s.dir.path())
+        .args(["agent", "--once", "--server", &s.url, "--root"])
+        .arg(&root)
+        .arg("--credentials-file")
+        .arg(&creds)
+        .args(["--resource-id", "once-host"]);
+    let out = once.output().expect("run agent --once");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let covered = coverage_of(&s, "once-host").expect("once-host covered");
+    assert_eq!(covered["resourceType"], "AWS_EC2_INSTANCE");
+    assert_eq!(covered["scanStatus"]["statusCode"], "ACTIVE");
+    assert_eq!(
+        status_of(&s, "once-host", "CVE-2023-46218").as_deref(),
+        Some("ACTIVE")
+    );
+
+    // an OS the inventory cannot identify: INACTIVE/UNSUPPORTED_OS
+    let bare = s.dir.path().join("bare-root");
+    std::fs::create_dir_all(bare.join("etc")).expect("bare etc");
+    std::fs::write(bare.join("etc/hostname"), "bare-host\n").expect("bare hostname");
+    let out = agent_cmd(&s, &bare, &["--once"])
+        .output()
+        .expect("run agent on a bare root");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bare_cov = coverage_of(&s, "bare-host").expect("bare-host covered");
+    assert_eq!(
+        bare_cov["scanStatus"]["statusCode"], "INACTIVE",
+        "{bare_cov}"
+    );
+    assert_eq!(bare_cov["scanStatus"]["reason"], "UNSUPPORTED_OS");
+
+    // bad credentials: a clear error and a non-zero exit, not a silent loop
+    let mut bad = agent_cmd(&s, &root, &["--heartbeat", "1"]);
+    bad.env("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = bad.spawn().expect("start agent");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the agent with bad credentials did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(!status.success());
+    assert!(err.contains("error:") && err.contains("403"), "{err}");
+    // and none on the command line: there is no such option
+    let out = common::vigil()
+        .args(["agent", "--server", &s.url, "--secret-access-key", "x"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+}
