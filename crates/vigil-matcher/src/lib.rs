@@ -90,6 +90,7 @@ pub struct Report {
 }
 
 /// One record's affected verdict for a package.
+#[derive(Clone)]
 struct Unit {
     stored: Arc<StoredAdvisory>,
     affected: Affected,
@@ -139,6 +140,27 @@ fn record_cves(adv: &Advisory, distro: bool) -> Vec<String> {
 }
 
 /// Match an inventory against the database.
+/// Record evaluations remembered across inventories matched against one database: a fleet
+/// holds the same package (same name, version and distribution) on many resources, and its
+/// verdicts depend on nothing else. Findings are still built per resource. Only valid with the
+/// database it was filled from.
+#[derive(Default)]
+pub struct Memo {
+    packages: HashMap<String, Memoized>,
+    pub hits: usize,
+    pub misses: usize,
+}
+
+#[derive(Clone)]
+struct Memoized {
+    units: Vec<Unit>,
+    judgements: Vec<Judgement>,
+    records_considered: usize,
+    withdrawn_skipped: usize,
+    not_affected: usize,
+    not_evaluable: usize,
+}
+
 /// A package's reference in findings (`vigil.packageRef`): its ecosystem and name.
 pub fn package_ref(pkg: &Package) -> String {
     format!("{}/{}", pkg.ecosystem.as_str(), pkg.name)
@@ -167,6 +189,16 @@ pub fn match_inventory(
     inv: &Inventory,
     db: &Database,
     opts: &MatchOptions,
+) -> Result<Report, Error> {
+    match_inventory_with(inv, db, opts, None)
+}
+
+/// [`match_inventory`], remembering record evaluations in `memo` (see [`Memo`]).
+pub fn match_inventory_with(
+    inv: &Inventory,
+    db: &Database,
+    opts: &MatchOptions,
+    mut memo: Option<&mut Memo>,
 ) -> Result<Report, Error> {
     let mut report = Report::default();
     report.stats.packages = inv.packages.len();
@@ -205,26 +237,76 @@ pub fn match_inventory(
             continue;
         }
         report.stats.packages_evaluated += 1;
-        let mut seen = BTreeSet::new();
-        let mut units = Vec::new();
         for eco in &q.ecosystems {
             for name in &q.names {
-                let key = vigil_osv::ecosystem::index_key(eco, name);
-                report.keys.insert(key.clone());
-                for stored in db.advisories_for(eco, name)? {
-                    if !seen.insert((stored.source.clone(), stored.advisory.id.clone())) {
-                        continue;
-                    }
-                    report.stats.records_considered += 1;
-                    if stored.advisory.is_withdrawn() {
-                        report.stats.withdrawn_skipped += 1;
-                        continue;
-                    }
-                    evaluate_record(&stored, &key, &q, pkg, &mut units, &mut report);
-                }
+                report
+                    .keys
+                    .insert(vigil_osv::ecosystem::index_key(eco, name));
             }
         }
-        build_findings(pkg, &q, units, db, opts, image, &res, &mut report)?;
+        // everything the verdicts depend on
+        let fingerprint = format!(
+            "{:?}\n{:?}\n{}\n{:?}\n{}\n{}\n{}",
+            q.ecosystems,
+            q.names,
+            q.version,
+            q.scheme,
+            pkg.name,
+            pkg.version,
+            pkg.ecosystem.as_str()
+        );
+        let remembered = memo
+            .as_deref()
+            .and_then(|m| m.packages.get(&fingerprint))
+            .cloned();
+        let evaluated = match remembered {
+            Some(m) => {
+                if let Some(memo) = memo.as_deref_mut() {
+                    memo.hits += 1;
+                }
+                m
+            }
+            None => {
+                let mut local = Report::default();
+                let mut seen = BTreeSet::new();
+                let mut units = Vec::new();
+                for eco in &q.ecosystems {
+                    for name in &q.names {
+                        let key = vigil_osv::ecosystem::index_key(eco, name);
+                        for stored in db.advisories_for(eco, name)? {
+                            if !seen.insert((stored.source.clone(), stored.advisory.id.clone())) {
+                                continue;
+                            }
+                            local.stats.records_considered += 1;
+                            if stored.advisory.is_withdrawn() {
+                                local.stats.withdrawn_skipped += 1;
+                                continue;
+                            }
+                            evaluate_record(&stored, &key, &q, pkg, &mut units, &mut local);
+                        }
+                    }
+                }
+                let m = Memoized {
+                    units,
+                    judgements: local.judgements,
+                    records_considered: local.stats.records_considered,
+                    withdrawn_skipped: local.stats.withdrawn_skipped,
+                    not_affected: local.stats.not_affected,
+                    not_evaluable: local.stats.not_evaluable,
+                };
+                if let Some(memo) = memo.as_deref_mut() {
+                    memo.misses += 1;
+                    memo.packages.insert(fingerprint, m.clone());
+                }
+                m
+            }
+        };
+        report.stats.records_considered += evaluated.records_considered;
+        report.stats.withdrawn_skipped += evaluated.withdrawn_skipped;
+        report.stats.not_affected += evaluated.not_affected;
+        report.stats.not_evaluable += evaluated.not_evaluable;
+        report.judgements.extend(evaluated.judgements);
+        build_findings(pkg, &q, evaluated.units, db, opts, image, &res, &mut report)?;
     }
     report.notes = notes.into_iter().collect();
     report.findings.sort_by(|a, b| {

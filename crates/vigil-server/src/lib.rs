@@ -126,6 +126,7 @@ impl App {
             None,
             vigil_store::Origin::Scan,
             None,
+            None,
         )
         .map(|(r, _, _)| r)
     }

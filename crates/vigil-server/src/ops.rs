@@ -524,6 +524,7 @@ pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiEr
         details,
         vigil_store::Origin::Scan,
         None,
+        None,
     )?;
     if agent {
         app.store
@@ -573,7 +574,8 @@ fn rename(inventory: &mut vigil_types::Inventory, resource_id: Option<&str>) {
 /// Matches an inventory against the advisory database and records the result (the finding
 /// lifecycle): for a scan, or for a re-evaluation of the stored inventory (of the packages in
 /// `scope` only, when given). `details` replaces the resource details derived from the
-/// inventory (a host's facts from its agent, a stored resource's details).
+/// inventory (a host's facts from its agent, a stored resource's details). `memo` remembers
+/// record evaluations across calls against the same database (a re-evaluation run).
 #[allow(clippy::too_many_arguments)] // one call per origin; a parameter struct would only rename them
 pub(crate) fn derive(
     app: &App,
@@ -584,6 +586,7 @@ pub(crate) fn derive(
     details: Option<Value>,
     origin: vigil_store::Origin,
     scope: Option<std::collections::HashSet<String>>,
+    memo: Option<&mut vigil_matcher::Memo>,
 ) -> Result<(vigil_store::IngestReport, vigil_matcher::Report, String), ApiError> {
     let now = OffsetDateTime::now_utc();
     let opts = vigil_matcher::MatchOptions {
@@ -592,7 +595,7 @@ pub(crate) fn derive(
         observed_at: vigil_store::timestamp(now),
     };
     let report = app.with_db(|db| {
-        vigil_matcher::match_inventory(inventory, db, &opts)
+        vigil_matcher::match_inventory_with(inventory, db, &opts, memo)
             .map_err(|e| ApiError::internal(&format!("matching failed: {e}")))
     })?;
     let mut resource = vigil_matcher::resource(inventory, &opts);
