@@ -161,6 +161,69 @@ struct Memoized {
     not_evaluable: usize,
 }
 
+/// A digest of everything `pkg`'s findings are built from in `db`: every record that affects
+/// it (the record itself, the verdict with its fixed versions, the ids it merges under) and the
+/// KEV and NVD enrichment of its CVEs. Equal digests under two databases mean the package's
+/// findings are the same under both (EPSS aside, as in [`vigil_osv::Database::key_digests`]),
+/// so a re-evaluation can leave it alone. `None` for a package that is not matched at all.
+pub fn verdict_digest(
+    pkg: &Package,
+    distro: Option<&Distro>,
+    db: &Database,
+) -> Result<Option<[u8; 32]>, Error> {
+    if pkg.owner.is_some() && !pkg.ecosystem.is_os() {
+        return Ok(None);
+    }
+    let Ok(q) = target::query(pkg, distro) else {
+        return Ok(None);
+    };
+    if q.scheme.parse(&q.version).is_err() {
+        return Ok(None);
+    }
+    let mut scratch = Report::default();
+    let mut seen = BTreeSet::new();
+    let mut units = Vec::new();
+    for eco in &q.ecosystems {
+        for name in &q.names {
+            let key = vigil_osv::ecosystem::index_key(eco, name);
+            for stored in db.advisories_for(eco, name)? {
+                if !seen.insert((stored.source.clone(), stored.advisory.id.clone())) {
+                    continue;
+                }
+                if stored.advisory.is_withdrawn() {
+                    continue;
+                }
+                evaluate_record(&stored, &key, &q, pkg, &mut units, &mut scratch);
+            }
+        }
+    }
+    let mut parts: Vec<String> = Vec::with_capacity(units.len());
+    for u in &units {
+        let mut part = serde_json::to_string(&(
+            &u.stored.advisory,
+            &u.stored.format,
+            &u.affected,
+            &u.eval,
+            &u.link,
+            &u.related,
+            &u.cves,
+        ))
+        .unwrap_or_default();
+        for cve in &u.cves {
+            part.push_str(&serde_json::to_string(&db.kev(cve)?).unwrap_or_default());
+            part.push_str(&serde_json::to_string(&db.nvd(cve)?).unwrap_or_default());
+        }
+        parts.push(part);
+    }
+    parts.sort();
+    let mut h = Sha256::new();
+    for p in &parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    Ok(Some(h.finalize().into()))
+}
+
 /// A package's reference in findings (`vigil.packageRef`): its ecosystem and name.
 pub fn package_ref(pkg: &Package) -> String {
     format!("{}/{}", pkg.ecosystem.as_str(), pkg.name)

@@ -59,6 +59,9 @@ pub struct App {
     db: Mutex<Option<vigil_osv::Database>>,
     /// The advisory database file the stored findings were last derived from.
     db_identity: Mutex<Option<reevaluate::FileId>>,
+    /// A connection to that database (its file may have been replaced since): a re-evaluation
+    /// compares each changed package's verdicts under it and under the new one.
+    evaluated_db: Mutex<Option<vigil_osv::Database>>,
     pub jobs: jobs::Jobs,
     /// Hosts whose last heartbeat is older than this are unmanaged.
     pub unmanaged_after: time::Duration,
@@ -83,6 +86,7 @@ impl App {
             advisory_db,
             db: Mutex::new(None),
             db_identity: Mutex::new(None),
+            evaluated_db: Mutex::new(None),
             jobs: jobs::Jobs::new(vec![
                 jobs::Job {
                     name: "advisory-reevaluation",

@@ -54,16 +54,27 @@ pub fn run(app: &App) -> Result<Value, String> {
         return Ok(json!({"changed": false}));
     }
     let t = Instant::now();
+    // two connections to the new file: one for scans, one kept as "the database the findings
+    // were derived from" for the next comparison (a replaced file stays readable through it)
     let db = vigil_osv::Database::open(&app.advisory_db).map_err(|e| e.to_string())?;
+    let kept = vigil_osv::Database::open(&app.advisory_db).map_err(|e| e.to_string())?;
+    if FileId::of(&app.advisory_db).ok().as_ref() != Some(&id) {
+        return Err(
+            "the advisory database was replaced while it was being opened; the next run retries"
+                .into(),
+        );
+    }
     let new = db.key_digests().map_err(|e| e.to_string())?;
     let digests_s = t.elapsed().as_secs_f64();
     let old = app.store.advisory_digests().map_err(|e| e.to_string())?;
     // from now on, scans match against the new database
     app.replace_db(db);
+    let previous = app.evaluated_db.lock().map_err(|_| "lock poisoned")?.take();
     if old.is_empty() {
         // the first database this store sees: the baseline
         save(app, &new)?;
         *app.db_identity.lock().map_err(|_| "lock poisoned")? = Some(id);
+        *app.evaluated_db.lock().map_err(|_| "lock poisoned")? = Some(kept);
         tracing::info!(keys = new.len(), "advisory database baseline recorded");
         return Ok(json!({"changed": true, "baseline": true, "keys": new.len()}));
     }
@@ -86,6 +97,8 @@ pub fn run(app: &App) -> Result<Value, String> {
     let (mut t_load, mut t_decode, mut t_derive) = (0f64, 0f64, 0f64);
     // the same package on many resources is evaluated once
     let mut memo = vigil_matcher::Memo::default();
+    let mut differs_memo: HashMap<String, bool> = HashMap::new();
+    let mut unchanged = 0u64;
     for (account, region, rid) in &resources {
         let outcome = (|| -> Result<Option<vigil_store::IngestReport>, String> {
             let t0 = Instant::now();
@@ -107,6 +120,36 @@ pub fn run(app: &App) -> Result<Value, String> {
                     .iter()
                     .any(|k| changed_set.contains(k))
             });
+            // and of those, only the ones whose verdicts differ between the database the
+            // findings came from (when still open) and the new one
+            if let Some(prev) = &previous {
+                let mut keep = Vec::with_capacity(inventory.packages.len());
+                for p in std::mem::take(&mut inventory.packages) {
+                    let fp = format!(
+                        "{:?}\n{}\n{}\n{:?}\n{:?}",
+                        p.ecosystem, p.name, p.version, p.source, distro
+                    );
+                    let differs = match differs_memo.get(&fp) {
+                        Some(d) => *d,
+                        None => {
+                            let d = vigil_matcher::verdict_digest(&p, distro.as_ref(), prev)
+                                .map_err(|e| e.to_string())?
+                                != vigil_matcher::verdict_digest(&p, distro.as_ref(), &kept)
+                                    .map_err(|e| e.to_string())?;
+                            differs_memo.insert(fp, d);
+                            d
+                        }
+                    };
+                    if differs {
+                        keep.push(p);
+                    }
+                }
+                inventory.packages = keep;
+            }
+            if inventory.packages.is_empty() {
+                unchanged += 1;
+                return Ok(None);
+            }
             let scope = inventory
                 .packages
                 .iter()
@@ -145,7 +188,8 @@ pub fn run(app: &App) -> Result<Value, String> {
         }
     }
     if failed > 0 {
-        // keep the old digests: the next check tries again
+        // keep the old digests and database: the next check tries again
+        *app.evaluated_db.lock().map_err(|_| "lock poisoned")? = previous;
         return Err(format!(
             "{failed} of {} resources could not be re-evaluated: {}",
             resources.len(),
@@ -154,6 +198,7 @@ pub fn run(app: &App) -> Result<Value, String> {
     }
     save(app, &new)?;
     *app.db_identity.lock().map_err(|_| "lock poisoned")? = Some(id);
+    *app.evaluated_db.lock().map_err(|_| "lock poisoned")? = Some(kept);
     let seconds = t.elapsed().as_secs_f64();
     tracing::info!(
         keys_changed = changed.len(),
@@ -165,7 +210,9 @@ pub fn run(app: &App) -> Result<Value, String> {
     );
     Ok(json!({
         "changed": true, "keys": new.len(), "keysChanged": changed.len(),
-        "resourcesReevaluated": resources.len(), "findingsNew": new_findings,
+        "resourcesReevaluated": resources.len() as u64 - unchanged,
+        "resourcesWithUnchangedVerdicts": unchanged,
+        "comparedWithPreviousDatabase": previous.is_some(), "findingsNew": new_findings,
         "findingsClosed": closed, "findingsReopened": reopened,
         "digestSeconds": digests_s, "loadSeconds": t_load, "decodeSeconds": t_decode,
         "matchAndStoreSeconds": t_derive, "packagesEvaluated": memo.misses,

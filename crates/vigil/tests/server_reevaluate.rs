@@ -169,15 +169,50 @@ fn an_advisory_update_reevaluates_only_the_affected_inventories() {
     // host-b untouched: same findings, same statuses
     assert_eq!(arns_by(&after, &|f| resource(f) == "host-b"), b_before);
 
+    // a third database: one more Jinja2 record, for versions nobody runs. The key changed, the
+    // verdicts did not: no resource is re-matched
+    std::fs::write(
+        adv2.join("pypi/VIGIL-TEST-2026-2.json"),
+        json!({
+            "schema_version": "1.6.0", "id": "VIGIL-TEST-2026-2",
+            "modified": "2026-12-02T00:00:00Z", "published": "2026-12-02T00:00:00Z",
+            "summary": "Test advisory: a future Jinja2",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "99.0"}]}]}]
+        })
+        .to_string(),
+    )
+    .expect("third advisory");
+    let fresh = s.dir.path().join("advisories-3.db");
+    run_ok(
+        vigil()
+            .args(["db", "import", "--db"])
+            .arg(&fresh)
+            .arg(&adv2),
+    );
+    std::fs::rename(&fresh, s.dir.path().join("advisories.db")).expect("replace again");
+    let third = s.native(
+        "/vigil/v1/jobs/run",
+        &json!({"name": "advisory-reevaluation"}),
+    );
+    let r = &third["result"];
+    assert_eq!(r["keysChanged"], 1, "{third}");
+    assert_eq!(r["comparedWithPreviousDatabase"], true, "{third}");
+    assert_eq!(r["resourcesReevaluated"], 0, "{third}");
+    assert_eq!(
+        r["resourcesWithUnchangedVerdicts"], 2,
+        "host-a and host-c: {third}"
+    );
+
     let jobs = s.native("/vigil/v1/jobs/list", &json!({}));
     let job = jobs["jobs"]
         .as_array()
         .and_then(|j| j.iter().find(|x| x["name"] == "advisory-reevaluation"))
         .cloned()
         .unwrap_or_default();
-    assert!(job["runs"].as_u64().unwrap_or(0) >= 3, "{jobs}");
+    assert!(job["runs"].as_u64().unwrap_or(0) >= 4, "{jobs}");
     assert_eq!(job["failures"], 0, "{jobs}");
-    assert_eq!(job["lastResult"]["resourcesReevaluated"], 1, "{jobs}");
+    assert_eq!(job["lastResult"]["keysChanged"], 1, "{jobs}");
     let unknown = s.native("/vigil/v1/jobs/run", &json!({"name": "nope"}));
     assert_eq!(unknown["status"], 404, "{unknown}");
 }
