@@ -67,11 +67,14 @@ fn main() {
             .run(&app, "advisory-reevaluation")
             .unwrap_or_else(|e| panic!("job: {}", e.message()));
         println!(
-            "{label}: {:.2} s — {} keys changed of {}, {} resources re-evaluated of {resources}, {} findings new, {} closed (digests {:.2} s, load {:.2} s, decode {:.2} s, match+store {:.2} s)",
+            "{label}: {:.2} s — {} keys changed of {}, {} resources hold one, {} re-matched ({} with unchanged verdicts), {} findings new, {} closed (digests {:.2} s, load {:.2} s, decode+compare {:.2} s, match+store {:.2} s)",
             t.elapsed().as_secs_f64(),
             r["keysChanged"],
             r["keys"],
+            r["resourcesReevaluated"].as_u64().unwrap_or(0)
+                + r["resourcesWithUnchangedVerdicts"].as_u64().unwrap_or(0),
             r["resourcesReevaluated"],
+            r["resourcesWithUnchangedVerdicts"],
             r["findingsNew"],
             r["findingsClosed"],
             r["digestSeconds"].as_f64().unwrap_or(0.0),

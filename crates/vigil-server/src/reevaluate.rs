@@ -93,7 +93,8 @@ pub fn run(app: &App) -> Result<Value, String> {
         .map_err(|e| e.to_string())?;
     let (mut new_findings, mut closed, mut reopened, mut failed) = (0u64, 0u64, 0u64, 0u64);
     let mut errors = Vec::new();
-    // where the time goes: reading stored inventories, decoding them, matching + storing
+    // where the time goes: reading stored inventories, decoding and comparing their changed
+    // packages' verdicts, matching + storing
     let (mut t_load, mut t_decode, mut t_derive) = (0f64, 0f64, 0f64);
     // the same package on many resources is evaluated once
     let mut memo = vigil_matcher::Memo::default();
@@ -148,6 +149,7 @@ pub fn run(app: &App) -> Result<Value, String> {
             }
             if inventory.packages.is_empty() {
                 unchanged += 1;
+                t_decode += t1.elapsed().as_secs_f64();
                 return Ok(None);
             }
             let scope = inventory
