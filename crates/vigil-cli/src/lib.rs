@@ -91,6 +91,13 @@ pub struct ServerArgs {
     /// changed are re-matched (no rescan).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub reevaluate_interval: u64,
+    /// Keep the advisory database current from these feeds (the `vigil db update --feeds`
+    /// format): the server's `feed-update` job fetches them every `--feed-interval` seconds
+    /// and re-evaluates what changed.
+    #[arg(long, value_name = "FILE", env = "VIGIL_FEEDS")]
+    pub feeds: Option<PathBuf>,
+    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub feed_interval: u64,
     /// The host agents' heartbeat interval in seconds: a host silent for three of these is
     /// reported INACTIVE/UNMANAGED_EC2_INSTANCE.
     #[arg(long, value_name = "SECS", env = "VIGIL_AGENT_HEARTBEAT_WINDOW", default_value_t = 60,

@@ -13,6 +13,7 @@
 pub mod http;
 pub mod oci;
 pub mod sign;
+pub mod update;
 
 use std::path::Path;
 

@@ -125,6 +125,8 @@ fn main() {
         advisory_db: dir.path().join("unused.db"),
         reevaluate_every: Duration::from_secs(3600),
         heartbeat_window: vigil_server::DEFAULT_HEARTBEAT_WINDOW,
+        feeds: Vec::new(),
+        feed_every: Duration::from_secs(3600),
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

@@ -77,6 +77,29 @@ impl Jobs {
         }
     }
 
+    /// Adds a job (before the server starts scheduling).
+    pub fn add(&mut self, job: Job) {
+        if let Ok(mut s) = self.status.lock() {
+            s.insert(
+                job.name,
+                JobStatus {
+                    name: job.name,
+                    description: job.description,
+                    interval_seconds: job.every.as_secs(),
+                    state: "IDLE",
+                    runs: 0,
+                    failures: 0,
+                    last_started_at: None,
+                    last_finished_at: None,
+                    last_duration_ms: None,
+                    last_error: None,
+                    last_result: None,
+                },
+            );
+        }
+        self.jobs.push(job);
+    }
+
     pub fn schedule(&self) -> Vec<(&'static str, Duration)> {
         self.jobs.iter().map(|j| (j.name, j.every)).collect()
     }

@@ -41,6 +41,10 @@ pub struct Config {
     /// How often the server checks whether the advisory database file changed (and then
     /// re-evaluates the stored inventories it affects).
     pub reevaluate_every: std::time::Duration,
+    /// Feeds the server keeps its advisory database current from (none: `vigil db update` is
+    /// run by hand or by cron), and how often.
+    pub feeds: Vec<vigil_feed::Feed>,
+    pub feed_every: std::time::Duration,
     /// A host agent's expected heartbeat interval: a host whose last heartbeat is older than
     /// [`UNMANAGED_AFTER_WINDOWS`] of these is reported INACTIVE/UNMANAGED_EC2_INSTANCE.
     pub heartbeat_window: std::time::Duration,
@@ -62,6 +66,8 @@ pub struct App {
     /// A connection to that database (its file may have been replaced since): a re-evaluation
     /// compares each changed package's verdicts under it and under the new one.
     evaluated_db: Mutex<Option<vigil_osv::Database>>,
+    /// Feeds for the `feed-update` job.
+    pub feeds: Vec<vigil_feed::Feed>,
     pub jobs: jobs::Jobs,
     /// Hosts whose last heartbeat is older than this are unmanaged.
     pub unmanaged_after: time::Duration,
@@ -87,6 +93,7 @@ impl App {
             db: Mutex::new(None),
             db_identity: Mutex::new(None),
             evaluated_db: Mutex::new(None),
+            feeds: Vec::new(),
             jobs: jobs::Jobs::new(vec![
                 jobs::Job {
                     name: "advisory-reevaluation",
@@ -163,6 +170,26 @@ impl App {
     }
 }
 
+/// The `feed-update` job: updates the advisory database from the configured feeds, then
+/// re-evaluates the stored inventories the update changed (in the same run).
+fn feed_update(app: &App) -> Result<Value, String> {
+    let report = vigil_feed::update::update(&app.advisory_db, &app.feeds, false)
+        .map_err(|e| e.to_string())?;
+    let reevaluation = reevaluate::run(app)?;
+    let out =
+        json!({"feeds": report.feeds, "seconds": report.seconds, "reevaluation": reevaluation});
+    if report.failures.is_empty() {
+        Ok(out)
+    } else {
+        Err(format!(
+            "{} of {} feeds failed (the others were updated and re-evaluated): {}",
+            report.failures.len(),
+            app.feeds.len(),
+            report.failures.join("; ")
+        ))
+    }
+}
+
 /// Serves until the process is stopped.
 pub async fn serve(config: Config) -> std::io::Result<()> {
     let mut app = App::new(
@@ -174,6 +201,15 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     app.unmanaged_after = time::Duration::try_from(config.heartbeat_window)
         .map_err(|e| std::io::Error::other(format!("heartbeat window: {e}")))?
         * UNMANAGED_AFTER_WINDOWS;
+    if !config.feeds.is_empty() {
+        app.feeds = config.feeds.clone();
+        app.jobs.add(jobs::Job {
+            name: "feed-update",
+            description: "fetch the configured advisory feeds (conditional requests), update the database, and re-evaluate what changed",
+            every: config.feed_every,
+            run: feed_update,
+        });
+    }
     let app = Arc::new(app);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "vigil server listening");

@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use vigil_cli::{DbKeygenArgs, DbPushArgs, DbUpdateArgs, InfoFormat};
-use vigil_feed::http::{FeedState, Fetched};
 use vigil_feed::{Feed, oci, sign};
-use vigil_osv::db::FeedMeta;
-use vigil_osv::{Database, Import};
+use vigil_osv::Database;
 
 use crate::db::db_path;
 
@@ -20,26 +18,6 @@ fn work_dir(db: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(&parent)
         .with_context(|| format!("cannot create `{}`", parent.display()))?;
     Ok(parent)
-}
-
-/// Previously imported feeds' validators, by source name.
-fn prior_states(db: &Path) -> std::collections::BTreeMap<String, FeedState> {
-    let mut out = std::collections::BTreeMap::new();
-    if let Ok(d) = Database::open(db)
-        && let Ok(st) = d.status()
-    {
-        for s in st.sources {
-            out.insert(
-                s.name.clone(),
-                FeedState {
-                    etag: s.etag.clone(),
-                    last_modified: s.last_modified.clone(),
-                    sha256: s.sha256.clone(),
-                },
-            );
-        }
-    }
-    out
 }
 
 pub fn update(a: DbUpdateArgs) -> Result<()> {
@@ -59,72 +37,14 @@ pub fn update(a: DbUpdateArgs) -> Result<()> {
         }
         (None, None) => vigil_feed::default_feeds(),
     };
-    let dir = work_dir(&db)?.join(".vigil-feeds");
-    let agent = vigil_feed::http::agent();
-    let prior = prior_states(&db);
-    let started = std::time::Instant::now();
-    let mut ready = Vec::new();
-    let mut failures = Vec::new();
-    let mut lines = Vec::new();
-    for f in &feeds {
-        let state = prior.get(&f.name).cloned().unwrap_or_default();
-        match vigil_feed::http::fetch(&agent, &f.url, &dir, &f.name, &state, a.allow_insecure) {
-            Ok(Fetched::Unchanged) => {
-                tracing::info!(feed = %f.name, "unchanged");
-                lines
-                    .push(serde_json::json!({"feed": f.name, "url": f.url, "result": "unchanged"}));
-            }
-            Ok(Fetched::Ready {
-                path,
-                state,
-                bytes,
-                resumed_from,
-            }) => {
-                tracing::info!(feed = %f.name, bytes, resumed_from, "downloaded");
-                ready.push((f.clone(), path, state, bytes, resumed_from));
-            }
-            Err(e) => {
-                tracing::error!(feed = %f.name, "{e}");
-                lines.push(serde_json::json!({"feed": f.name, "url": f.url, "result": "failed", "error": e.to_string()}));
-                failures.push(format!("{}: {e}", f.name));
-            }
-        }
-    }
-    if !ready.is_empty() {
-        let mut im = Import::begin(&db)
-            .with_context(|| format!("cannot open `{}` for import", db.display()))?;
-        for (f, path, state, bytes, resumed_from) in &ready {
-            let meta = FeedMeta {
-                etag: state.etag.clone(),
-                last_modified: state.last_modified.clone(),
-                sha256: state.sha256.clone(),
-            };
-            match im.import_path(&f.name, "feed", path, &meta) {
-                Ok(r) => lines.push(serde_json::json!({
-                    "feed": f.name, "url": f.url, "result": "updated", "bytes": bytes,
-                    "resumedFrom": resumed_from, "advisories": r.advisories,
-                    "enrichments": r.enrichments, "problems": r.problems.len(),
-                })),
-                Err(e) => {
-                    lines.push(serde_json::json!({"feed": f.name, "url": f.url, "result": "failed", "error": e.to_string()}));
-                    failures.push(format!("{}: {e}", f.name));
-                }
-            }
-        }
-        im.commit()
-            .with_context(|| format!("cannot write `{}`", db.display()))?;
-        // downloaded copies are not needed once imported
-        for (f, path, ..) in &ready {
-            if !f.url.starts_with("file://") {
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
+    let report = vigil_feed::update::update(&db, &feeds, a.allow_insecure)?;
+    let (lines, failures) = (report.feeds, report.failures);
+    let seconds = report.seconds;
     match a.format {
         InfoFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "feeds": lines, "seconds": started.elapsed().as_secs_f64()
+                "feeds": lines, "seconds": seconds
             }))?
         ),
         InfoFormat::Table => {

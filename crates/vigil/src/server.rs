@@ -24,12 +24,22 @@ pub fn run(a: ServerArgs) -> Result<()> {
         a.data_dir.display(),
         advisory_db.display()
     );
+    let feeds = match &a.feeds {
+        None => Vec::new(),
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read feeds file `{}`", file.display()))?;
+            vigil_feed::parse_feeds(&text, &file.display().to_string())?
+        }
+    };
     rt.block_on(vigil_server::serve(vigil_server::Config {
         listen: a.listen,
         data_dir: a.data_dir.clone(),
         advisory_db,
         reevaluate_every: std::time::Duration::from_secs(a.reevaluate_interval),
         heartbeat_window: std::time::Duration::from_secs(a.agent_heartbeat_window),
+        feeds,
+        feed_every: std::time::Duration::from_secs(a.feed_interval),
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }

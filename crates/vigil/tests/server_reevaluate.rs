@@ -217,6 +217,64 @@ fn an_advisory_update_reevaluates_only_the_affected_inventories() {
     assert_eq!(unknown["status"], 404, "{unknown}");
 }
 
+/// `vigil server --feeds FILE`: the `feed-update` job fetches the feeds (here a `file://` OSV
+/// record that changes), updates the database and re-evaluates in the same run.
+#[test]
+fn the_feed_update_job_updates_the_database_and_reevaluates() {
+    tools_present();
+    let feeds_dir = tempfile::tempdir().expect("tmp");
+    let record = feeds_dir.path().join("extra.json");
+    let osv = |id: &str, introduced: &str| {
+        json!({
+            "schema_version": "1.6.0", "id": id,
+            "modified": "2026-12-01T00:00:00Z", "published": "2026-12-01T00:00:00Z",
+            "summary": "Test feed advisory",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": introduced}]}]}]
+        })
+        .to_string()
+    };
+    // at first the feed's record affects no version anybody runs
+    std::fs::write(&record, osv("VIGIL-FEED-1", "99.0")).expect("record");
+    let feeds = feeds_dir.path().join("feeds.txt");
+    std::fs::write(&feeds, format!("extra file://{}\n", record.display())).expect("feeds");
+    let s = start_full(&[], &[("VIGIL_FEEDS", feeds.to_str().expect("utf-8 path"))]);
+    let sbom = demo_sbom(s.dir.path());
+    s.scan(&format!("sbom:{}", sbom.display()), "host-a");
+    // (the job also ran at start: this run finds the feed imported, or imports it)
+    let first = s.native("/vigil/v1/jobs/run", &json!({"name": "feed-update"}));
+    assert!(first["result"]["feeds"][0]["result"].is_string(), "{first}");
+    assert_eq!(
+        first["result"]["reevaluation"]["findingsNew"]
+            .as_u64()
+            .unwrap_or(0),
+        0,
+        "{first}"
+    );
+    // the feed publishes a change: every Jinja2
+    std::fs::write(&record, osv("VIGIL-FEED-1", "0")).expect("record");
+    let run = s.native("/vigil/v1/jobs/run", &json!({"name": "feed-update"}));
+    assert_eq!(run["result"]["feeds"][0]["result"], "updated", "{run}");
+    assert_eq!(run["result"]["reevaluation"]["findingsNew"], 2, "{run}");
+    let found = s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        r#"{"vulnerabilityId":[{"comparison":"EQUALS","value":"VIGIL-FEED-1"}]}"#,
+    ]);
+    let open = arns_by(&found, &|f| resource(f) == "host-a");
+    assert!(
+        open.len() == 2 && open.iter().all(|(_, st)| st == "ACTIVE"),
+        "{found}"
+    );
+    let jobs = s.native("/vigil/v1/jobs/list", &json!({}));
+    assert!(
+        jobs["jobs"].as_array().is_some_and(|j| j
+            .iter()
+            .any(|x| x["name"] == "feed-update" && x["failures"] == 0)),
+        "{jobs}"
+    );
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for e in std::fs::read_dir(from).expect("read dir").flatten() {
