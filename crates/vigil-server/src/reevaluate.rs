@@ -1,7 +1,7 @@
 //! Re-evaluation when the advisory database changes, without rescanning anything.
 //!
 //! Every stored inventory was matched under a set of index keys (ecosystem, normalised
-//! package name), kept by the store as an inverted index (`resource_keys`). The store also
+//! package name), kept by the store with the resource as its key set. The store also
 //! keeps, per key, the digest of what the advisory database said about it when the findings
 //! were derived ([`vigil_osv::Database::key_digests`]). When the database file changes
 //! (`vigil db update` or `vigil db import` replaced it), the job compares the new digests with
@@ -9,7 +9,10 @@
 //! or disappeared matter, and only the resources holding one of them are re-matched from their
 //! stored inventory. The lifecycle does the rest: new findings are created, findings whose
 //! advisory was withdrawn or whose range no longer matches are CLOSED, with "advisory database
-//! update" as the history reason. The cost follows what changed, not the size of the fleet.
+//! update" as the history reason. Of the resources holding a changed key, only the packages
+//! whose verdicts differ between the previous database (kept open) and the new one are matched
+//! again. The cost follows what changed, apart from one pass over the resources' compact key
+//! sets and the decoding of the stored inventories that hold a changed key.
 //!
 //! The digests are saved only after every affected resource was re-derived, so a crash in the
 //! middle re-runs the whole comparison at the next check.

@@ -128,7 +128,8 @@ pub struct Submission<'a> {
     pub inventory: &'a [u8],
     pub findings: Vec<Value>,
     pub now: OffsetDateTime,
-    /// The advisory-database keys the inventory was looked up under (see `resource_keys`).
+    /// The advisory-database keys the inventory was looked up under (kept as the resource's
+    /// key set, see [`Store::resources_with_keys`]).
     pub keys: Vec<(String, String)>,
     /// What produced the findings: a scan of the resource, or a re-evaluation of its stored
     /// inventory after an advisory database update (the inventory and scan time are kept).
@@ -450,40 +451,25 @@ impl Store {
                 )
             };
             if rescan {
-            tx.execute(
-                "INSERT INTO resources(account, region, id, type, tags, details, inventory, scanned_at, scan_status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ACTIVE')
-                 ON CONFLICT(account, region, id) DO UPDATE SET type = excluded.type, tags = excluded.tags,
-                   details = excluded.details, inventory = excluded.inventory, scanned_at = excluded.scanned_at,
-                   scan_status = 'ACTIVE'",
-                params![
-                    sub.account,
-                    sub.region,
-                    r.id,
-                    r.kind,
-                    serde_json::to_string(&r.tags).unwrap_or_default(),
-                    r.details.as_ref().map(Value::to_string),
-                    inventory,
-                    at
-                ],
-            )
-            .map_err(e)?;
-            tx.execute(
-                "DELETE FROM resource_keys WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
-                params![sub.account, sub.region, r.id],
-            )
-            .map_err(e)?;
-            {
-                let mut st = tx
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO resource_keys(ecosystem, name, account, region, resource_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )
-                    .map_err(e)?;
-                for (eco, name) in &sub.keys {
-                    st.execute(params![eco, name, sub.account, sub.region, r.id]).map_err(e)?;
-                }
-            }
+                tx.execute(
+                    "INSERT INTO resources(account, region, id, type, tags, details, inventory, scanned_at, scan_status, key_hashes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ACTIVE', ?9)
+                     ON CONFLICT(account, region, id) DO UPDATE SET type = excluded.type, tags = excluded.tags,
+                       details = excluded.details, inventory = excluded.inventory, scanned_at = excluded.scanned_at,
+                       scan_status = 'ACTIVE', key_hashes = excluded.key_hashes",
+                    params![
+                        sub.account,
+                        sub.region,
+                        r.id,
+                        r.kind,
+                        serde_json::to_string(&r.tags).unwrap_or_default(),
+                        r.details.as_ref().map(Value::to_string),
+                        inventory,
+                        at,
+                        key_hashes(&sub.keys),
+                    ],
+                )
+                .map_err(e)?;
             }
             // what the store has for this resource
             #[allow(clippy::type_complexity)]
@@ -662,22 +648,34 @@ impl Store {
         })
     }
 
-    /// The resources (account, region, id) whose inventory was looked up under any of `keys`.
+    /// The resources (account, region, id) whose inventory was looked up under any of `keys`:
+    /// one pass over the resources' key sets (sorted 64-bit key hashes, about a kilobyte per
+    /// resource), tens of milliseconds for 10,000 resources. A hash collision can only add a
+    /// resource, which the caller's own filter on its packages then leaves alone.
     pub fn resources_with_keys(
         &self,
         keys: &[(String, String)],
     ) -> Result<Vec<(String, String, String)>> {
+        let wanted: std::collections::HashSet<u64> =
+            keys.iter().map(|(e, n)| key_hash(e, n)).collect();
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT account, region, resource_id FROM resource_keys WHERE ecosystem = ?1 AND name = ?2",
+                "SELECT account, region, id, key_hashes FROM resources WHERE key_hashes IS NOT NULL",
             )?;
-            let mut out = std::collections::BTreeSet::new();
-            for (eco, name) in keys {
-                for row in st.query_map(params![eco, name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
-                    out.insert(row?);
+            let mut rows = st.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let hashes = r.get_ref(3)?.as_blob().unwrap_or_default();
+                let hit = hashes.chunks_exact(8).any(|c| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(c);
+                    wanted.contains(&u64::from_le_bytes(b))
+                });
+                if hit {
+                    out.push((r.get(0)?, r.get(1)?, r.get(2)?));
                 }
             }
-            Ok(out.into_iter().collect())
+            Ok(out)
         })
     }
 
@@ -745,11 +743,6 @@ impl Store {
                     "resource {id} does not exist in {region}"
                 )));
             }
-            tx.execute(
-                "DELETE FROM resource_keys WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
-                params![account, region, id],
-            )
-            .map_err(e)?;
             let open: Vec<(String, String)> = {
                 let mut st = tx
                     .prepare_cached(
@@ -1343,6 +1336,27 @@ fn strip_lifecycle(v: &mut Value) {
             o.remove(k);
         }
     }
+}
+
+/// A key's 64-bit hash in resources' key sets.
+fn key_hash(ecosystem: &str, name: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::new()
+        .chain_update(ecosystem.as_bytes())
+        .chain_update([0])
+        .chain_update(name.as_bytes())
+        .finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    u64::from_le_bytes(b)
+}
+
+/// A resource's key set: its keys' hashes, sorted, little-endian.
+fn key_hashes(keys: &[(String, String)]) -> Vec<u8> {
+    let mut h: Vec<u64> = keys.iter().map(|(e, n)| key_hash(e, n)).collect();
+    h.sort_unstable();
+    h.dedup();
+    h.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
 /// A stored finding as filters see it: its body with the lifecycle members put back.

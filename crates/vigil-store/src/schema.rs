@@ -89,19 +89,11 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         updated_at TEXT NOT NULL
      );",
-    // 5: the inverted index from advisory-database keys (ecosystem, normalised package name)
-    //    to the resources whose inventory was looked up under them, and the digest of each
-    //    key in the advisory database the findings were last derived from: an update
-    //    re-matches only the resources holding a changed key
-    "CREATE TABLE resource_keys (
-        ecosystem TEXT NOT NULL,
-        name TEXT NOT NULL,
-        account TEXT NOT NULL,
-        region TEXT NOT NULL,
-        resource_id TEXT NOT NULL,
-        PRIMARY KEY (ecosystem, name, account, region, resource_id)
-     ) WITHOUT ROWID;
-     CREATE INDEX resource_keys_by_resource ON resource_keys(account, region, resource_id);
+    // 5: each resource's key set (the advisory-database keys, ecosystem and normalised
+    //    package name, its inventory was looked up under, as sorted 64-bit hashes), and the
+    //    digest of each key in the advisory database the findings were last derived from: an
+    //    update re-matches only the resources holding a changed key
+    "ALTER TABLE resources ADD COLUMN key_hashes BLOB;
      CREATE TABLE advisory_keys (
         ecosystem TEXT NOT NULL,
         name TEXT NOT NULL,
