@@ -307,17 +307,21 @@ pub fn match_inventory_with(
                     .insert(vigil_osv::ecosystem::index_key(eco, name));
             }
         }
-        // everything the verdicts depend on
-        let fingerprint = format!(
-            "{:?}\n{:?}\n{}\n{:?}\n{}\n{}\n{}",
-            q.ecosystems,
-            q.names,
-            q.version,
-            q.scheme,
-            pkg.name,
-            pkg.version,
-            pkg.ecosystem.as_str()
-        );
+        // everything the verdicts depend on (only worth building with a memo)
+        let fingerprint = if memo.is_none() {
+            String::new()
+        } else {
+            format!(
+                "{:?}\n{:?}\n{}\n{:?}\n{}\n{}\n{}",
+                q.ecosystems,
+                q.names,
+                q.version,
+                q.scheme,
+                pkg.name,
+                pkg.version,
+                pkg.ecosystem.as_str()
+            )
+        };
         let remembered = memo
             .as_deref()
             .and_then(|m| m.packages.get(&fingerprint))
