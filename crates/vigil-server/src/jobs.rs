@@ -49,32 +49,15 @@ pub struct Jobs {
 
 impl Jobs {
     pub fn new(jobs: Vec<Job>) -> Jobs {
-        let status = jobs
-            .iter()
-            .map(|j| {
-                (
-                    j.name,
-                    JobStatus {
-                        name: j.name,
-                        description: j.description,
-                        interval_seconds: j.every.as_secs(),
-                        state: "IDLE",
-                        runs: 0,
-                        failures: 0,
-                        last_started_at: None,
-                        last_finished_at: None,
-                        last_duration_ms: None,
-                        last_error: None,
-                        last_result: None,
-                    },
-                )
-            })
-            .collect();
-        Jobs {
-            jobs,
-            status: Mutex::new(status),
+        let mut out = Jobs {
+            jobs: Vec::new(),
+            status: Mutex::new(BTreeMap::new()),
             running: Mutex::new(()),
+        };
+        for j in jobs {
+            out.add(j);
         }
+        out
     }
 
     /// Adds a job (before the server starts scheduling).
