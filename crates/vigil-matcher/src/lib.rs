@@ -180,23 +180,7 @@ pub fn verdict_digest(
     if q.scheme.parse(&q.version).is_err() {
         return Ok(None);
     }
-    let mut scratch = Report::default();
-    let mut seen = BTreeSet::new();
-    let mut units = Vec::new();
-    for eco in &q.ecosystems {
-        for name in &q.names {
-            let key = vigil_osv::ecosystem::index_key(eco, name);
-            for stored in db.advisories_for(eco, name)? {
-                if !seen.insert((stored.source.clone(), stored.advisory.id.clone())) {
-                    continue;
-                }
-                if stored.advisory.is_withdrawn() {
-                    continue;
-                }
-                evaluate_record(&stored, &key, &q, pkg, &mut units, &mut scratch);
-            }
-        }
-    }
+    let units = evaluate_package(pkg, &q, db)?.units;
     let mut parts: Vec<String> = Vec::with_capacity(units.len());
     for u in &units {
         let mut part = serde_json::to_string(&(
@@ -222,6 +206,38 @@ pub fn verdict_digest(
         h.update([0]);
     }
     Ok(Some(h.finalize().into()))
+}
+
+/// Every record under the package's keys, evaluated for its version: the affected units
+/// findings are built from, the negative judgements, and the counts.
+fn evaluate_package(pkg: &Package, q: &target::Query, db: &Database) -> Result<Memoized, Error> {
+    let mut local = Report::default();
+    let mut seen = BTreeSet::new();
+    let mut units = Vec::new();
+    for eco in &q.ecosystems {
+        for name in &q.names {
+            let key = vigil_osv::ecosystem::index_key(eco, name);
+            for stored in db.advisories_for(eco, name)? {
+                if !seen.insert((stored.source.clone(), stored.advisory.id.clone())) {
+                    continue;
+                }
+                local.stats.records_considered += 1;
+                if stored.advisory.is_withdrawn() {
+                    local.stats.withdrawn_skipped += 1;
+                    continue;
+                }
+                evaluate_record(&stored, &key, q, pkg, &mut units, &mut local);
+            }
+        }
+    }
+    Ok(Memoized {
+        units,
+        judgements: local.judgements,
+        records_considered: local.stats.records_considered,
+        withdrawn_skipped: local.stats.withdrawn_skipped,
+        not_affected: local.stats.not_affected,
+        not_evaluable: local.stats.not_evaluable,
+    })
 }
 
 /// A package's reference in findings (`vigil.packageRef`): its ecosystem and name.
@@ -334,33 +350,7 @@ pub fn match_inventory_with(
                 m
             }
             None => {
-                let mut local = Report::default();
-                let mut seen = BTreeSet::new();
-                let mut units = Vec::new();
-                for eco in &q.ecosystems {
-                    for name in &q.names {
-                        let key = vigil_osv::ecosystem::index_key(eco, name);
-                        for stored in db.advisories_for(eco, name)? {
-                            if !seen.insert((stored.source.clone(), stored.advisory.id.clone())) {
-                                continue;
-                            }
-                            local.stats.records_considered += 1;
-                            if stored.advisory.is_withdrawn() {
-                                local.stats.withdrawn_skipped += 1;
-                                continue;
-                            }
-                            evaluate_record(&stored, &key, &q, pkg, &mut units, &mut local);
-                        }
-                    }
-                }
-                let m = Memoized {
-                    units,
-                    judgements: local.judgements,
-                    records_considered: local.stats.records_considered,
-                    withdrawn_skipped: local.stats.withdrawn_skipped,
-                    not_affected: local.stats.not_affected,
-                    not_evaluable: local.stats.not_evaluable,
-                };
+                let m = evaluate_package(pkg, &q, db)?;
                 if let Some(memo) = memo.as_deref_mut() {
                     memo.misses += 1;
                     memo.packages.insert(fingerprint, m.clone());
