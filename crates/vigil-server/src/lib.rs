@@ -66,6 +66,7 @@ pub struct App {
     /// A connection to that database (its file may have been replaced since): a re-evaluation
     /// compares each changed package's verdicts under it and under the new one.
     evaluated_db: Mutex<Option<vigil_osv::Database>>,
+    db_generation: std::sync::atomic::AtomicU64,
     /// Feeds for the `feed-update` job.
     pub feeds: Vec<vigil_feed::Feed>,
     pub jobs: jobs::Jobs,
@@ -94,6 +95,7 @@ impl App {
             db_identity: Mutex::new(None),
             evaluated_db: Mutex::new(None),
             feeds: Vec::new(),
+            db_generation: std::sync::atomic::AtomicU64::new(0),
             jobs: jobs::Jobs::new(vec![
                 jobs::Job {
                     name: "advisory-reevaluation",
@@ -146,7 +148,14 @@ impl App {
     fn replace_db(&self, db: vigil_osv::Database) {
         if let Ok(mut g) = self.db.lock() {
             *g = Some(db);
+            self.db_generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
+    }
+
+    /// Bumped each time scans start matching against another database.
+    fn db_generation(&self) -> u64 {
+        self.db_generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Runs `f` with the advisory database, opened on first use.

@@ -594,10 +594,21 @@ pub(crate) fn derive(
         region: region.to_owned(),
         observed_at: vigil_store::timestamp(now),
     };
-    let report = app.with_db(|db| {
-        vigil_matcher::match_inventory_with(inventory, db, &opts, memo)
-            .map_err(|e| ApiError::internal(&format!("matching failed: {e}")))
-    })?;
+    // A scan matched against a database that a re-evaluation replaced meanwhile is matched
+    // again before it is stored, so that the re-evaluation cannot miss it.
+    let mut memo = memo;
+    let mut attempts = 0;
+    let report = loop {
+        let generation = app.db_generation();
+        let report = app.with_db(|db| {
+            vigil_matcher::match_inventory_with(inventory, db, &opts, memo.as_deref_mut())
+                .map_err(|e| ApiError::internal(&format!("matching failed: {e}")))
+        })?;
+        attempts += 1;
+        if app.db_generation() == generation || attempts >= 3 {
+            break report;
+        }
+    };
     let mut resource = vigil_matcher::resource(inventory, &opts);
     resource.tags = tags;
     if let Some(d) = details {
