@@ -84,7 +84,7 @@ fn main() {
                         inventory: b"{}",
                         findings,
                         now: OffsetDateTime::now_utc(),
-                        // a realistic inverted index: the packages the findings are on
+                        // a realistic key set: the packages the findings are on
                         keys: (0..60)
                             .map(|i| ("Debian:12".to_owned(), format!("package-{i}")))
                             .collect(),

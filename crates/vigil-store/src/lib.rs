@@ -479,12 +479,15 @@ impl Store {
             {
                 let mut st = tx
                     .prepare_cached(
-                        "SELECT arn, status, suppressed_by, first_observed_at, json_extract(body, '$.vigil.packageRef')
+                        // the package of each finding only matters to a scoped re-evaluation:
+                        // scans do not parse the stored bodies for it
+                        "SELECT arn, status, suppressed_by, first_observed_at,
+                                CASE WHEN ?4 THEN json_extract(body, '$.vigil.packageRef') END
                          FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
                     )
                     .map_err(e)?;
                 let rows = st
-                    .query_map(params![sub.account, sub.region, r.id], |row| {
+                    .query_map(params![sub.account, sub.region, r.id, sub.scope.is_some()], |row| {
                         Ok((
                             row.get::<_, String>(0)?,
                             (row.get(1)?, row.get(2)?, row.get(3)?),
