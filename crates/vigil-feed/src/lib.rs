@@ -31,6 +31,8 @@ pub enum Error {
     Invalid(String),
     #[error("signature: {0}")]
     Signature(String),
+    #[error(transparent)]
+    Registry(#[from] vigil_registry::Error),
 }
 
 impl Error {
@@ -132,18 +134,7 @@ pub fn parse_feeds(text: &str, origin: &str) -> Result<Vec<Feed>, Error> {
     Ok(out)
 }
 
-/// Whether a URL's host is the loopback interface (plain HTTP is only allowed there unless the
-/// user says otherwise).
-pub fn is_loopback_host(host: &str) -> bool {
-    let h = host.rsplit_once(':').map_or(host, |(h, p)| {
-        if p.bytes().all(|c| c.is_ascii_digit()) {
-            h
-        } else {
-            host
-        }
-    });
-    matches!(h, "localhost" | "127.0.0.1" | "[::1]" | "::1") || h.starts_with("127.")
-}
+pub use vigil_registry::is_loopback_host;
 
 #[cfg(test)]
 mod tests {

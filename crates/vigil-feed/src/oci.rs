@@ -12,16 +12,16 @@
 //! is used only for loopback registries unless the caller allows it.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::{Error, is_loopback_host, sign};
+use vigil_registry::{Body, Client, ClientOptions, Credentials};
+
+use crate::{Error, sign};
 
 pub const ARTIFACT_TYPE: &str = "application/vnd.vigil.db.v1";
 pub const LAYER_MEDIA_TYPE: &str = "application/vnd.vigil.db.layer.v1.sqlite+zstd";
@@ -92,316 +92,24 @@ impl Reference {
     }
 }
 
-/// A distribution API client for one registry.
-pub struct Client {
-    agent: ureq::Agent,
-    base: String,
-    basic: Option<(String, String)>,
-    token: Option<String>,
-}
-
-fn header_value(resp: &ureq::http::Response<ureq::Body>, k: &str) -> Option<String> {
-    resp.headers()
-        .get(k)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// `Bearer realm="…",service="…",scope="…"` -> its parameters.
-fn parse_challenge(h: &str) -> Option<Vec<(String, String)>> {
-    let rest = h.strip_prefix("Bearer ")?;
-    let mut out = Vec::new();
-    let mut s = rest.trim();
-    while !s.is_empty() {
-        let (k, v) = s.split_once('=')?;
-        let v = v.trim_start();
-        let (val, after) = if let Some(q) = v.strip_prefix('"') {
-            let end = q.find('"')?;
-            (&q[..end], &q[end + 1..])
-        } else {
-            let end = v.find(',').unwrap_or(v.len());
-            (&v[..end], &v[end..])
-        };
-        out.push((k.trim().to_owned(), val.to_owned()));
-        s = after.trim_start_matches(',').trim();
-    }
-    Some(out)
-}
-
-impl Client {
-    pub fn new(registry: &str, allow_insecure: bool) -> Result<Client, Error> {
-        let scheme = if is_loopback_host(registry) || allow_insecure {
-            "http"
-        } else {
-            "https"
-        };
-        let basic = match (
-            std::env::var("VIGIL_REGISTRY_USERNAME"),
-            std::env::var("VIGIL_REGISTRY_PASSWORD"),
-        ) {
-            (Ok(u), Ok(p)) => Some((u, p)),
-            _ => None,
-        };
-        Ok(Client {
-            agent: crate::http::agent(),
-            base: format!("{scheme}://{registry}"),
-            basic,
-            token: None,
-        })
-    }
-
-    fn authorize(&mut self, challenge: &str, url: &str) -> Result<(), Error> {
-        if challenge.starts_with("Basic") {
-            return Err(Error::http(
-                url,
-                if self.basic.is_none() {
-                    "registry wants basic auth; set VIGIL_REGISTRY_USERNAME and VIGIL_REGISTRY_PASSWORD"
-                } else {
-                    "registry rejected the credentials in VIGIL_REGISTRY_USERNAME/VIGIL_REGISTRY_PASSWORD"
-                },
-            ));
-        }
-        let params = parse_challenge(challenge)
-            .ok_or_else(|| Error::http(url, format!("unsupported auth challenge `{challenge}`")))?;
-        let get = |k: &str| params.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
-        let realm =
-            get("realm").ok_or_else(|| Error::http(url, "bearer challenge without realm"))?;
-        let mut token_url = realm.clone();
-        let mut sep = if realm.contains('?') { '&' } else { '?' };
-        for k in ["service", "scope"] {
-            if let Some(v) = get(k) {
-                token_url.push(sep);
-                token_url.push_str(k);
-                token_url.push('=');
-                token_url.push_str(&v.replace(' ', "%20"));
-                sep = '&';
-            }
-        }
-        let mut req = self.agent.get(&token_url);
-        if let Some((u, p)) = &self.basic {
-            req = req.header(
-                "Authorization",
-                format!("Basic {}", STANDARD.encode(format!("{u}:{p}"))),
-            );
-        }
-        let mut resp = req
-            .call()
-            .map_err(|e| Error::http(&token_url, e.to_string()))?;
-        if resp.status().as_u16() != 200 {
-            return Err(Error::http(
-                &token_url,
-                format!("token request: HTTP {}", resp.status()),
-            ));
-        }
-        #[derive(Deserialize)]
-        struct Token {
-            token: Option<String>,
-            access_token: Option<String>,
-        }
-        let t: Token = serde_json::from_slice(
-            &resp
-                .body_mut()
-                .with_config()
-                .limit(1 << 20)
-                .read_to_vec()
-                .map_err(|e| Error::http(&token_url, e.to_string()))?,
-        )
-        .map_err(|e| Error::http(&token_url, format!("token response: {e}")))?;
-        self.token = t.token.or(t.access_token);
-        if self.token.is_none() {
-            return Err(Error::http(&token_url, "token response has no token"));
-        }
-        Ok(())
-    }
-
-    /// Sends a request, answering one auth challenge.
-    fn send(
-        &mut self,
-        method: &str,
-        url: &str,
-        headers: &[(&str, String)],
-        body: Option<Body<'_>>,
-    ) -> Result<ureq::http::Response<ureq::Body>, Error> {
-        let mut body = body;
-        for attempt in 0..2 {
-            let mut builder = ureq::http::Request::builder().method(method).uri(url);
-            for (k, v) in headers {
-                builder = builder.header(*k, v);
-            }
-            if let Some(t) = &self.token {
-                builder = builder.header("Authorization", format!("Bearer {t}"));
-            } else if let Some((u, p)) = &self.basic {
-                builder = builder.header(
-                    "Authorization",
-                    format!("Basic {}", STANDARD.encode(format!("{u}:{p}"))),
-                );
-            }
-            let resp = match body.as_mut() {
-                None => self.agent.run(
-                    builder
-                        .body(())
-                        .map_err(|e| Error::http(url, e.to_string()))?,
-                ),
-                Some(Body::Bytes(b)) => self.agent.run(
-                    builder
-                        .body(b.to_vec())
-                        .map_err(|e| Error::http(url, e.to_string()))?,
-                ),
-                Some(Body::File(path)) => {
-                    let f = File::open(*path).map_err(|e| Error::io(path, e))?;
-                    self.agent.run(
-                        builder
-                            .body(ureq::SendBody::from_owned_reader(f))
-                            .map_err(|e| Error::http(url, e.to_string()))?,
-                    )
-                }
-            }
-            .map_err(|e| Error::http(url, format!("request failed: {e}")))?;
-            if resp.status().as_u16() == 401 {
-                if attempt == 1 {
-                    return Err(Error::http(url, "registry rejected the token it issued"));
-                }
-                let challenge = header_value(&resp, "www-authenticate").unwrap_or_default();
-                self.authorize(&challenge, url)?;
-                continue;
-            }
-            return Ok(resp);
-        }
-        Err(Error::http(url, "unauthorized"))
-    }
-
-    fn expect(
-        resp: &mut ureq::http::Response<ureq::Body>,
-        url: &str,
-        ok: &[u16],
-    ) -> Result<(), Error> {
-        let s = resp.status().as_u16();
-        if ok.contains(&s) {
-            return Ok(());
-        }
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(64 << 10)
-            .read_to_string()
-            .unwrap_or_default();
-        Err(Error::http(url, format!("HTTP {s}: {}", body.trim())))
-    }
-
-    fn resolve(&self, location: &str) -> String {
-        if location.starts_with("http://") || location.starts_with("https://") {
-            location.to_owned()
-        } else {
-            format!("{}{location}", self.base)
-        }
-    }
-
-    /// Uploads a blob (monolithic upload) unless the registry has it already.
-    pub fn push_blob(&mut self, repo: &str, digest: &str, body: Body<'_>) -> Result<(), Error> {
-        let head = format!("{}/v2/{repo}/blobs/{digest}", self.base);
-        let mut r = self.send("HEAD", &head, &[], None)?;
-        if r.status().as_u16() == 200 {
-            return Ok(());
-        }
-        let start = format!("{}/v2/{repo}/blobs/uploads/", self.base);
-        r = self.send("POST", &start, &[("Content-Length", "0".into())], None)?;
-        Self::expect(&mut r, &start, &[202])?;
-        let location = header_value(&r, "location")
-            .ok_or_else(|| Error::http(&start, "upload without Location"))?;
-        let mut put = self.resolve(&location);
-        put.push(if put.contains('?') { '&' } else { '?' });
-        put.push_str("digest=");
-        put.push_str(&digest.replace(':', "%3A"));
-        let mut r = self.send(
-            "PUT",
-            &put,
-            &[("Content-Type", "application/octet-stream".into())],
-            Some(body),
-        )?;
-        Self::expect(&mut r, &put, &[201])
-    }
-
-    pub fn put_manifest(
-        &mut self,
-        repo: &str,
-        reference: &str,
-        manifest: &[u8],
-    ) -> Result<String, Error> {
-        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
-        let mut r = self.send(
-            "PUT",
-            &url,
-            &[("Content-Type", MANIFEST_TYPE.into())],
-            Some(Body::Bytes(manifest)),
-        )?;
-        Self::expect(&mut r, &url, &[201])?;
-        Ok(format!("sha256:{:x}", Sha256::digest(manifest)))
-    }
-
-    pub fn get_manifest(&mut self, repo: &str, reference: &str) -> Result<Vec<u8>, Error> {
-        let url = format!("{}/v2/{repo}/manifests/{reference}", self.base);
-        let mut r = self.send("GET", &url, &[("Accept", MANIFEST_TYPE.into())], None)?;
-        Self::expect(&mut r, &url, &[200])?;
-        let bytes = r
-            .body_mut()
-            .with_config()
-            .limit(4 << 20)
-            .read_to_vec()
-            .map_err(|e| Error::http(&url, e.to_string()))?;
-        if let Some(d) = reference.strip_prefix("sha256:")
-            && format!("{:x}", Sha256::digest(&bytes)) != d
-        {
-            return Err(Error::http(&url, "manifest does not match its digest"));
-        }
-        Ok(bytes)
-    }
-
-    /// Downloads a blob into `dest`, verifying its digest and size.
-    pub fn get_blob(
-        &mut self,
-        repo: &str,
-        digest: &str,
-        size: u64,
-        dest: &Path,
-    ) -> Result<(), Error> {
-        let url = format!("{}/v2/{repo}/blobs/{digest}", self.base);
-        if size > MAX_DB_BYTES {
-            return Err(Error::http(
-                &url,
-                format!("blob of {size} bytes exceeds the limit"),
-            ));
-        }
-        let mut r = self.send("GET", &url, &[], None)?;
-        Self::expect(&mut r, &url, &[200])?;
-        let mut out = File::create(dest).map_err(|e| Error::io(dest, e))?;
-        let mut h = Sha256::new();
-        let mut reader = r.body_mut().with_config().limit(size + 1).reader();
-        let mut buf = vec![0u8; 1 << 16];
-        let mut got = 0u64;
-        loop {
-            let n = reader
-                .read(&mut buf)
-                .map_err(|e| Error::http(&url, format!("download failed: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            got += n as u64;
-            if got > size {
-                return Err(Error::http(&url, "blob larger than the manifest says"));
-            }
-            h.update(&buf[..n]);
-            out.write_all(&buf[..n]).map_err(|e| Error::io(dest, e))?;
-        }
-        if got != size || format!("sha256:{:x}", h.finalize()) != digest {
-            return Err(Error::http(&url, "blob does not match its digest/size"));
-        }
-        out.sync_all().map_err(|e| Error::io(dest, e))
-    }
-}
-
-pub enum Body<'a> {
-    Bytes(&'a [u8]),
-    File(&'a Path),
+/// A distribution client for `registry`: credentials from `VIGIL_REGISTRY_USERNAME` and
+/// `VIGIL_REGISTRY_PASSWORD` when both are set; plain HTTP on loopback, or anywhere when allowed.
+fn client(registry: &str, allow_insecure: bool) -> Result<Client, Error> {
+    let credentials = match (
+        std::env::var("VIGIL_REGISTRY_USERNAME"),
+        std::env::var("VIGIL_REGISTRY_PASSWORD"),
+    ) {
+        (Ok(username), Ok(password)) => Some(Credentials { username, password }),
+        _ => None,
+    };
+    Ok(Client::new(
+        registry,
+        &ClientOptions {
+            credentials,
+            allow_insecure_http: allow_insecure,
+            ..ClientOptions::default()
+        },
+    )?)
 }
 
 fn sha256_file(path: &Path) -> Result<(String, u64), Error> {
@@ -472,10 +180,15 @@ pub fn push(
         }
     });
     let manifest = serde_json::to_vec(&manifest).map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut client = Client::new(&target.registry, allow_insecure)?;
+    let mut client = client(&target.registry, allow_insecure)?;
     client.push_blob(&target.repository, &empty_digest, Body::Bytes(empty))?;
     client.push_blob(&target.repository, &layer_digest, Body::File(&layer))?;
-    let manifest_digest = client.put_manifest(&target.repository, &target.reference, &manifest)?;
+    let manifest_digest = client.put_manifest(
+        &target.repository,
+        &target.reference,
+        MANIFEST_TYPE,
+        &manifest,
+    )?;
     Ok(Pushed {
         manifest_digest,
         layer_digest,
@@ -524,8 +237,10 @@ pub fn pull(
             "no trusted key: pass --trusted-key FILE (or VIGIL_DB_TRUSTED_KEY) to verify pulled databases".into(),
         ));
     }
-    let mut client = Client::new(&source.registry, allow_insecure)?;
-    let bytes = client.get_manifest(&source.repository, &source.reference)?;
+    let mut client = client(&source.registry, allow_insecure)?;
+    let bytes = client
+        .get_manifest(&source.repository, &source.reference)?
+        .bytes;
     let m: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| Error::Invalid(format!("{}: manifest: {e}", source.repository)))?;
     if m.artifact_type.as_deref() != Some(ARTIFACT_TYPE) {
@@ -557,7 +272,8 @@ pub fn pull(
     client.get_blob(
         &source.repository,
         &layer.digest,
-        layer.size,
+        Some(layer.size),
+        MAX_DB_BYTES,
         compressed.path(),
     )?;
     let out = tempfile::Builder::new()
@@ -617,16 +333,5 @@ mod tests {
         ] {
             assert!(Reference::parse(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn challenges() {
-        let c = parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:a/b:pull""#)
-            .expect("parse");
-        assert_eq!(
-            c[0],
-            ("realm".into(), "https://auth.docker.io/token".into())
-        );
-        assert_eq!(c[2].1, "repository:a/b:pull");
     }
 }

@@ -27,6 +27,7 @@ use time::OffsetDateTime;
 
 mod backend;
 pub mod keys;
+pub mod registry;
 mod schema;
 
 pub use backend::FindingsStore;

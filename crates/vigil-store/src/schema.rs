@@ -109,6 +109,44 @@ const MIGRATIONS: &[&str] = &[
         package_paths TEXT NOT NULL,
         updated_at TEXT NOT NULL
      );",
+    // 7: registries (notification token as a hash, pull credentials sealed), the images Vigil
+    //    follows in them (tags, push and pull times, monitoring state), and the durable queue
+    //    of images to scan
+    "CREATE TABLE registries (
+        name TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        url TEXT NOT NULL,
+        insecure_http INTEGER NOT NULL,
+        token_hash BLOB NOT NULL,
+        cred_nonce BLOB,
+        cred_sealed BLOB,
+        created_at TEXT NOT NULL
+     );
+     CREATE TABLE images (
+        registry TEXT NOT NULL REFERENCES registries(name),
+        repository TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        pushed_at TEXT,
+        last_pulled_at TEXT,
+        resource_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (registry, repository, digest)
+     );
+     CREATE TABLE image_queue (
+        id INTEGER PRIMARY KEY,
+        registry TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        tag TEXT,
+        cause TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        not_before TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        UNIQUE (registry, repository, reference)
+     );",
 ];
 
 /// The schema version this build writes.
