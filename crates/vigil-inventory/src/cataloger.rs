@@ -62,7 +62,7 @@ impl<'a> FileInput<'a> {
 }
 
 /// Files that an OS package owns (from dpkg `.list` files, rpm headers, apk `R:` lines).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OwnedFiles {
     pub owner: OwnerRef,
     pub paths: Vec<String>,
@@ -70,7 +70,7 @@ pub struct OwnedFiles {
 
 /// Licences of a package stated in a file apart from its database entry (Debian's
 /// `/usr/share/doc/<pkg>/copyright`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PackageLicenses {
     pub package: OwnerRef,
     pub licenses: Vec<String>,

@@ -1,26 +1,49 @@
 //! Walk layers, run catalogers, squash, attribute, finish.
 
-use crate::cataloger::{FileInput, OwnedFiles, PackageLicenses, Sink};
+use crate::cache::LayerCache;
+use crate::cataloger::{CatalogError, FileInput, OwnedFiles, PackageLicenses, Sink};
 use crate::catalogers::os::release::pick_distro;
 use crate::installed_tree::inside_installed_tree;
 use crate::registry::Registry;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use vigil_source::{EntryMeta, Layer, Limits, OpenedSource, Progress, Visitor};
 use vigil_types::{
     Distro, Inventory, LayerRef, Location, Note, NoteLevel, OwnerRef, Package, package_url,
 };
 
 /// How to scan.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ScanOptions {
     pub limits: Limits,
     /// Where language packages are looked for on a host (absolute paths).
     pub deep_paths: Vec<String>,
     /// Worker threads for walking layers (0 = number of CPUs).
     pub threads: usize,
+    /// Where the results of image layers are looked up before walking them, and stored after
+    /// (by content: layers shared by several images are walked once). Not used for hosts.
+    pub layer_cache: Option<Arc<dyn LayerCache>>,
+}
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ScanOptions {
+            limits,
+            deep_paths,
+            threads,
+            layer_cache,
+        } = self;
+        f.debug_struct("ScanOptions")
+            .field("limits", limits)
+            .field("deep_paths", deep_paths)
+            .field("threads", threads)
+            .field("layer_cache", &layer_cache.as_ref().map(|_| ".."))
+            .finish()
+    }
 }
 
 impl Default for ScanOptions {
@@ -32,16 +55,21 @@ impl Default for ScanOptions {
                 .map(|s| (*s).to_owned())
                 .collect(),
             threads: 0,
+            layer_cache: None,
         }
     }
 }
+
+/// Version of the layer cache key and entry format. Bump when what a layer walk records
+/// ([`LayerOutput`], [`FileResult`] and what they hold) changes shape or meaning.
+const CACHE_FORMAT: u32 = 1;
 
 /// Files wanted by several catalogers are buffered in memory up to this size, and spooled to
 /// an anonymous temporary file (deleted when closed) above it, which keeps memory bounded.
 const SPOOL_ABOVE: u64 = 8 << 20;
 
 /// What one cataloger found in one file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct FileResult {
     path: String,
     cataloger: usize,
@@ -52,7 +80,7 @@ struct FileResult {
 }
 
 /// Everything one layer produced.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct LayerOutput {
     results: Vec<FileResult>,
     whiteouts: Vec<String>,
@@ -68,9 +96,21 @@ struct Collector<'a> {
     out: LayerOutput,
     by_path: HashMap<String, Vec<usize>>,
     scratch: Vec<usize>,
+    /// Something failed for a reason outside the layer (a temporary file, an I/O error): the
+    /// output is not what the layer alone yields and must not be cached.
+    incomplete: bool,
 }
 
 impl Collector<'_> {
+    /// Record a cataloger's error as a note on the file.
+    fn catalog_failed(&mut self, name: &str, e: &CatalogError, sink: &mut Sink) {
+        if matches!(e, CatalogError::Io(_)) {
+            self.incomplete = true;
+        }
+        sink.notes
+            .push((NoteLevel::Warning, format!("{name}: {e}")));
+    }
+
     fn language_ok(&self, path: &str) -> bool {
         !self.host
             || self.deep_paths.iter().any(|d| {
@@ -157,8 +197,7 @@ impl Visitor for Collector<'_> {
             };
             let _span = tracing::debug_span!("catalog", cataloger = c.name(), path).entered();
             if let Err(e) = c.catalog(&mut input, &mut sink) {
-                sink.notes
-                    .push((NoteLevel::Warning, format!("{}: {e}", c.name())));
+                self.catalog_failed(c.name(), &e, &mut sink);
             }
             self.push(path, idx[0], sink);
         } else if idx.len() > 1 && meta.size > SPOOL_ABOVE {
@@ -169,12 +208,16 @@ impl Visitor for Collector<'_> {
                 Ok(f)
             });
             match spooled {
-                Err(e) => self.note(NoteLevel::Warning, Some(path), format!("cannot read: {e}")),
+                Err(e) => {
+                    self.incomplete = true;
+                    self.note(NoteLevel::Warning, Some(path), format!("cannot read: {e}"));
+                }
                 Ok(mut f) => {
                     for &i in &idx {
                         let c = &registry.catalogers[i];
                         let mut sink = Sink::default();
                         if let Err(e) = std::io::Seek::rewind(&mut f) {
+                            self.incomplete = true;
                             self.note(NoteLevel::Warning, Some(path), format!("cannot read: {e}"));
                             break;
                         }
@@ -185,8 +228,7 @@ impl Visitor for Collector<'_> {
                             reader: &mut r,
                         };
                         if let Err(e) = c.catalog(&mut input, &mut sink) {
-                            sink.notes
-                                .push((NoteLevel::Warning, format!("{}: {e}", c.name())));
+                            self.catalog_failed(c.name(), &e, &mut sink);
                         }
                         self.push(path, i, sink);
                     }
@@ -195,6 +237,7 @@ impl Visitor for Collector<'_> {
         } else if idx.len() > 1 {
             let mut buf = Vec::new();
             if let Err(e) = reader.read_to_end(&mut buf) {
+                self.incomplete = true;
                 self.note(NoteLevel::Warning, Some(path), format!("cannot read: {e}"));
             } else {
                 for &i in &idx {
@@ -207,8 +250,7 @@ impl Visitor for Collector<'_> {
                         reader: &mut cursor,
                     };
                     if let Err(e) = c.catalog(&mut input, &mut sink) {
-                        sink.notes
-                            .push((NoteLevel::Warning, format!("{}: {e}", c.name())));
+                        self.catalog_failed(c.name(), &e, &mut sink);
                     }
                     self.push(path, i, sink);
                 }
@@ -257,13 +299,23 @@ impl Visitor for Collector<'_> {
     }
 }
 
+/// A walked layer and whether its output may be cached.
+struct Walked {
+    out: LayerOutput,
+    /// The layer was read to its end and nothing failed for reasons outside it.
+    complete: bool,
+    /// The content digest of the layer, when asked for and the layer could tell.
+    digest: Option<String>,
+}
+
 fn walk_layer(
     layer: &dyn Layer,
     registry: &Registry,
     host: bool,
     opts: &ScanOptions,
     progress: &Progress,
-) -> LayerOutput {
+    with_digest: bool,
+) -> Walked {
     let layer_name = layer.layer_ref().map(|l| l.digest.clone());
     let _span = tracing::info_span!("layer", layer = layer_name.as_deref()).entered();
     let mut c = Collector {
@@ -274,14 +326,182 @@ fn walk_layer(
         out: LayerOutput::default(),
         by_path: HashMap::new(),
         scratch: Vec::new(),
+        incomplete: false,
     };
-    if let Err(e) = layer.walk(&mut c, &opts.limits, progress) {
-        c.note(NoteLevel::Error, None, e.to_string());
+    let walked = if with_digest {
+        layer.walk_and_digest(&mut c, &opts.limits, progress)
+    } else {
+        layer.walk(&mut c, &opts.limits, progress).map(|()| None)
+    };
+    match walked {
+        Ok(digest) => Walked {
+            complete: !c.incomplete,
+            out: c.out,
+            digest,
+        },
+        Err(e) => {
+            c.note(NoteLevel::Error, None, e.to_string());
+            Walked {
+                out: c.out,
+                complete: false,
+                digest: None,
+            }
+        }
     }
-    c.out
+}
+
+/// Cache keys of the layers of one scan: a hash over everything besides the layer's content
+/// that a layer's output depends on, then the content digest.
+struct LayerKeys {
+    prefix: Sha256,
+}
+
+fn hash_field(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+impl LayerKeys {
+    /// Keys for image layers (never a host: deep-inspection paths play no part) walked by
+    /// `registry` within `limits`.
+    fn new(registry: &Registry, limits: &Limits) -> LayerKeys {
+        let mut h = Sha256::new();
+        hash_field(&mut h, b"vigil layer cache");
+        hash_field(&mut h, &CACHE_FORMAT.to_le_bytes());
+        hash_field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
+        // result indexes refer to the registry's order
+        hash_field(&mut h, &(registry.catalogers.len() as u64).to_le_bytes());
+        for c in &registry.catalogers {
+            let t = c.tags();
+            hash_field(&mut h, c.name().as_bytes());
+            hash_field(&mut h, &c.version().to_le_bytes());
+            hash_field(&mut h, &[u8::from(t.os), u8::from(t.installed)]);
+        }
+        // destructured so that a new limit cannot be forgotten here
+        let Limits {
+            max_file_size,
+            zip_max_entry_size,
+            zip_max_total_size,
+            zip_max_ratio,
+            zip_max_entries,
+        } = limits;
+        for v in [
+            *max_file_size,
+            *zip_max_entry_size,
+            *zip_max_total_size,
+            *zip_max_ratio,
+            *zip_max_entries as u64,
+        ] {
+            hash_field(&mut h, &v.to_le_bytes());
+        }
+        LayerKeys { prefix: h }
+    }
+
+    /// The key of a layer of this content digest (lowercase hex).
+    fn key(&self, content: &str) -> String {
+        let mut h = self.prefix.clone();
+        hash_field(&mut h, content.as_bytes());
+        let mut key = String::with_capacity(64);
+        for b in h.finalize() {
+            use std::fmt::Write;
+            let _ = write!(key, "{b:02x}");
+        }
+        key
+    }
+}
+
+/// The content digest a layer is cached by: its `diff_id` (the digest of its uncompressed
+/// tar, which a walk can check), when it is a well-formed sha256 digest. Other layers (no
+/// diff id, function zips, directories) are not cached.
+fn content_digest(lref: &LayerRef) -> Option<&str> {
+    let d = lref.diff_id.as_deref()?;
+    let hex = d.strip_prefix("sha256:")?;
+    (hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then_some(d)
+}
+
+/// Walk a layer, or take its output from the cache.
+fn cached_walk(
+    layer: &dyn Layer,
+    registry: &Registry,
+    opts: &ScanOptions,
+    progress: &Progress,
+    cache: &dyn LayerCache,
+    keys: &LayerKeys,
+) -> LayerOutput {
+    let Some(lref) = layer.layer_ref() else {
+        return walk_layer(layer, registry, false, opts, progress, false).out;
+    };
+    let Some(content) = content_digest(lref) else {
+        return walk_layer(layer, registry, false, opts, progress, false).out;
+    };
+    let key = keys.key(content);
+    if let Some(bytes) = cache.get(&key) {
+        match serde_json::from_slice::<LayerOutput>(&bytes) {
+            Ok(mut out)
+                if out
+                    .results
+                    .iter()
+                    .all(|r| r.cataloger < registry.catalogers.len()) =>
+            {
+                tracing::debug!(layer = lref.digest, key, "layer output from the cache");
+                // the same content may be stored under another blob digest (compressed
+                // differently): notes name the layer being scanned
+                for n in &mut out.notes {
+                    n.layer = Some(lref.digest.clone());
+                }
+                progress.add(layer.size_hint());
+                return out;
+            }
+            Ok(_) => {
+                tracing::warn!(
+                    layer = lref.digest,
+                    key,
+                    "cached layer output names unknown catalogers"
+                );
+                cache.discard(&key);
+            }
+            Err(e) => {
+                tracing::warn!(
+                    layer = lref.digest,
+                    key,
+                    "cached layer output does not deserialise: {e}"
+                );
+                cache.discard(&key);
+            }
+        }
+    }
+    let walked = walk_layer(layer, registry, false, opts, progress, true);
+    if !walked.complete {
+        tracing::debug!(layer = lref.digest, "layer not read completely: not cached");
+    } else if walked.digest.is_none() {
+        tracing::debug!(
+            layer = lref.digest,
+            "layer content digest unknown: not cached"
+        );
+    } else if walked.digest.as_deref() != Some(content) {
+        tracing::warn!(
+            layer = lref.digest,
+            diff_id = content,
+            read = walked.digest.as_deref(),
+            "layer content does not match its diff id: not cached"
+        );
+    } else {
+        match serde_json::to_vec(&walked.out) {
+            Ok(bytes) => cache.put(&key, &bytes),
+            Err(e) => tracing::warn!(layer = lref.digest, "cannot serialise layer output: {e}"),
+        }
+    }
+    walked.out
 }
 
 /// Scan an opened target into an inventory.
+///
+/// With [`ScanOptions::layer_cache`] set, image layers (not hosts) with a sha256 `diff_id`
+/// are looked up in the cache first; the inventory is the same as without the cache.
 pub fn scan(
     source: OpenedSource,
     registry: &Registry,
@@ -299,6 +519,11 @@ pub fn scan(
         n => n,
     }
     .min(layers.len().max(1));
+    let cache = opts
+        .layer_cache
+        .as_deref()
+        .filter(|_| !host)
+        .map(|c| (c, LayerKeys::new(registry, &opts.limits)));
 
     // walk layers in parallel; outputs keep layer order
     let outputs: Vec<Mutex<Option<LayerOutput>>> =
@@ -313,7 +538,11 @@ pub fn scan(
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&i) = order.get(k) else { break };
-                    let out = walk_layer(layers[i].as_ref(), registry, host, opts, progress);
+                    let layer = layers[i].as_ref();
+                    let out = match &cache {
+                        Some((c, keys)) => cached_walk(layer, registry, opts, progress, *c, keys),
+                        None => walk_layer(layer, registry, host, opts, progress, false).out,
+                    };
                     if let Ok(mut slot) = outputs[i].lock() {
                         *slot = Some(out);
                     }

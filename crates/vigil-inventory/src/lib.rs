@@ -9,12 +9,14 @@
 //! Adding an ecosystem means one new module under `catalogers/` plus one line in
 //! [`registry::Registry::default`].
 
+mod cache;
 mod cataloger;
 pub mod catalogers;
 mod engine;
 mod installed_tree;
 mod registry;
 
+pub use cache::{DiskLayerCache, LayerCache};
 pub use cataloger::{CatalogError, Cataloger, FileInput, OwnedFiles, PackageLicenses, Sink, Tags};
 pub use engine::{ScanOptions, scan};
 pub use registry::Registry;

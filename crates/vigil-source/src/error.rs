@@ -25,6 +25,14 @@ pub enum Error {
         wanted: String,
         available: String,
     },
+    #[error("{what} blob `{digest}` is missing from `{path}`")]
+    MissingBlob {
+        /// The blob directory (or image layout).
+        path: String,
+        /// What the blob was to be: `manifest`, `image index`, `image config`, `layer`.
+        what: String,
+        digest: String,
+    },
     #[error("corrupt or truncated layer `{layer}`: {message}")]
     Layer { layer: String, message: String },
     #[error("invalid zip archive `{path}`: {message}")]

@@ -183,18 +183,69 @@ enum Store {
     },
 }
 
+/// Why a document or layer could not be had from a [`Store`].
+enum StoreError {
+    /// A blob of a blob directory is not there.
+    Missing {
+        what: String,
+        digest: String,
+    },
+    Other(String),
+}
+
+impl From<String> for StoreError {
+    fn from(m: String) -> StoreError {
+        StoreError::Other(m)
+    }
+}
+
+impl StoreError {
+    /// A missing blob when `rel` names one (`blobs/<alg>/<hex>`), otherwise `message`.
+    fn open_failed(rel: &str, what: &str, e: &std::io::Error, message: String) -> StoreError {
+        match digest_from_path(rel) {
+            Some(digest)
+                if e.kind() == std::io::ErrorKind::NotFound && rel.starts_with("blobs/") =>
+            {
+                StoreError::Missing {
+                    what: what.to_owned(),
+                    digest,
+                }
+            }
+            _ => StoreError::Other(message),
+        }
+    }
+
+    fn into_error(self, path: &Path) -> Error {
+        match self {
+            StoreError::Missing { what, digest } => Error::MissingBlob {
+                path: path.display().to_string(),
+                what,
+                digest,
+            },
+            StoreError::Other(m) => Error::image(path, m),
+        }
+    }
+}
+
 impl Store {
-    fn read_small(&self, rel: &str, what: &str) -> Result<Vec<u8>, String> {
+    fn read_small(&self, rel: &str, what: &str) -> Result<Vec<u8>, StoreError> {
         match self {
             Store::Dir(root) => {
                 let p = root.join(rel);
-                let f = File::open(&p).map_err(|e| format!("cannot open {what} `{rel}`: {e}"))?;
+                let f = File::open(&p).map_err(|e| {
+                    StoreError::open_failed(
+                        rel,
+                        what,
+                        &e,
+                        format!("cannot open {what} `{rel}`: {e}"),
+                    )
+                })?;
                 let mut buf = Vec::new();
                 f.take(MAX_JSON + 1)
                     .read_to_end(&mut buf)
                     .map_err(|e| format!("cannot read {what} `{rel}`: {e}"))?;
                 if buf.len() as u64 > MAX_JSON {
-                    return Err(format!("{what} `{rel}` is larger than {MAX_JSON} bytes"));
+                    return Err(format!("{what} `{rel}` is larger than {MAX_JSON} bytes").into());
                 }
                 Ok(buf)
             }
@@ -203,7 +254,7 @@ impl Store {
                     .get(rel)
                     .ok_or_else(|| format!("{what} `{rel}` is missing from the archive"))?;
                 if size > MAX_JSON {
-                    return Err(format!("{what} `{rel}` is larger than {MAX_JSON} bytes"));
+                    return Err(format!("{what} `{rel}` is larger than {MAX_JSON} bytes").into());
                 }
                 let mut f = File::open(file).map_err(|e| e.to_string())?;
                 f.seek(SeekFrom::Start(off)).map_err(|e| e.to_string())?;
@@ -212,19 +263,26 @@ impl Store {
                     .read_to_end(&mut buf)
                     .map_err(|e| format!("cannot read {what} `{rel}`: {e}"))?;
                 if (buf.len() as u64) < size {
-                    return Err(format!("{what} `{rel}` is truncated"));
+                    return Err(format!("{what} `{rel}` is truncated").into());
                 }
                 Ok(buf)
             }
         }
     }
 
-    fn layer(&self, rel: &str, layer: LayerRef) -> Result<Box<dyn Layer>, String> {
+    fn layer(&self, rel: &str, layer: LayerRef) -> Result<Box<dyn Layer>, StoreError> {
         match self {
             Store::Dir(root) => {
                 let p = root.join(rel);
                 let len = std::fs::metadata(&p)
-                    .map_err(|e| format!("layer blob `{rel}`: {e}"))?
+                    .map_err(|e| {
+                        StoreError::open_failed(
+                            rel,
+                            "layer",
+                            &e,
+                            format!("layer blob `{rel}`: {e}"),
+                        )
+                    })?
                     .len();
                 Ok(Box::new(TarLayer::blob(p, 0, len, layer)))
             }
@@ -314,40 +372,97 @@ pub(crate) fn open(
         TargetKind::DockerArchive => open_docker(&store, path),
         _ => {
             let index: IndexJson = parse_json(
-                &store.read_small("index.json", "image index").map_err(err)?,
+                &store
+                    .read_small("index.json", "image index")
+                    .map_err(|e| e.into_error(path))?,
                 "index.json",
             )
             .map_err(err)?;
             let (manifest_desc, tags, manifest) =
                 select_manifest(&store, &index.manifests, platform, path, 0)?;
-            let config_desc = manifest
-                .config
-                .clone()
-                .ok_or_else(|| err(format!("manifest `{}` has no config", manifest_desc.digest)))?;
-            let layer_paths: Vec<(String, String)> = manifest
-                .layers
-                .iter()
-                .map(|l| Ok((blob_path(&l.digest)?, l.digest.clone())))
-                .collect::<Result<_, String>>()
-                .map_err(err)?;
-            build(
+            from_manifest(
                 &store,
                 path,
-                &blob_path(&config_desc.digest).map_err(err)?,
-                Some(config_desc.digest.clone()),
-                Some(manifest_desc.digest.clone()),
+                &manifest_desc.digest,
+                &manifest,
+                manifest_desc.digest.clone(),
                 tags,
-                &layer_paths,
                 platform,
             )
         }
     }
 }
 
+/// Open the image `manifest_digest` names in a directory of blobs (`blobs/<alg>/<hex>`, as in
+/// an OCI layout but without `index.json`). An index or manifest list is resolved to the
+/// platform's manifest as for an OCI layout; the info records `manifest_digest` as asked for.
+pub(crate) fn open_blob_store(
+    root: &Path,
+    manifest_digest: &str,
+    tags: Vec<String>,
+    platform: &Platform,
+) -> Result<OpenedImage, Error> {
+    let store = Store::Dir(root.to_path_buf());
+    // a descriptor without platform: select_manifest reads it and descends if it is an index
+    let top = Descriptor {
+        media_type: String::new(),
+        digest: manifest_digest.to_owned(),
+        platform: None,
+        annotations: BTreeMap::new(),
+    };
+    let (manifest_desc, _annotated, manifest) =
+        select_manifest(&store, std::slice::from_ref(&top), platform, root, 0)?;
+    from_manifest(
+        &store,
+        root,
+        &manifest_desc.digest,
+        &manifest,
+        manifest_digest.to_owned(),
+        tags,
+        platform,
+    )
+}
+
+/// The image one selected manifest (`selected`, for messages) describes; `recorded` is the
+/// manifest digest the image info carries.
+fn from_manifest(
+    store: &Store,
+    path: &Path,
+    selected: &str,
+    manifest: &ManifestJson,
+    recorded: String,
+    tags: Vec<String>,
+    platform: &Platform,
+) -> Result<OpenedImage, Error> {
+    let err = |m: String| Error::image(path, m);
+    let config_desc = manifest
+        .config
+        .as_ref()
+        .ok_or_else(|| err(format!("manifest `{selected}` has no config")))?;
+    let layer_paths: Vec<(String, String)> = manifest
+        .layers
+        .iter()
+        .map(|l| Ok((blob_path(&l.digest)?, l.digest.clone())))
+        .collect::<Result<_, String>>()
+        .map_err(err)?;
+    build(
+        store,
+        path,
+        &blob_path(&config_desc.digest).map_err(err)?,
+        Some(config_desc.digest.clone()),
+        Some(recorded),
+        tags,
+        &layer_paths,
+        platform,
+    )
+}
+
 fn open_docker(store: &Store, path: &Path) -> Result<OpenedImage, Error> {
     let err = |m: String| Error::image(path, m);
     let entries: Vec<DockerManifestEntry> = parse_json(
-        &store.read_small("manifest.json", "manifest").map_err(err)?,
+        &store
+            .read_small("manifest.json", "manifest")
+            .map_err(|e| e.into_error(path))?,
         "manifest.json",
     )
     .map_err(err)?;
@@ -407,7 +522,9 @@ fn build(
 ) -> Result<OpenedImage, Error> {
     let err = |m: String| Error::image(path, m);
     let config: ConfigJson = parse_json(
-        &store.read_small(config_rel, "image config").map_err(err)?,
+        &store
+            .read_small(config_rel, "image config")
+            .map_err(|e| e.into_error(path))?,
         config_rel,
     )
     .map_err(err)?;
@@ -436,7 +553,7 @@ fn build(
             diff_id,
         };
         refs.push(lref.clone());
-        layers.push(store.layer(rel, lref).map_err(err)?);
+        layers.push(store.layer(rel, lref).map_err(|e| e.into_error(path))?);
     }
     let cc = config.config.unwrap_or_default();
     let info = ImageInfo {
@@ -494,7 +611,7 @@ fn select_manifest(
         if is_index(&d.media_type) {
             let bytes = store
                 .read_small(&blob_path(&d.digest).map_err(err)?, "image index")
-                .map_err(err)?;
+                .map_err(|e| e.into_error(path))?;
             let nested: ManifestJson = parse_json(&bytes, &d.digest).map_err(err)?;
             let inner = nested.manifests.unwrap_or_default();
             let (desc, mut tags, m) = select_manifest(store, &inner, platform, path, depth + 1)?;
@@ -525,7 +642,7 @@ fn select_manifest(
             // Also check a manifest read without platform info is not an index.
             let bytes = store
                 .read_small(&blob_path(&d.digest).map_err(err)?, "manifest")
-                .map_err(err)?;
+                .map_err(|e| e.into_error(path))?;
             let m: ManifestJson = parse_json(&bytes, &d.digest).map_err(err)?;
             if m.manifests.is_some() || m.media_type.as_deref().is_some_and(is_index) {
                 let inner = m.manifests.unwrap_or_default();

@@ -135,6 +135,20 @@ pub trait Layer: Send + Sync {
         limits: &Limits,
         progress: &Progress,
     ) -> Result<(), Error>;
+    /// Walk like [`Layer::walk`], then read the layer to its end and return the digest of its
+    /// content (`sha256:<hex>` of the uncompressed tar stream, which is what an image config's
+    /// `rootfs.diff_ids` lists), so that a caller can check the layer is the one its
+    /// [`LayerRef::diff_id`] claims. `Ok(None)` when the layer cannot tell (not a tar stream,
+    /// or too much data after the end of the archive); the visitor sees the same as with
+    /// [`Layer::walk`] either way.
+    fn walk_and_digest(
+        &self,
+        visitor: &mut dyn Visitor,
+        limits: &Limits,
+        progress: &Progress,
+    ) -> Result<Option<String>, Error> {
+        self.walk(visitor, limits, progress).map(|()| None)
+    }
 }
 
 /// A target opened for scanning.
@@ -324,6 +338,38 @@ pub fn open(kind: TargetKind, path: &str, opts: &OpenOptions) -> Result<OpenedSo
             path: path.to_owned(),
         }),
     }
+}
+
+/// The [`TargetInfo::kind`] of an image opened from a blob store
+/// ([`open_image_in_blob_store`]).
+pub const REGISTRY_KIND: &str = "registry";
+
+/// Open the image `manifest_digest` names in a blob store shared by many images: `root` holds
+/// blobs at `blobs/<alg>/<hex>` like an OCI layout, but has no `index.json` (a registry puller
+/// fills it).
+///
+/// `manifest_digest` names an image manifest (OCI or Docker v2) or an index / manifest list,
+/// from which `platform`'s manifest is picked as for an OCI layout. The target is of kind
+/// [`REGISTRY_KIND`], named `name`; its image info records `manifest_digest` (as asked for,
+/// even when it names an index) and `tags`. A blob that is not in the store is
+/// [`Error::MissingBlob`].
+pub fn open_image_in_blob_store(
+    root: &Path,
+    manifest_digest: &str,
+    name: &str,
+    tags: Vec<String>,
+    platform: &Platform,
+) -> Result<OpenedSource, Error> {
+    let img = image::open_blob_store(root, manifest_digest, tags, platform)?;
+    Ok(OpenedSource {
+        target: TargetInfo {
+            kind: REGISTRY_KIND.to_owned(),
+            name: name.to_owned(),
+            image: Some(img.info),
+        },
+        layers: img.layers,
+        host: false,
+    })
 }
 
 /// A reader that counts bytes into [`Progress`].

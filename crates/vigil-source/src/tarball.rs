@@ -4,6 +4,7 @@ use crate::{
     CountingReader, EntryKind, EntryMeta, Error, Layer, Limits, Progress, Visitor, decompress,
     normalize,
 };
+use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -64,6 +65,32 @@ impl Layer for TarLayer {
         limits: &Limits,
         progress: &Progress,
     ) -> Result<(), Error> {
+        self.walk_inner(visitor, limits, progress, false)
+            .map(|_| ())
+    }
+
+    fn walk_and_digest(
+        &self,
+        visitor: &mut dyn Visitor,
+        limits: &Limits,
+        progress: &Progress,
+    ) -> Result<Option<String>, Error> {
+        self.walk_inner(visitor, limits, progress, true)
+    }
+}
+
+/// Most bytes read after a tar archive's end-of-archive marker to finish its digest (tar
+/// writers pad to a record of at most a few KiB; more than this is not a plain layer).
+const MAX_TRAILER: u64 = 16 << 20;
+
+impl TarLayer {
+    fn walk_inner(
+        &self,
+        visitor: &mut dyn Visitor,
+        limits: &Limits,
+        progress: &Progress,
+        digest: bool,
+    ) -> Result<Option<String>, Error> {
         let mut f = File::open(&self.file).map_err(|e| Error::io(&self.file, e))?;
         if self.offset > 0 {
             f.seek(SeekFrom::Start(self.offset))
@@ -75,7 +102,58 @@ impl Layer for TarLayer {
         };
         let stream = decompress(BufReader::with_capacity(256 << 10, raw))
             .map_err(|e| self.corrupt(format_args!("cannot start decompressing: {e}")))?;
-        walk_tar(stream, visitor, limits).map_err(|m| self.corrupt(m))
+        if !digest {
+            walk_tar(stream, visitor, limits).map_err(|m| self.corrupt(m))?;
+            return Ok(None);
+        }
+        let mut hashed = HashingReader {
+            inner: stream,
+            hasher: Sha256::new(),
+        };
+        walk_tar(&mut hashed, visitor, limits).map_err(|m| self.corrupt(m))?;
+        // the digest covers the whole stream, padding after the end-of-archive marker included
+        let rest = std::io::copy(
+            &mut (&mut hashed).take(MAX_TRAILER + 1),
+            &mut std::io::sink(),
+        );
+        match rest {
+            Ok(n) if n <= MAX_TRAILER => {}
+            Ok(_) => {
+                tracing::debug!(
+                    layer = self.name,
+                    "more than {MAX_TRAILER} bytes after the end of the tar archive: no digest"
+                );
+                return Ok(None);
+            }
+            Err(e) => {
+                tracing::debug!(
+                    layer = self.name,
+                    "cannot read past the end of the tar archive: {e}: no digest"
+                );
+                return Ok(None);
+            }
+        }
+        let mut hex = String::with_capacity(7 + 64);
+        hex.push_str("sha256:");
+        for b in hashed.hasher.finalize() {
+            use std::fmt::Write;
+            let _ = write!(hex, "{b:02x}");
+        }
+        Ok(Some(hex))
+    }
+}
+
+/// Hashes what is read through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }
 

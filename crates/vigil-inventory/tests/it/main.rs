@@ -4,3 +4,4 @@ mod dpkg_real;
 mod hostile;
 mod imagebuilder;
 mod images;
+mod layer_cache;
