@@ -14,11 +14,12 @@ cd "$(dirname "$0")/.."
 #   composer/semver; CVSS against Red Hat's `cvss`.
 # - The findings service is driven by the real AWS CLI and boto3 (inspector2 API, SigV4).
 # - The OCI distribution tests push to and pull from Debian's docker-registry on loopback
-#   (plain and behind htpasswd basic auth; apache2-utils makes the bcrypt htpasswd file).
+#   (plain and behind htpasswd basic auth; apache2-utils makes the bcrypt htpasswd file);
+#   scan on push configures that registry to notify the server and pushes with skopeo.
 export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(python3-pip rpm python3-rpm libdpkg-perl ruby php-cli php-composer-semver maven
               openjdk-17-jdk-headless golang-go golang-golang-x-mod-dev docker-registry
-              apache2-utils)
+              skopeo apache2-utils)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

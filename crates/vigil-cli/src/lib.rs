@@ -103,12 +103,53 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECS", env = "VIGIL_AGENT_HEARTBEAT_WINDOW", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub agent_heartbeat_window: u64,
+    /// Seconds between polls of each registered registry's catalog and tags (images its
+    /// notifications did not announce are queued for scanning).
+    #[arg(long, value_name = "SECS", env = "VIGIL_REGISTRY_POLL_INTERVAL", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub registry_poll_interval: u64,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create an access key pair for an account; prints `{"accessKeyId", "secretAccessKey", "account"}`.
     CreateKey(CreateKeyArgs),
+    /// Register an OCI registry whose images the server scans on push: prints
+    /// `{"name", "notificationUrl", "token"}`, the endpoint and bearer token for the registry's
+    /// `notifications.endpoints` configuration.
+    AddRegistry(AddRegistryArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddRegistryArgs {
+    #[arg(long, default_value = "./vigil-data")]
+    pub data_dir: PathBuf,
+    /// A name for the registry (`[a-z0-9._-]`, at most 64): part of its images' resource ids
+    /// and of the notification URL.
+    #[arg(long)]
+    pub name: String,
+    /// The registry: `https://host[:port]`, or `http://` for a loopback registry.
+    #[arg(long)]
+    pub url: String,
+    /// Allow plain HTTP to a registry that is not on loopback.
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// The account its images belong to.
+    #[arg(long, default_value = "000000000000")]
+    pub account: String,
+    /// The region its images belong to.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// The server's address as the registry reaches it (for the printed notification URL).
+    #[arg(long, default_value = "http://127.0.0.1:8750")]
+    pub server_url: String,
+    /// A user name for pulling (with the password from the environment variable named by
+    /// `--password-env`; credentials never go on the command line).
+    #[arg(long, requires = "password_env")]
+    pub username: Option<String>,
+    /// The environment variable holding the pull password or token.
+    #[arg(long, value_name = "VAR", requires = "username")]
+    pub password_env: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

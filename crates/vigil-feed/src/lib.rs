@@ -32,7 +32,25 @@ pub enum Error {
     #[error("signature: {0}")]
     Signature(String),
     #[error(transparent)]
-    Registry(#[from] vigil_registry::Error),
+    Registry(vigil_registry::Error),
+}
+
+impl From<vigil_registry::Error> for Error {
+    /// Registry errors, with where `vigil db push/update` take credentials from when the
+    /// registry asked for them.
+    fn from(e: vigil_registry::Error) -> Error {
+        match e {
+            vigil_registry::Error::Http { url, message } if message.starts_with("HTTP 401") => {
+                Error::Http {
+                    url,
+                    message: format!(
+                        "{message} (credentials come from VIGIL_REGISTRY_USERNAME and VIGIL_REGISTRY_PASSWORD)"
+                    ),
+                }
+            }
+            other => Error::Registry(other),
+        }
+    }
 }
 
 impl Error {

@@ -645,7 +645,14 @@ pub fn resource(inv: &Inventory, opts: &MatchOptions) -> Resource {
             "repositoryName": repo,
             "pushedAt": img.created,
         }});
-        ("AWS_ECR_CONTAINER_IMAGE", hash, Some(details))
+        // an image followed in a registry is named by the registry (its ARN), not its digest:
+        // the same digest pushed to two repositories is two resources
+        let id = if t.kind == "registry" {
+            t.name.clone()
+        } else {
+            hash
+        };
+        ("AWS_ECR_CONTAINER_IMAGE", id, Some(details))
     } else if t.kind == "zip" {
         ("AWS_LAMBDA_FUNCTION", t.name.clone(), None)
     } else {

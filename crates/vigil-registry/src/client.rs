@@ -187,7 +187,7 @@ impl Client {
                 if basic.is_none() {
                     "HTTP 401: the registry wants basic auth and no credentials are configured"
                 } else {
-                    "HTTP 401: the registry rejected the configured credentials"
+                    "HTTP 401: the registry rejected the credentials"
                 },
             ));
         }
@@ -692,7 +692,10 @@ mod tests {
         )
         .unwrap_or_default();
         assert_eq!(c.len(), 3);
-        assert_eq!(c[0], ("realm".into(), "https://auth.docker.io/token".into()));
+        assert_eq!(
+            c[0],
+            ("realm".into(), "https://auth.docker.io/token".into())
+        );
         assert_eq!(c[2].1, "repository:library/debian:pull");
         assert!(parse_challenge("Basic realm=x").is_none());
     }

@@ -90,9 +90,7 @@ pub fn pull(
     limits: &ImageLimits,
 ) -> Result<Pulled, Error> {
     if !crate::is_repository(repo) {
-        return Err(Error::Invalid(format!(
-            "`{repo}` is not a repository name"
-        )));
+        return Err(Error::Invalid(format!("`{repo}` is not a repository name")));
     }
     if !(is_sha256_digest(reference) || crate::is_tag(reference)) {
         return Err(Error::Invalid(format!(
@@ -120,7 +118,10 @@ pub fn pull(
             )));
         }
         let index: IndexJson = serde_json::from_slice(&current.bytes).map_err(|e| {
-            Error::Invalid(format!("{repo}@{}: index is malformed: {e}", current.digest))
+            Error::Invalid(format!(
+                "{repo}@{}: index is malformed: {e}",
+                current.digest
+            ))
         })?;
         let matches = |p: &PlatformJson| {
             p.os == os

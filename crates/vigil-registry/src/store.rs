@@ -37,9 +37,7 @@ impl BlobStore {
     /// Where a blob lives (whether or not it is there yet).
     pub fn path(&self, digest: &str) -> Result<PathBuf, Error> {
         if !is_sha256_digest(digest) {
-            return Err(Error::Invalid(format!(
-                "`{digest}` is not a sha256 digest"
-            )));
+            return Err(Error::Invalid(format!("`{digest}` is not a sha256 digest")));
         }
         Ok(self.root.join("blobs/sha256").join(&digest[7..]))
     }
@@ -55,10 +53,10 @@ impl BlobStore {
             return Ok(());
         }
         let tmp_dir = self.root.join("tmp");
-        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(|e| Error::io(&tmp_dir, e))?;
+        let mut tmp =
+            tempfile::NamedTempFile::new_in(&tmp_dir).map_err(|e| Error::io(&tmp_dir, e))?;
         std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io(tmp.path(), e))?;
-        tmp.persist(&dest)
-            .map_err(|e| Error::io(&dest, e.error))?;
+        tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
         Ok(())
     }
 

@@ -127,6 +127,7 @@ fn main() {
         heartbeat_window: vigil_server::DEFAULT_HEARTBEAT_WINDOW,
         feeds: Vec::new(),
         feed_every: Duration::from_secs(3600),
+        registry_poll_every: Duration::from_secs(3600),
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

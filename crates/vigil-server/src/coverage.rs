@@ -473,6 +473,15 @@ fn covered(r: &StoredResource, unmanaged_before: &str) -> Value {
     });
     let (code, reason) = match (r.scan_status.as_deref(), r.scanned_at.as_deref()) {
         _ if agent_state.is_some() => agent_state.unwrap_or_default(),
+        // never scanned because the scan failed (an image that could not be pulled)
+        (Some(s), None) if s != "ACTIVE" => (
+            "INACTIVE",
+            SCAN_STATUS_REASONS
+                .iter()
+                .find(|r| **r == s)
+                .copied()
+                .unwrap_or("INTERNAL_ERROR"),
+        ),
         (_, None) => ("ACTIVE", "PENDING_INITIAL_SCAN"),
         (Some("ACTIVE") | None, Some(_)) => ("ACTIVE", "SUCCESSFUL"),
         (Some(s), Some(_)) => (

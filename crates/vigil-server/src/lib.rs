@@ -24,6 +24,7 @@ mod coverage;
 pub mod jobs;
 mod ops;
 mod reevaluate;
+pub mod registry;
 mod wire;
 
 pub use wire::ApiError;
@@ -48,6 +49,8 @@ pub struct Config {
     /// A host agent's expected heartbeat interval: a host whose last heartbeat is older than
     /// [`UNMANAGED_AFTER_WINDOWS`] of these is reported INACTIVE/UNMANAGED_EC2_INSTANCE.
     pub heartbeat_window: std::time::Duration,
+    /// How often registries' catalogs are polled for images their notifications missed.
+    pub registry_poll_every: std::time::Duration,
 }
 
 /// How many missed heartbeat windows make an agent-managed host unmanaged.
@@ -72,6 +75,8 @@ pub struct App {
     pub jobs: jobs::Jobs,
     /// Hosts whose last heartbeat is older than this are unmanaged.
     pub unmanaged_after: time::Duration,
+    /// Registry integration: the blob store, the layer inventory cache, the scan worker's wake-up.
+    pub images: registry::Images,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -88,7 +93,9 @@ impl App {
         advisory_db: PathBuf,
         reevaluate_every: std::time::Duration,
     ) -> Result<App, vigil_store::Error> {
+        let images = registry::Images::open(data_dir).map_err(vigil_store::Error::Invalid)?;
         Ok(App {
+            images,
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
@@ -102,6 +109,18 @@ impl App {
                     description: "when the advisory database file changed, re-match the stored inventories holding a package whose advisories changed",
                     every: reevaluate_every,
                     run: reevaluate::run,
+                },
+                jobs::Job {
+                    name: "registry-scan",
+                    description: "pull, inventory and match the images registry notifications and polls queued (also woken by each notification)",
+                    every: std::time::Duration::from_secs(10),
+                    run: registry::drain,
+                },
+                jobs::Job {
+                    name: "image-rescan-window",
+                    description: "images pushed and pulled outside the account's rescan duration stop being monitored (findings closed); images back inside it are rescanned",
+                    every: std::time::Duration::from_secs(3600),
+                    run: registry::rescan_window,
                 },
                 jobs::Job {
                     name: "suppression-expiry",
@@ -219,7 +238,25 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
             run: feed_update,
         });
     }
+    app.jobs.add(jobs::Job {
+        name: "registry-poll",
+        description: "list each registry's repositories and tags; queue the images not followed yet (registries without notifications, missed notifications)",
+        every: config.registry_poll_every,
+        run: registry::poll,
+    });
     let app = Arc::new(app);
+    // the image scan worker also wakes when a notification queues an image
+    {
+        let app = app.clone();
+        tokio::spawn(async move {
+            loop {
+                app.images.wake.notified().await;
+                let app = app.clone();
+                let _ =
+                    tokio::task::spawn_blocking(move || app.jobs.run(&app, "registry-scan")).await;
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "vigil server listening");
     // the background jobs, each on its interval (the first run at start)
@@ -267,8 +304,22 @@ fn json_response(status: StatusCode, v: &Value) -> Response {
 }
 
 fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<Value, ApiError> {
-    let principal = authenticate(app, parts, body)?;
     let path = parts.uri.path();
+    // registries authenticate with their notification token, not SigV4
+    if let Some(name) = path
+        .strip_prefix("/vigil/v1/registries/")
+        .and_then(|r| r.strip_suffix("/notifications"))
+    {
+        if parts.method != axum::http::Method::POST {
+            return Err(ApiError::unknown_operation("notifications are POSTed"));
+        }
+        let auth = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        return registry::notification(app, name, auth, body);
+    }
+    let principal = authenticate(app, parts, body)?;
     let method = parts.method.as_str();
     tracing::debug!(%method, %path, account = %principal.account, "request");
     let input = || -> Result<Value, ApiError> {

@@ -565,6 +565,10 @@ pub(crate) fn stored_inventory(
 fn rename(inventory: &mut vigil_types::Inventory, resource_id: Option<&str>) {
     if let Some(id) = resource_id {
         inventory.target.name = id.to_owned();
+        // a registry image keeps its digest (its resource id is the registry's ARN)
+        if inventory.target.kind == vigil_source::REGISTRY_KIND {
+            return;
+        }
         if let Some(img) = inventory.target.image.as_mut() {
             img.manifest_digest = Some(id.to_owned());
         }

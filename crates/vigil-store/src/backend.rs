@@ -100,6 +100,8 @@ pub trait FindingsStore: Send + Sync {
         config: &DeepInspection,
         now: OffsetDateTime,
     ) -> Result<()>;
+    /// Registries, followed images and the image scan queue.
+    fn registry_store(&self) -> &dyn crate::registry::RegistryStore;
 }
 
 impl FindingsStore for crate::Store {
@@ -233,5 +235,8 @@ impl FindingsStore for crate::Store {
         now: OffsetDateTime,
     ) -> Result<()> {
         crate::Store::set_deep_inspection(self, account, config, now)
+    }
+    fn registry_store(&self) -> &dyn crate::registry::RegistryStore {
+        self
     }
 }

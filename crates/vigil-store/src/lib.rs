@@ -664,7 +664,9 @@ impl Store {
             keys.iter().map(|(e, n)| key_hash(e, n)).collect();
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT account, region, id, key_hashes FROM resources WHERE key_hashes IS NOT NULL",
+                // images outside their rescan window are not monitored (a rescan brings them back)
+                "SELECT account, region, id, key_hashes FROM resources
+                 WHERE key_hashes IS NOT NULL AND coalesce(scan_status, '') != 'SCAN_ELIGIBILITY_EXPIRED'",
             )?;
             let mut rows = st.query([])?;
             let mut out = Vec::new();

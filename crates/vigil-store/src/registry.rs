@@ -66,9 +66,113 @@ pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-impl Store {
+/// Registries, followed images and the image scan queue (implemented by [`Store`]).
+pub trait RegistryStore: Send + Sync {
     /// Registers a registry with the hash of its notification token.
-    pub fn add_registry(&self, r: &RegistryRecord, token: &str) -> Result<()> {
+    fn add_registry(&self, r: &RegistryRecord, token: &str) -> Result<()>;
+    fn registry(&self, name: &str) -> Result<Option<RegistryRecord>>;
+    /// The registry a notification token belongs to (`None`: unknown name or wrong token).
+    fn registry_for_token(&self, name: &str, token: &str) -> Result<Option<RegistryRecord>>;
+    fn registries(&self) -> Result<Vec<RegistryRecord>>;
+    /// Queues an image for scanning; `false` when it is queued already. Fails with
+    /// [`Error::Conflict`] when the queue is full.
+    fn enqueue_image(
+        &self,
+        registry: &str,
+        repository: &str,
+        reference: &str,
+        tag: Option<&str>,
+        cause: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    /// The oldest queued image that is due (`not_before` passed).
+    fn next_queued_image(&self, now: OffsetDateTime) -> Result<Option<QueuedImage>>;
+    fn queued_images(&self) -> Result<i64>;
+    fn dequeue_image(&self, id: i64) -> Result<()>;
+    /// Puts a failed item back, due again at `not_before`.
+    fn retry_queued_image(&self, id: i64, error: &str, not_before: OffsetDateTime) -> Result<()>;
+    /// Records an image (or updates it): a tag given moves to this digest (leaving any other
+    /// image of the repository, whose digests are answered: their details changed); a push time
+    /// given replaces the recorded one only when there was none.
+    fn record_image(
+        &self,
+        registry: &str,
+        repository: &str,
+        digest: &str,
+        tag: Option<&str>,
+        pushed_at: Option<&str>,
+        resource_id: &str,
+    ) -> Result<Vec<String>>;
+    /// Records a pull of an image (its last-in-use time); answers whether the image is known.
+    fn image_pulled(
+        &self,
+        registry: &str,
+        repository: &str,
+        digest: &str,
+        at: &str,
+    ) -> Result<bool>;
+    fn image(&self, registry: &str, repository: &str, digest: &str) -> Result<Option<ImageRecord>>;
+    /// Every image Vigil follows in a registry.
+    fn images(&self, registry: &str) -> Result<Vec<ImageRecord>>;
+    fn set_image_state(
+        &self,
+        registry: &str,
+        repository: &str,
+        digest: &str,
+        state: &str,
+    ) -> Result<()>;
+    /// Forgets an image (deleted from its registry).
+    fn remove_image(&self, registry: &str, repository: &str, digest: &str) -> Result<()>;
+    /// Records a resource without an inventory, or updates one: its details and tags, and
+    /// `scan_status` (`ACTIVE`, or the reason it could not be scanned). Findings are untouched.
+    fn set_resource_status(
+        &self,
+        account: &str,
+        record: &crate::ResourceRecord,
+        scan_status: &str,
+    ) -> Result<()>;
+    /// A resource stops being monitored for `reason` (its coverage status): its open findings
+    /// are CLOSED with that reason; the resource and its inventory stay, so monitoring can
+    /// resume. Answers the findings closed.
+    fn stop_monitoring(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64>;
+}
+
+impl Store {
+    fn registry_row(&self, row: RegistryRow) -> Result<RegistryRecord> {
+        let credentials = match (row.nonce, row.sealed) {
+            (Some(n), Some(s)) => {
+                let plain = self.master.open(&n, &s)?;
+                let v: serde_json::Value = serde_json::from_slice(&plain)
+                    .map_err(|e| Error::Invalid(format!("sealed registry credentials: {e}")))?;
+                Some((
+                    v["username"].as_str().unwrap_or_default().to_owned(),
+                    v["password"].as_str().unwrap_or_default().to_owned(),
+                ))
+            }
+            _ => None,
+        };
+        Ok(RegistryRecord {
+            name: row.name,
+            account: row.account,
+            region: row.region,
+            url: row.url,
+            insecure_http: row.insecure_http,
+            credentials,
+            created_at: row.created_at,
+        })
+    }
+}
+
+impl RegistryStore for Store {
+    /// Registers a registry with the hash of its notification token.
+    fn add_registry(&self, r: &RegistryRecord, token: &str) -> Result<()> {
         crate::keys::validate_account(&r.account)?;
         let sealed = match &r.credentials {
             None => None,
@@ -113,31 +217,7 @@ impl Store {
         })
     }
 
-    fn registry_row(&self, row: RegistryRow) -> Result<RegistryRecord> {
-        let credentials = match (row.nonce, row.sealed) {
-            (Some(n), Some(s)) => {
-                let plain = self.master.open(&n, &s)?;
-                let v: serde_json::Value = serde_json::from_slice(&plain)
-                    .map_err(|e| Error::Invalid(format!("sealed registry credentials: {e}")))?;
-                Some((
-                    v["username"].as_str().unwrap_or_default().to_owned(),
-                    v["password"].as_str().unwrap_or_default().to_owned(),
-                ))
-            }
-            _ => None,
-        };
-        Ok(RegistryRecord {
-            name: row.name,
-            account: row.account,
-            region: row.region,
-            url: row.url,
-            insecure_http: row.insecure_http,
-            credentials,
-            created_at: row.created_at,
-        })
-    }
-
-    pub fn registry(&self, name: &str) -> Result<Option<RegistryRecord>> {
+    fn registry(&self, name: &str) -> Result<Option<RegistryRecord>> {
         let row = self.with(|c| {
             c.prepare_cached(&format!("{REGISTRY_SELECT} WHERE name = ?1"))?
                 .query_row([name], RegistryRow::from_row)
@@ -147,7 +227,7 @@ impl Store {
     }
 
     /// The registry a notification token belongs to (`None`: unknown name or wrong token).
-    pub fn registry_for_token(&self, name: &str, token: &str) -> Result<Option<RegistryRecord>> {
+    fn registry_for_token(&self, name: &str, token: &str) -> Result<Option<RegistryRecord>> {
         let row = self.with(|c| {
             c.prepare_cached(&format!(
                 "{REGISTRY_SELECT} WHERE name = ?1 AND token_hash = ?2"
@@ -158,7 +238,7 @@ impl Store {
         row.map(|r| self.registry_row(r)).transpose()
     }
 
-    pub fn registries(&self) -> Result<Vec<RegistryRecord>> {
+    fn registries(&self) -> Result<Vec<RegistryRecord>> {
         let rows = self.with(|c| {
             let mut st = c.prepare_cached(&format!("{REGISTRY_SELECT} ORDER BY name"))?;
             let rows = st.query_map([], RegistryRow::from_row)?;
@@ -169,7 +249,7 @@ impl Store {
 
     /// Queues an image for scanning; `false` when it is queued already. Fails with
     /// [`Error::Conflict`] when the queue is full.
-    pub fn enqueue_image(
+    fn enqueue_image(
         &self,
         registry: &str,
         repository: &str,
@@ -216,7 +296,7 @@ impl Store {
     }
 
     /// The oldest queued image that is due (`not_before` passed).
-    pub fn next_queued_image(&self, now: OffsetDateTime) -> Result<Option<QueuedImage>> {
+    fn next_queued_image(&self, now: OffsetDateTime) -> Result<Option<QueuedImage>> {
         let at = timestamp(now);
         self.with(|c| {
             c.prepare_cached(
@@ -239,11 +319,11 @@ impl Store {
         })
     }
 
-    pub fn queued_images(&self) -> Result<i64> {
+    fn queued_images(&self) -> Result<i64> {
         self.with(|c| c.query_row("SELECT count(*) FROM image_queue", [], |r| r.get(0)))
     }
 
-    pub fn dequeue_image(&self, id: i64) -> Result<()> {
+    fn dequeue_image(&self, id: i64) -> Result<()> {
         self.with(|c| {
             c.prepare_cached("DELETE FROM image_queue WHERE id = ?1")?
                 .execute([id])
@@ -252,7 +332,7 @@ impl Store {
     }
 
     /// Puts a failed item back, due again at `not_before`.
-    pub fn retry_queued_image(&self, id: i64, error: &str, not_before: OffsetDateTime) -> Result<()> {
+    fn retry_queued_image(&self, id: i64, error: &str, not_before: OffsetDateTime) -> Result<()> {
         self.with(|c| {
             c.prepare_cached(
                 "UPDATE image_queue SET attempts = attempts + 1, last_error = ?2, not_before = ?3 WHERE id = ?1",
@@ -265,7 +345,7 @@ impl Store {
     /// Records an image (or updates it): a tag given moves to this digest (leaving any other
     /// image of the repository, whose digests are answered: their details changed); a push time
     /// given replaces the recorded one only when there was none.
-    pub fn record_image(
+    fn record_image(
         &self,
         registry: &str,
         repository: &str,
@@ -335,7 +415,7 @@ impl Store {
     }
 
     /// Records a pull of an image (its last-in-use time); answers whether the image is known.
-    pub fn image_pulled(
+    fn image_pulled(
         &self,
         registry: &str,
         repository: &str,
@@ -352,12 +432,7 @@ impl Store {
         Ok(n > 0)
     }
 
-    pub fn image(
-        &self,
-        registry: &str,
-        repository: &str,
-        digest: &str,
-    ) -> Result<Option<ImageRecord>> {
+    fn image(&self, registry: &str, repository: &str, digest: &str) -> Result<Option<ImageRecord>> {
         self.with(|c| {
             c.prepare_cached(&format!(
                 "{IMAGE_SELECT} WHERE registry = ?1 AND repository = ?2 AND digest = ?3"
@@ -368,7 +443,7 @@ impl Store {
     }
 
     /// Every image Vigil follows in a registry.
-    pub fn images(&self, registry: &str) -> Result<Vec<ImageRecord>> {
+    fn images(&self, registry: &str) -> Result<Vec<ImageRecord>> {
         self.with(|c| {
             let mut st = c.prepare_cached(&format!(
                 "{IMAGE_SELECT} WHERE registry = ?1 ORDER BY repository, digest"
@@ -378,7 +453,7 @@ impl Store {
         })
     }
 
-    pub fn set_image_state(
+    fn set_image_state(
         &self,
         registry: &str,
         repository: &str,
@@ -395,7 +470,7 @@ impl Store {
     }
 
     /// Forgets an image (deleted from its registry).
-    pub fn remove_image(&self, registry: &str, repository: &str, digest: &str) -> Result<()> {
+    fn remove_image(&self, registry: &str, repository: &str, digest: &str) -> Result<()> {
         self.with(|c| {
             c.prepare_cached(
                 "DELETE FROM images WHERE registry = ?1 AND repository = ?2 AND digest = ?3",
@@ -407,7 +482,7 @@ impl Store {
 
     /// Records a resource without an inventory, or updates one: its details and tags, and
     /// `scan_status` (`ACTIVE`, or the reason it could not be scanned). Findings are untouched.
-    pub fn set_resource_status(
+    fn set_resource_status(
         &self,
         account: &str,
         record: &crate::ResourceRecord,
@@ -439,7 +514,7 @@ impl Store {
     /// A resource stops being monitored for `reason` (its coverage status): its open findings
     /// are CLOSED with that reason; the resource and its inventory stay, so monitoring can
     /// resume. Answers the findings closed.
-    pub fn stop_monitoring(
+    fn stop_monitoring(
         &self,
         account: &str,
         region: &str,

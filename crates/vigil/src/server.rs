@@ -40,6 +40,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         heartbeat_window: std::time::Duration::from_secs(a.agent_heartbeat_window),
         feeds,
         feed_every: std::time::Duration::from_secs(a.feed_interval),
+        registry_poll_every: std::time::Duration::from_secs(a.registry_poll_interval),
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }
@@ -53,7 +54,69 @@ pub fn admin(cmd: AdminCommand) -> Result<()> {
             println!("{}", serde_json::to_string(&key)?);
             Ok(())
         }
+        AdminCommand::AddRegistry(a) => add_registry(a),
     }
+}
+
+fn add_registry(a: vigil_cli::AddRegistryArgs) -> Result<()> {
+    use vigil_store::registry::{RegistryRecord, RegistryStore};
+    let name_ok = !a.name.is_empty()
+        && a.name.len() <= 64
+        && a.name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && !a.name.starts_with(['.', '-']);
+    if !name_ok {
+        bail!(
+            "--name `{}`: use 1 to 64 of [a-z0-9._-], not starting with `.` or `-`",
+            a.name
+        );
+    }
+    // the URL must be one the client accepts (HTTPS, or HTTP on loopback / when allowed)
+    let client = vigil_registry::Client::new(
+        &a.url,
+        &vigil_registry::ClientOptions {
+            allow_insecure_http: a.insecure_http,
+            ..Default::default()
+        },
+    )
+    .with_context(|| format!("--url `{}`", a.url))?;
+    let url = client.base().to_owned();
+    let credentials = match (&a.username, &a.password_env) {
+        (Some(u), Some(var)) => {
+            let p = std::env::var(var).with_context(|| {
+                format!("--password-env {var}: the environment variable is not set")
+            })?;
+            Some((u.clone(), p))
+        }
+        _ => None,
+    };
+    let store = vigil_store::Store::open(&a.data_dir)
+        .with_context(|| format!("cannot open the store in `{}`", a.data_dir.display()))?;
+    let token = vigil_store::keys::random_hex(32)?;
+    let now = time::OffsetDateTime::now_utc();
+    store.add_registry(
+        &RegistryRecord {
+            name: a.name.clone(),
+            account: a.account.clone(),
+            region: a.region.clone(),
+            url,
+            insecure_http: a.insecure_http,
+            credentials,
+            created_at: vigil_store::timestamp(now),
+        },
+        &token,
+    )?;
+    let notification_url = format!(
+        "{}/vigil/v1/registries/{}/notifications",
+        a.server_url.trim_end_matches('/'),
+        a.name
+    );
+    println!(
+        "{}",
+        serde_json::json!({"name": a.name, "notificationUrl": notification_url, "token": token})
+    );
+    Ok(())
 }
 
 /// AWS-style credentials and region: the environment first, then the shared files' profile.
