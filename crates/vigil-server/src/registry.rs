@@ -1002,4 +1002,131 @@ mod tests {
         assert!(eligible(&d14, &img(at(100), at(29)), now));
         assert!(!eligible(&d14, &img(at(100), at(31)), now));
     }
+
+    /// An image pushed long ago and never pulled leaves the 14-day window: coverage says
+    /// SCAN_ELIGIBILITY_EXPIRED, its findings close with that reason, re-evaluations skip it;
+    /// a pull brings it back (queued for a rescan).
+    #[test]
+    fn images_leave_and_reenter_the_rescan_window() {
+        use vigil_store::registry::RegistryStore;
+        let dir = tempfile::tempdir().expect("tmp");
+        let app = App::new(
+            &dir.path().join("data"),
+            dir.path().join("unused.db"),
+            std::time::Duration::from_secs(3600),
+        )
+        .expect("app");
+        let now = OffsetDateTime::now_utc();
+        let reg = RegistryRecord {
+            name: "r".into(),
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+            url: "https://registry.example".into(),
+            insecure_http: false,
+            credentials: Some(("u".into(), "p".into())),
+            created_at: store_time(now),
+        };
+        let rs = app.store.registry_store();
+        rs.add_registry(&reg, "tok").expect("add");
+        assert!(rs.registry_for_token("r", "tok").expect("q").is_some());
+        assert!(rs.registry_for_token("r", "other").expect("q").is_none());
+        // credentials come back unsealed
+        assert_eq!(
+            rs.registry("r").expect("q").and_then(|r| r.credentials),
+            Some(("u".into(), "p".into()))
+        );
+        let digest = format!("sha256:{}", "d".repeat(64));
+        let rid = image_resource_id(&reg, "app", &digest);
+        let old = store_time(now - time::Duration::days(30));
+        rs.record_image(
+            "r",
+            "app",
+            &digest,
+            Some("1.0"),
+            Some(&store_time(now)),
+            &rid,
+        )
+        .expect("record");
+        // a late notification with the earlier push time wins
+        rs.record_image("r", "app", &digest, None, Some(&old), &rid)
+            .expect("record");
+        let finding = json!({
+            "findingArn": "arn:f1", "type": "PACKAGE_VULNERABILITY", "severity": "HIGH",
+            "title": "CVE-1", "status": "ACTIVE",
+            "packageVulnerabilityDetails": {"vulnerabilityId": "CVE-1"}
+        });
+        app.store
+            .ingest(
+                vigil_store::Submission {
+                    account: &reg.account,
+                    region: &reg.region,
+                    resource: vigil_store::ResourceRecord {
+                        kind: "AWS_ECR_CONTAINER_IMAGE".into(),
+                        id: rid.clone(),
+                        region: reg.region.clone(),
+                        tags: Default::default(),
+                        details: None,
+                    },
+                    inventory: b"{}",
+                    findings: vec![finding],
+                    now,
+                    keys: vec![("PyPI".into(), "urllib3".into())],
+                    origin: vigil_store::Origin::Scan,
+                    scope: None,
+                },
+                &ops::criteria_matches,
+            )
+            .expect("ingest");
+        let held = |app: &App| {
+            app.store
+                .resources_with_keys(&[("PyPI".into(), "urllib3".into())])
+                .expect("keys")
+                .len()
+        };
+        assert_eq!(held(&app), 1);
+
+        // LIFETIME (the default): nothing expires
+        let r = rescan_window_at(&app, now).expect("run");
+        assert_eq!(r["expired"], 0);
+        app.store
+            .set_configuration(
+                &reg.account,
+                &json!({"ecr": {"rescanDuration": "DAYS_14", "pullDateRescanDuration": "DAYS_14"}}),
+                now,
+            )
+            .expect("config");
+        let r = rescan_window_at(&app, now).expect("run");
+        assert_eq!(r, json!({"expired": 1, "findingsClosed": 1, "resumed": 0}));
+        let res = app.store.resources(&reg.account, None).expect("resources");
+        assert_eq!(
+            res[0].scan_status.as_deref(),
+            Some("SCAN_ELIGIBILITY_EXPIRED")
+        );
+        let h = app.store.history(&reg.account, "arn:f1").expect("history");
+        assert_eq!(
+            h.last().map(|t| (t.to.as_str(), t.reason.as_str())),
+            Some(("CLOSED", "SCAN_ELIGIBILITY_EXPIRED"))
+        );
+        assert_eq!(held(&app), 0, "an expired image is not re-evaluated");
+        // idempotent
+        let r = rescan_window_at(&app, now).expect("run");
+        assert_eq!(r["expired"], 0);
+
+        // pulled today: back in the window, queued for a rescan
+        assert!(
+            rs.image_pulled("r", "app", &digest, &store_time(now))
+                .expect("pull")
+        );
+        let r = rescan_window_at(&app, now).expect("run");
+        assert_eq!(r["resumed"], 1);
+        let q = rs.next_queued_image(now).expect("q").expect("queued");
+        assert_eq!(
+            (
+                q.repository.as_str(),
+                q.reference.as_str(),
+                q.cause.as_str()
+            ),
+            ("app", digest.as_str(), "rescan")
+        );
+    }
 }

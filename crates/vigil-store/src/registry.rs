@@ -92,8 +92,8 @@ pub trait RegistryStore: Send + Sync {
     /// Puts a failed item back, due again at `not_before`.
     fn retry_queued_image(&self, id: i64, error: &str, not_before: OffsetDateTime) -> Result<()>;
     /// Records an image (or updates it): a tag given moves to this digest (leaving any other
-    /// image of the repository, whose digests are answered: their details changed); a push time
-    /// given replaces the recorded one only when there was none.
+    /// image of the repository, whose digests are answered: their details changed); the push
+    /// time kept is the earliest reported (notifications may arrive late or out of order).
     fn record_image(
         &self,
         registry: &str,
@@ -343,8 +343,8 @@ impl RegistryStore for Store {
     }
 
     /// Records an image (or updates it): a tag given moves to this digest (leaving any other
-    /// image of the repository, whose digests are answered: their details changed); a push time
-    /// given replaces the recorded one only when there was none.
+    /// image of the repository, whose digests are answered: their details changed); the push
+    /// time kept is the earliest reported (notifications may arrive late or out of order).
     fn record_image(
         &self,
         registry: &str,
@@ -361,7 +361,8 @@ impl RegistryStore for Store {
                 "INSERT INTO images(registry, repository, digest, tags, pushed_at, resource_id, state)
                  VALUES (?1, ?2, ?3, '[]', ?4, ?5, 'MONITORED')
                  ON CONFLICT(registry, repository, digest) DO UPDATE SET
-                    pushed_at = coalesce(images.pushed_at, excluded.pushed_at)",
+                    pushed_at = min(coalesce(images.pushed_at, excluded.pushed_at),
+                                    coalesce(excluded.pushed_at, images.pushed_at))",
                 params![registry, repository, digest, pushed_at, resource_id],
             )
             .map_err(e)?;
