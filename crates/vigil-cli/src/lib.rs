@@ -108,6 +108,16 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECS", env = "VIGIL_REGISTRY_POLL_INTERVAL", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub registry_poll_interval: u64,
+    /// A directory below which hosts' mounted root filesystems may be registered for agentless
+    /// scanning (`/vigil/v1/hosts/agentless/register`); repeatable. Without it, agentless
+    /// scanning is off.
+    #[arg(
+        long = "agentless-root",
+        value_name = "DIR",
+        env = "VIGIL_AGENTLESS_ROOTS",
+        value_delimiter = ':'
+    )]
+    pub agentless_roots: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

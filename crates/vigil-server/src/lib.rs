@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 use vigil_store::{FindingsStore, Store};
 
 mod account;
+pub mod agentless;
 mod coverage;
 pub mod jobs;
 mod ops;
@@ -51,6 +52,9 @@ pub struct Config {
     pub heartbeat_window: std::time::Duration,
     /// How often registries' catalogs are polled for images their notifications missed.
     pub registry_poll_every: std::time::Duration,
+    /// Directories below which hosts' mounted root filesystems may be registered for agentless
+    /// scanning.
+    pub agentless_roots: Vec<PathBuf>,
 }
 
 /// How many missed heartbeat windows make an agent-managed host unmanaged.
@@ -77,6 +81,9 @@ pub struct App {
     pub unmanaged_after: time::Duration,
     /// Registry integration: the blob store, the layer inventory cache, the scan worker's wake-up.
     pub images: registry::Images,
+    /// Directories below which agentless host roots may be registered (none: agentless
+    /// scanning is off).
+    pub agentless_roots: Vec<PathBuf>,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -96,6 +103,7 @@ impl App {
         let images = registry::Images::open(data_dir).map_err(vigil_store::Error::Invalid)?;
         Ok(App {
             images,
+            agentless_roots: Vec::new(),
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
@@ -238,6 +246,13 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
             run: feed_update,
         });
     }
+    app.agentless_roots = config.agentless_roots.clone();
+    app.jobs.add(jobs::Job {
+        name: "agentless-rescan",
+        description: "inventory the registered host roots (mounted filesystems) whose scan interval has passed",
+        every: std::time::Duration::from_secs(30),
+        run: agentless::rescan,
+    });
     app.jobs.add(jobs::Job {
         name: "registry-poll",
         description: "list each registry's repositories and tags; queue the images not followed yet (registries without notifications, missed notifications)",
@@ -374,6 +389,13 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
             Ok(json!({"name": name, "result": app.jobs.run(app, name)?}))
         }
         ("POST", "/vigil/v1/agents/heartbeat") => ops::agent_heartbeat(app, &principal, &input()?),
+        ("POST", "/vigil/v1/hosts/agentless/register") => {
+            agentless::register(app, &principal, &input()?)
+        }
+        ("POST", "/vigil/v1/hosts/agentless/list") => agentless::list(app, &principal, &input()?),
+        ("POST", "/vigil/v1/hosts/agentless/deregister") => {
+            agentless::deregister(app, &principal, &input()?)
+        }
         ("POST", "/ec2deepinspectionconfiguration/get") => {
             account::get_deep_inspection(app, &principal, &input()?)
         }

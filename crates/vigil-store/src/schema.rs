@@ -147,6 +147,20 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT,
         UNIQUE (registry, repository, reference)
      );",
+    // 8: hosts without an agent: root filesystems mounted on the server, inventoried on an
+    //    interval
+    "CREATE TABLE agentless_roots (
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        root_path TEXT NOT NULL,
+        scan_interval_seconds INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        next_scan_at TEXT NOT NULL,
+        last_scan_at TEXT,
+        last_error TEXT,
+        PRIMARY KEY (account, region, resource_id)
+     );",
 ];
 
 /// The schema version this build writes.

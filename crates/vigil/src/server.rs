@@ -41,6 +41,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         feeds,
         feed_every: std::time::Duration::from_secs(a.feed_interval),
         registry_poll_every: std::time::Duration::from_secs(a.registry_poll_interval),
+        agentless_roots: a.agentless_roots.clone(),
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }

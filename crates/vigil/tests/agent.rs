@@ -382,3 +382,118 @@ fn once_sends_one_inventory_and_exits_and_bad_credentials_fail_loudly() {
         .expect("run");
     assert!(!out.status.success());
 }
+
+/// Hosts without an agent: a root filesystem mounted below the server's `--agentless-root` is
+/// registered and inventoried by the `agentless-rescan` job; paths elsewhere are refused; an
+/// unreadable root is a coverage status.
+#[test]
+fn agentless_roots_are_inventoried_on_their_interval() {
+    use serde_json::json;
+    common::tools_present();
+    let mnt = tempfile::tempdir().expect("mnt");
+    let s = common::start_full(
+        &[("DSA.list", DSA_BOOKWORM)],
+        &[("VIGIL_AGENTLESS_ROOTS", mnt.path().to_str().expect("utf-8"))],
+    );
+    let root = test_root(mnt.path());
+    let register = |id: &str, path: &Path, interval: Value| {
+        s.native(
+            "/vigil/v1/hosts/agentless/register",
+            &json!({"resourceId": id, "rootPath": path, "scanIntervalSeconds": interval, "tags": {"team": "db"}}),
+        )
+    };
+    let rescan = || s.native("/vigil/v1/jobs/run", &json!({"name": "agentless-rescan"}));
+    let r = register("host-nfs-1", &root, json!(600));
+    assert_eq!(r["root"]["scanIntervalSeconds"], 600, "{r}");
+
+    // the first scan is due at once
+    let r = rescan();
+    assert_eq!(r["result"]["scanned"][0]["resourceId"], "host-nfs-1", "{r}");
+    assert_eq!(
+        status_of(&s, "host-nfs-1", "CVE-2023-46218").as_deref(),
+        Some("ACTIVE")
+    );
+    let covered = coverage_of(&s, "host-nfs-1").expect("covered");
+    assert_eq!(covered["scanMode"], "EC2_AGENTLESS", "{covered}");
+    assert_eq!(covered["scanStatus"]["reason"], "SUCCESSFUL", "{covered}");
+    assert_eq!(covered["resourceMetadata"]["ec2"]["platform"], "LINUX");
+    assert_eq!(covered["resourceMetadata"]["ec2"]["tags"]["team"], "db");
+    let listed = s.native("/vigil/v1/hosts/agentless/list", &json!({}));
+    assert!(listed["roots"][0]["lastScanAt"].is_string(), "{listed}");
+
+    // not due again before its interval: an installed package waits for the next scan
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(root.join("var/lib/dpkg/status"))
+            .expect("open status");
+        f.write_all(DPKG_OLD_OPENSSL.as_bytes()).expect("append");
+    }
+    let r = rescan();
+    assert_eq!(r["result"]["scanned"], json!([]), "{r}");
+    assert_eq!(status_of(&s, "host-nfs-1", "CVE-2023-5363"), None);
+    // re-registering makes it due now
+    register("host-nfs-1", &root, json!(600));
+    rescan();
+    assert_eq!(
+        status_of(&s, "host-nfs-1", "CVE-2023-5363").as_deref(),
+        Some("ACTIVE")
+    );
+    std::fs::write(root.join("var/lib/dpkg/status"), DPKG_BASE).expect("status");
+    register("host-nfs-1", &root, json!(600));
+    rescan();
+    assert_eq!(
+        status_of(&s, "host-nfs-1", "CVE-2023-5363").as_deref(),
+        Some("CLOSED")
+    );
+
+    // refused: outside the allowed root, the allowed root itself, a missing path, intervals
+    for (path, interval) in [
+        (s.dir.path().to_path_buf(), json!(600)),
+        (PathBuf::from("/etc"), json!(600)),
+        (mnt.path().to_path_buf(), json!(600)),
+        (mnt.path().join("missing"), json!(600)),
+        (root.clone(), json!(5)),
+        (root.clone(), json!("often")),
+    ] {
+        let r = register("host-bad", &path, interval.clone());
+        assert_eq!(r["status"], 400, "{path:?} {interval}: {r}");
+    }
+
+    // a root that vanished before its first scan: NO_INVENTORY, and the job says why
+    let gone = mnt.path().join("root2");
+    std::fs::create_dir_all(gone.join("etc")).expect("root2");
+    register("host-nfs-2", &gone, json!(600));
+    std::fs::remove_dir_all(&gone).expect("rm root2");
+    // (a failed run answers the job's error)
+    let r = rescan();
+    assert_eq!(r["status"], 500, "{r}");
+    let jobs = s.native("/vigil/v1/jobs/list", &json!({}));
+    let job = jobs["jobs"]
+        .as_array()
+        .and_then(|j| j.iter().find(|j| j["name"] == "agentless-rescan"))
+        .expect("job")
+        .clone();
+    assert!(
+        job["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("host-nfs-2")),
+        "{job}"
+    );
+    let covered = coverage_of(&s, "host-nfs-2").expect("covered");
+    assert_eq!(covered["scanStatus"]["statusCode"], "INACTIVE", "{covered}");
+    assert_eq!(covered["scanStatus"]["reason"], "NO_INVENTORY", "{covered}");
+    // deregistered: no more scans
+    let r = s.native(
+        "/vigil/v1/hosts/agentless/deregister",
+        &json!({"resourceId": "host-nfs-2"}),
+    );
+    assert_eq!(r["resourceId"], "host-nfs-2", "{r}");
+    let listed = s.native("/vigil/v1/hosts/agentless/list", &json!({}));
+    assert_eq!(
+        listed["roots"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+}

@@ -1,0 +1,154 @@
+//! Hosts without an agent: root filesystems mounted on the server's machine (a snapshot, an
+//! NFS or sshfs mount of a host's `/`), registered to be inventoried on an interval.
+
+use rusqlite::params;
+use time::OffsetDateTime;
+
+use crate::{Result, Store, db_err, timestamp};
+
+/// A registered root path.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentlessRoot {
+    pub account: String,
+    pub region: String,
+    pub resource_id: String,
+    pub root_path: String,
+    pub scan_interval_seconds: i64,
+    pub tags: std::collections::BTreeMap<String, String>,
+    pub next_scan_at: String,
+    pub last_scan_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// Agentless host roots (implemented by [`Store`]).
+pub trait HostStore: Send + Sync {
+    /// Registers (or re-registers, scanning it at once) a root path.
+    fn register_root(&self, r: &AgentlessRoot) -> Result<()>;
+    /// Stops scanning a root; answers whether it was registered.
+    fn deregister_root(&self, account: &str, region: &str, resource_id: &str) -> Result<bool>;
+    /// An account's roots (every account's with `None`).
+    fn roots(&self, account: Option<&str>) -> Result<Vec<AgentlessRoot>>;
+    /// Roots due for a scan at `now`.
+    fn due_roots(&self, now: OffsetDateTime) -> Result<Vec<AgentlessRoot>>;
+    /// Records a scan attempt: when the next one is due and the error, if it failed.
+    fn root_scanned(
+        &self,
+        r: &AgentlessRoot,
+        now: OffsetDateTime,
+        error: Option<&str>,
+    ) -> Result<()>;
+}
+
+const SELECT: &str = "SELECT account, region, resource_id, root_path, scan_interval_seconds, tags, next_scan_at, last_scan_at, last_error FROM agentless_roots";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentlessRoot> {
+    let tags: String = r.get(5)?;
+    Ok(AgentlessRoot {
+        account: r.get(0)?,
+        region: r.get(1)?,
+        resource_id: r.get(2)?,
+        root_path: r.get(3)?,
+        scan_interval_seconds: r.get(4)?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        next_scan_at: r.get(6)?,
+        last_scan_at: r.get(7)?,
+        last_error: r.get(8)?,
+    })
+}
+
+impl HostStore for Store {
+    fn register_root(&self, r: &AgentlessRoot) -> Result<()> {
+        crate::keys::validate_account(&r.account)?;
+        let tags = serde_json::to_string(&r.tags).unwrap_or_else(|_| "{}".into());
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            tx.execute(
+                "INSERT OR IGNORE INTO accounts(id, created_at) VALUES (?1, ?2)",
+                params![r.account, r.next_scan_at],
+            )
+            .map_err(e)?;
+            tx.execute(
+                "INSERT INTO agentless_roots(account, region, resource_id, root_path, scan_interval_seconds, tags, next_scan_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(account, region, resource_id) DO UPDATE SET
+                    root_path = excluded.root_path, scan_interval_seconds = excluded.scan_interval_seconds,
+                    tags = excluded.tags, next_scan_at = excluded.next_scan_at",
+                params![
+                    r.account,
+                    r.region,
+                    r.resource_id,
+                    r.root_path,
+                    r.scan_interval_seconds,
+                    tags,
+                    r.next_scan_at
+                ],
+            )
+            .map_err(e)?;
+            Ok(())
+        })
+    }
+
+    fn deregister_root(&self, account: &str, region: &str, resource_id: &str) -> Result<bool> {
+        let n = self.with(|c| {
+            c.prepare_cached(
+                "DELETE FROM agentless_roots WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
+            )?
+            .execute(params![account, region, resource_id])
+        })?;
+        Ok(n > 0)
+    }
+
+    fn roots(&self, account: Option<&str>) -> Result<Vec<AgentlessRoot>> {
+        self.with(|c| match account {
+            Some(a) => {
+                let mut st = c.prepare_cached(&format!(
+                    "{SELECT} WHERE account = ?1 ORDER BY region, resource_id"
+                ))?;
+                let rows = st.query_map([a], row)?;
+                rows.collect()
+            }
+            None => {
+                let mut st =
+                    c.prepare_cached(&format!("{SELECT} ORDER BY account, region, resource_id"))?;
+                let rows = st.query_map([], row)?;
+                rows.collect()
+            }
+        })
+    }
+
+    fn due_roots(&self, now: OffsetDateTime) -> Result<Vec<AgentlessRoot>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "{SELECT} WHERE next_scan_at <= ?1 ORDER BY next_scan_at"
+            ))?;
+            let rows = st.query_map([timestamp(now)], row)?;
+            rows.collect()
+        })
+    }
+
+    fn root_scanned(
+        &self,
+        r: &AgentlessRoot,
+        now: OffsetDateTime,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let next = now + time::Duration::seconds(r.scan_interval_seconds.max(1));
+        self.with(|c| {
+            c.prepare_cached(
+                "UPDATE agentless_roots SET last_scan_at = ?4, next_scan_at = ?5, last_error = ?6
+                 WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
+            )?
+            .execute(params![
+                r.account,
+                r.region,
+                r.resource_id,
+                timestamp(now),
+                timestamp(next),
+                error
+            ])
+        })?;
+        Ok(())
+    }
+}
