@@ -1008,7 +1008,6 @@ mod tests {
     /// a pull brings it back (queued for a rescan).
     #[test]
     fn images_leave_and_reenter_the_rescan_window() {
-        use vigil_store::registry::RegistryStore;
         let dir = tempfile::tempdir().expect("tmp");
         let app = App::new(
             &dir.path().join("data"),
