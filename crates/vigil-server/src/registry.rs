@@ -660,7 +660,15 @@ pub fn drain(app: &App) -> Result<Value, String> {
         match scan_image(app, &reg, &item) {
             Ok(mut v) => {
                 v["seconds"] = json!(t.elapsed().as_secs_f64());
-                tracing::info!(image = %v["resourceId"], findings = %v["findings"], "image scanned");
+                tracing::info!(
+                    image = %v["resourceId"],
+                    findings = %v["findings"],
+                    seconds = %v["seconds"],
+                    bytes_downloaded = %v["bytesDownloaded"],
+                    layer_cache_hits = %v["layerCacheHits"],
+                    layer_cache_misses = %v["layerCacheMisses"],
+                    "image scanned"
+                );
                 store.dequeue_image(item.id).map_err(|e| e.to_string())?;
                 scanned.push(v);
             }
