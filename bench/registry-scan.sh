@@ -107,7 +107,7 @@ notifications:
       threshold: 10
       backoff: 1s
 EOF
-docker-registry serve "$tmp/registry.yml" 2>"$tmp/registry.log" & registry=$!
+docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 & registry=$!
 RUST_LOG=vigil_server=info $V server --listen 127.0.0.1:$sport --data-dir "$tmp/data" --db "$DB" 2>"$tmp/server.log" & server=$!
 for _ in $(seq 100); do curl -s -o /dev/null "$url" && curl -s -o /dev/null "http://127.0.0.1:$rport/v2/" && break; sleep 0.1; done
 export HOME=$tmp/home AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
@@ -155,4 +155,7 @@ print(f"   CLI findings over the {n} images: {cli_findings}")
 EOF
 echo "   per image (server log):"
 grep "image scanned" "$tmp/server.log" | grep -o 'seconds=[0-9.]* bytes_downloaded=[0-9]* layer_cache_hits=[0-9]* layer_cache_misses=[0-9]*' | sed 's/^/     /' || true
-aws inspector2 list-findings --endpoint-url "$url" --output json --query 'length(findings)' | sed 's/^/   server findings: /'
+server_n=$(aws inspector2 list-findings --endpoint-url "$url" --output json --query 'length(findings)')
+cli_n=$(python3 -c 'import json,sys; print(sum(len(json.load(open(f"{sys.argv[1]}/cli{i}.json"))["findings"]) for i in range(int(sys.argv[2]))))' "$tmp" "$n")
+echo "   server findings: $server_n (vigil scan: $cli_n)"
+[ "$server_n" = "$cli_n" ] || { echo "FAILED: the server's findings differ from vigil scan's"; exit 1; }
