@@ -108,6 +108,12 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECS", env = "VIGIL_REGISTRY_POLL_INTERVAL", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub registry_poll_interval: u64,
+    /// Serve Harbor's pluggable scanner adapter API under `/api/v1/` (metadata, scan, report),
+    /// so that Harbor can scan its images with Vigil: register the server in Harbor as a
+    /// scanner with "Bearer" authorization and the token this file holds (its first line).
+    /// Without it the adapter is off.
+    #[arg(long, value_name = "FILE", env = "VIGIL_HARBOR_TOKEN_FILE")]
+    pub harbor_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,10 @@
 //! inspector2 operations at their REST-JSON paths (`POST /findings/list`, `/filters/create`,
 //! ...), Vigil's own operations under `/vigil/v1/` (scan submission). Unknown operations and
 //! bad requests answer the protocol's error shape (`x-amzn-errortype` header and a JSON body
-//! with `message`), never a 500. Store and matcher work runs on the blocking pool.
+//! with `message`), never a 500. Store and matcher work runs on the blocking pool. Two route
+//! families authenticate otherwise: registry notifications (with the registry's bearer token)
+//! and Harbor's scanner adapter API under `/api/v1/` ([`harbor`]: the adapter's bearer token,
+//! the adapter spec's statuses and error shape).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,6 +24,7 @@ use vigil_store::{FindingsStore, Store};
 
 mod account;
 mod coverage;
+pub mod harbor;
 pub mod jobs;
 mod ops;
 mod reevaluate;
@@ -51,6 +55,9 @@ pub struct Config {
     pub heartbeat_window: std::time::Duration,
     /// How often registries' catalogs are polled for images their notifications missed.
     pub registry_poll_every: std::time::Duration,
+    /// The bearer token Harbor presents to the scanner adapter API (`/api/v1/…`, see
+    /// [`harbor`]); none: the adapter is off (its routes answer 404).
+    pub harbor_adapter_token: Option<String>,
 }
 
 /// How many missed heartbeat windows make an agent-managed host unmanaged.
@@ -77,6 +84,8 @@ pub struct App {
     pub unmanaged_after: time::Duration,
     /// Registry integration: the blob store, the layer inventory cache, the scan worker's wake-up.
     pub images: registry::Images,
+    /// Harbor's scanner adapter API, when a token is configured.
+    pub harbor: Option<harbor::Adapter>,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -96,6 +105,7 @@ impl App {
         let images = registry::Images::open(data_dir).map_err(vigil_store::Error::Invalid)?;
         Ok(App {
             images,
+            harbor: None,
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
@@ -238,6 +248,11 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
             run: feed_update,
         });
     }
+    app.harbor = config
+        .harbor_adapter_token
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(harbor::Adapter::new);
     app.jobs.add(jobs::Job {
         name: "registry-poll",
         description: "list each registry's repositories and tags; queue the images not followed yet (registries without notifications, missed notifications)",
@@ -245,6 +260,7 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         run: registry::poll,
     });
     let app = Arc::new(app);
+    harbor::start_workers(&app)?;
     // the image scan worker also wakes when a notification queues an image
     {
         let app = app.clone();
@@ -277,6 +293,11 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
 }
 
 async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
+    // Harbor's scanner adapter API authenticates with its own bearer token, not SigV4, and
+    // answers the adapter spec's statuses, headers and error shape (see `harbor`)
+    if req.uri().path().starts_with("/api/v1/") {
+        return harbor::serve(app, req).await;
+    }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
