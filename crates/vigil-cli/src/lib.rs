@@ -118,6 +118,12 @@ pub struct ServerArgs {
         value_delimiter = ':'
     )]
     pub agentless_roots: Vec<PathBuf>,
+    /// Serve Harbor's pluggable scanner adapter API under `/api/v1/` (metadata, scan, report),
+    /// so that Harbor can scan its images with Vigil: register the server in Harbor as a
+    /// scanner with "Bearer" authorization and the token this file holds (its first line).
+    /// Without it the adapter is off.
+    #[arg(long, value_name = "FILE", env = "VIGIL_HARBOR_TOKEN_FILE")]
+    pub harbor_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

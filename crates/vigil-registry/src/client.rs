@@ -31,9 +31,16 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ClientOptions {
     pub credentials: Option<Credentials>,
+    /// A ready-made `Authorization` header value for the registry itself (`Basic <base64>` or
+    /// `Bearer <token>`, as Harbor hands its scanners in a scan request), sent on every request
+    /// to the registry instead of `credentials` (never to mirrors, never across redirects).
+    /// When the registry answers with a bearer challenge (`WWW-Authenticate: Bearer realm=…`),
+    /// a `Basic` value is exchanged at the realm for a token, as the distribution token flow
+    /// does with user name and password; a `Bearer` value the registry rejects is an error.
+    pub authorization: Option<String>,
     /// Allow plain HTTP to a registry that is not on loopback.
     pub allow_insecure_http: bool,
     /// Pull-through mirrors (`host[:port]` or URLs), tried first for content addressed by
@@ -41,6 +48,21 @@ pub struct ClientOptions {
     pub mirrors: Vec<String>,
     /// Per-request timeout for reading a response (a stalled registry is an error, not a hang).
     pub timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("credentials", &self.credentials)
+            .field(
+                "authorization",
+                &self.authorization.as_ref().map(|_| "<redacted>"),
+            )
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("mirrors", &self.mirrors)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// One registry endpoint and its bearer token.
@@ -55,6 +77,8 @@ pub struct Client {
     origin: Endpoint,
     mirrors: Vec<Endpoint>,
     basic: Option<Credentials>,
+    /// [`ClientOptions::authorization`].
+    authorization: Option<String>,
 }
 
 /// A request body.
@@ -76,6 +100,14 @@ fn header_value(resp: &ureq::http::Response<ureq::Body>, k: &str) -> Option<Stri
         .get(k)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// Whether an `Authorization` value uses `scheme` (compared case-insensitively, as RFC 9110
+/// says).
+fn is_scheme(authorization: &str, scheme: &str) -> bool {
+    authorization
+        .split_once(' ')
+        .is_some_and(|(s, _)| s.eq_ignore_ascii_case(scheme))
 }
 
 /// `Bearer realm="…",service="…",scope="…"` -> its parameters.
@@ -139,6 +171,13 @@ fn base_url(registry: &str, allow_insecure: bool) -> Result<String, Error> {
 
 impl Client {
     pub fn new(registry: &str, opts: &ClientOptions) -> Result<Client, Error> {
+        if let Some(a) = &opts.authorization
+            && (a.trim().is_empty() || !a.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))
+        {
+            return Err(Error::Invalid(format!(
+                "`{registry}`: the authorization is not a valid HTTP header value"
+            )));
+        }
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(30)))
@@ -166,6 +205,7 @@ impl Client {
             origin,
             mirrors,
             basic: opts.credentials.clone(),
+            authorization: opts.authorization.clone(),
         })
     }
 
@@ -174,9 +214,20 @@ impl Client {
         &self.origin.base
     }
 
+    /// `Basic <base64(user:password)>`.
+    fn basic_header(c: &Credentials) -> String {
+        format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", c.username, c.password))
+        )
+    }
+
+    /// Answers a 401's challenge: fetches a bearer token from the challenge's realm, presenting
+    /// `credential` (an `Authorization` value) when there is one (the request carried it, so a
+    /// basic challenge means it was rejected).
     fn authorize(
         agent: &ureq::Agent,
-        basic: Option<&Credentials>,
+        credential: Option<&str>,
         ep: &mut Endpoint,
         challenge: &str,
         url: &str,
@@ -184,10 +235,10 @@ impl Client {
         if challenge.starts_with("Basic") {
             return Err(Error::http(
                 url,
-                if basic.is_none() {
-                    "HTTP 401: the registry wants basic auth and no credentials are configured"
-                } else {
+                if credential.is_some() {
                     "HTTP 401: the registry rejected the credentials"
+                } else {
+                    "HTTP 401: the registry wants basic auth and no credentials are configured"
                 },
             ));
         }
@@ -220,14 +271,8 @@ impl Client {
             }
         }
         let mut req = agent.get(&token_url);
-        if let Some(c) = basic {
-            req = req.header(
-                "Authorization",
-                format!(
-                    "Basic {}",
-                    STANDARD.encode(format!("{}:{}", c.username, c.password))
-                ),
-            );
+        if let Some(c) = credential {
+            req = req.header("Authorization", c);
         }
         let mut resp = req
             .call()
@@ -270,7 +315,12 @@ impl Client {
         body: Option<Body<'_>>,
     ) -> Result<(String, ureq::http::Response<ureq::Body>), Error> {
         let agent = self.agent.clone();
-        let basic = self.basic.clone();
+        let basic = self.basic.as_ref().map(Self::basic_header);
+        // the raw authorization goes to the registry itself only
+        let raw = match mirror {
+            None => self.authorization.clone(),
+            Some(_) => None,
+        };
         let ep = match mirror {
             None => &mut self.origin,
             Some(i) => self
@@ -291,14 +341,8 @@ impl Client {
             }
             if let Some(t) = &ep.token {
                 builder = builder.header("Authorization", format!("Bearer {t}"));
-            } else if let Some(c) = &basic {
-                builder = builder.header(
-                    "Authorization",
-                    format!(
-                        "Basic {}",
-                        STANDARD.encode(format!("{}:{}", c.username, c.password))
-                    ),
-                );
+            } else if let Some(a) = raw.as_ref().or(basic.as_ref()) {
+                builder = builder.header("Authorization", a);
             }
             let resp = match body.as_mut() {
                 None => agent.run(
@@ -329,7 +373,19 @@ impl Client {
                     ));
                 }
                 let challenge = header_value(&resp, "www-authenticate").unwrap_or_default();
-                Self::authorize(&agent, basic.as_ref(), ep, &challenge, &url)?;
+                // a raw `Basic` authorization is exchanged for a token like credentials are; a
+                // raw bearer token the registry challenged was rejected
+                let credential = match &raw {
+                    Some(a) if !is_scheme(a, "Basic") => {
+                        return Err(Error::http(
+                            &url,
+                            "HTTP 401: the registry rejected the authorization given",
+                        ));
+                    }
+                    Some(a) => Some(a),
+                    None => basic.as_ref(),
+                };
+                Self::authorize(&agent, credential.map(String::as_str), ep, &challenge, &url)?;
                 continue;
             }
             return Ok((url, resp));
@@ -698,6 +754,138 @@ mod tests {
         );
         assert_eq!(c[2].1, "repository:library/debian:pull");
         assert!(parse_challenge("Basic realm=x").is_none());
+    }
+
+    /// A registry on loopback behind the distribution token flow, as Harbor's is: manifests
+    /// answer 401 with a bearer challenge unless they carry `Bearer tok`; the realm issues
+    /// `tok` for `Basic cm9ib3Q6cGFzcw==` (`robot:pass`). Serves `requests` connections.
+    fn token_registry(requests: usize) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+        use std::io::{BufRead, BufReader};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:00","size":0},"layers":[]}"#;
+        let handle = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for _ in 0..requests {
+                let Ok((stream, _)) = listener.accept() else {
+                    break;
+                };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut line = String::new();
+                reader.read_line(&mut line).expect("request line");
+                let path = line.split(' ').nth(1).unwrap_or("").to_owned();
+                let mut auth = String::new();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = h.split_once(':')
+                        && k.eq_ignore_ascii_case("authorization")
+                    {
+                        auth = v.trim().to_owned();
+                    }
+                }
+                seen.push(format!("{path} {auth}"));
+                let (status, headers, body): (&str, String, Vec<u8>) = if path.starts_with("/token")
+                {
+                    if auth == "Basic cm9ib3Q6cGFzcw==" {
+                        ("200 OK", String::new(), br#"{"token":"tok"}"#.to_vec())
+                    } else {
+                        ("401 Unauthorized", String::new(), Vec::new())
+                    }
+                } else if auth == "Bearer tok" {
+                    (
+                        "200 OK",
+                        "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n".into(),
+                        manifest.to_vec(),
+                    )
+                } else {
+                    (
+                        "401 Unauthorized",
+                        format!(
+                            "WWW-Authenticate: Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"reg\",scope=\"repository:app:pull\"\r\n"
+                        ),
+                        Vec::new(),
+                    )
+                };
+                let mut out = stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = out.write_all(&body);
+            }
+            seen
+        });
+        (port, handle)
+    }
+
+    fn client_with(port: u16, authorization: &str) -> Client {
+        Client::new(
+            &format!("127.0.0.1:{port}"),
+            &ClientOptions {
+                authorization: Some(authorization.into()),
+                ..ClientOptions::default()
+            },
+        )
+        .expect("client")
+    }
+
+    #[test]
+    fn raw_basic_authorization_is_exchanged_for_a_token() {
+        let (port, server) = token_registry(3);
+        let mut c = client_with(port, "Basic cm9ib3Q6cGFzcw==");
+        // fetched by tag: the content is not checked against a digest
+        let m = c.get_manifest("app", "1.0").expect("manifest");
+        assert_eq!(m.media_type, media::OCI_MANIFEST);
+        let seen = server.join().expect("server");
+        assert_eq!(
+            seen,
+            vec![
+                "/v2/app/manifests/1.0 Basic cm9ib3Q6cGFzcw==".to_owned(),
+                "/token?service=reg&scope=repository:app:pull Basic cm9ib3Q6cGFzcw==".to_owned(),
+                "/v2/app/manifests/1.0 Bearer tok".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn raw_bearer_authorization_is_sent_as_is() {
+        let (port, server) = token_registry(1);
+        let mut c = client_with(port, "Bearer tok");
+        assert!(c.get_manifest("app", "1.0").is_ok());
+        assert_eq!(
+            server.join().expect("server"),
+            vec!["/v2/app/manifests/1.0 Bearer tok".to_owned()]
+        );
+    }
+
+    #[test]
+    fn rejected_raw_authorizations_are_errors() {
+        let (port, server) = token_registry(1);
+        let e = client_with(port, "Bearer expired")
+            .get_manifest("app", "1.0")
+            .expect_err("rejected");
+        assert!(e.to_string().contains("rejected the authorization"), "{e}");
+        server.join().expect("server");
+        let (port, server) = token_registry(2);
+        let e = client_with(port, "Basic d3Jvbmc6d3Jvbmc=")
+            .get_manifest("app", "1.0")
+            .expect_err("rejected");
+        assert!(e.to_string().contains("token request: HTTP 401"), "{e}");
+        server.join().expect("server");
+        assert!(
+            Client::new(
+                "127.0.0.1:5000",
+                &ClientOptions {
+                    authorization: Some("Basic a\r\nX-Evil: 1".into()),
+                    ..ClientOptions::default()
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]

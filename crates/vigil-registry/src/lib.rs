@@ -1,8 +1,9 @@
 //! Talking to OCI registries (the distribution API) safely.
 //!
 //! - [`Client`]: one registry (and its pull-through mirrors): anonymous, HTTP basic and the
-//!   Docker Hub-style bearer token flow (`WWW-Authenticate: Bearer realm=…`); plain HTTP only
-//!   when the caller allows it. Manifests and blobs addressed by digest are verified against it;
+//!   Docker Hub-style bearer token flow (`WWW-Authenticate: Bearer realm=…`), or a ready-made
+//!   `Authorization` value handed over by a caller (Harbor's scan requests carry one); plain
+//!   HTTP only when the caller allows it. Manifests and blobs addressed by digest are verified against it;
 //!   blobs are streamed to disk, never held in memory.
 //! - [`BlobStore`]: a content-addressed directory (`blobs/sha256/<hex>`, the OCI layout's blob
 //!   tree) shared by every image pulled: a base layer shared by ten images is downloaded once.

@@ -129,6 +129,7 @@ fn main() {
         feed_every: Duration::from_secs(3600),
         registry_poll_every: Duration::from_secs(3600),
         agentless_roots: Vec::new(),
+        harbor_adapter_token: None,
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

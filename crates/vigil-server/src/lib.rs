@@ -5,7 +5,10 @@
 //! inspector2 operations at their REST-JSON paths (`POST /findings/list`, `/filters/create`,
 //! ...), Vigil's own operations under `/vigil/v1/` (scan submission). Unknown operations and
 //! bad requests answer the protocol's error shape (`x-amzn-errortype` header and a JSON body
-//! with `message`), never a 500. Store and matcher work runs on the blocking pool.
+//! with `message`), never a 500. Store and matcher work runs on the blocking pool. Two route
+//! families authenticate otherwise: registry notifications (with the registry's bearer token)
+//! and Harbor's scanner adapter API under `/api/v1/` ([`harbor`]: the adapter's bearer token,
+//! the adapter spec's statuses and error shape).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +25,7 @@ use vigil_store::{FindingsStore, Store};
 mod account;
 pub mod agentless;
 mod coverage;
+pub mod harbor;
 pub mod jobs;
 mod ops;
 mod reevaluate;
@@ -55,6 +59,9 @@ pub struct Config {
     /// Directories below which hosts' mounted root filesystems may be registered for agentless
     /// scanning.
     pub agentless_roots: Vec<PathBuf>,
+    /// The bearer token Harbor presents to the scanner adapter API (`/api/v1/…`, see
+    /// [`harbor`]); none: the adapter is off (its routes answer 404).
+    pub harbor_adapter_token: Option<String>,
 }
 
 /// How many missed heartbeat windows make an agent-managed host unmanaged.
@@ -84,6 +91,8 @@ pub struct App {
     /// Directories below which agentless host roots may be registered (none: agentless
     /// scanning is off).
     pub agentless_roots: Vec<PathBuf>,
+    /// Harbor's scanner adapter API, when a token is configured.
+    pub harbor: Option<harbor::Adapter>,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -104,6 +113,7 @@ impl App {
         Ok(App {
             images,
             agentless_roots: Vec::new(),
+            harbor: None,
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
@@ -253,6 +263,11 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         every: std::time::Duration::from_secs(30),
         run: agentless::rescan,
     });
+    app.harbor = config
+        .harbor_adapter_token
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(harbor::Adapter::new);
     app.jobs.add(jobs::Job {
         name: "registry-poll",
         description: "list each registry's repositories and tags; queue the images not followed yet (registries without notifications, missed notifications)",
@@ -260,6 +275,7 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         run: registry::poll,
     });
     let app = Arc::new(app);
+    harbor::start_workers(&app)?;
     // the image scan worker also wakes when a notification queues an image
     {
         let app = app.clone();
@@ -292,6 +308,11 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
 }
 
 async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
+    // Harbor's scanner adapter API authenticates with its own bearer token, not SigV4, and
+    // answers the adapter spec's statuses, headers and error shape (see `harbor`)
+    if req.uri().path().starts_with("/api/v1/") {
+        return harbor::serve(app, req).await;
+    }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,

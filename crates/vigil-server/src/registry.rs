@@ -480,10 +480,79 @@ fn retag(app: &App, reg: &RegistryRecord, repository: &str, digests: &[String]) 
 // --- the scan worker ----------------------------------------------------------------------------
 
 /// Why an image could not be scanned, as a coverage reason; `retry`: worth trying again.
-struct Failure {
-    reason: &'static str,
-    message: String,
-    retry: bool,
+pub(crate) struct Failure {
+    pub reason: &'static str,
+    pub message: String,
+    pub retry: bool,
+}
+
+fn internal_failure(message: String) -> Failure {
+    Failure {
+        reason: "INTERNAL_ERROR",
+        message,
+        retry: true,
+    }
+}
+
+/// Pulls an image (by tag or digest) into the shared blob store: the server's platform and
+/// image limits apply.
+pub(crate) fn pull_image(
+    app: &App,
+    client: &mut Client,
+    repository: &str,
+    reference: &str,
+) -> Result<vigil_registry::Pulled, Failure> {
+    vigil_registry::pull(
+        client,
+        &app.images.blobs,
+        repository,
+        reference,
+        &app.images.platform,
+        &app.images.limits,
+    )
+    .map_err(failure)
+}
+
+/// Inventories an image [`pull_image`] brought into the blob store, as the resource `name`
+/// with `tags`, with the per-layer inventory cache (layers walked before are not walked again).
+pub(crate) fn inventory_image(
+    app: &App,
+    digest: &str,
+    name: &str,
+    tags: Vec<String>,
+) -> Result<vigil_types::Inventory, Failure> {
+    let images = &app.images;
+    let platform: vigil_source::Platform = images
+        .platform
+        .parse()
+        .map_err(|e: vigil_source::Error| internal_failure(e.to_string()))?;
+    let opened =
+        vigil_source::open_image_in_blob_store(images.blobs.root(), digest, name, tags, &platform)
+            .map_err(|e| Failure {
+                reason: "UNSUPPORTED_MEDIA_TYPE",
+                message: e.to_string(),
+                retry: false,
+            })?;
+    let opts = vigil_inventory::ScanOptions {
+        threads: 1,
+        layer_cache: Some(images.layer_cache.clone()),
+        ..vigil_inventory::ScanOptions::default()
+    };
+    Ok(vigil_inventory::scan(
+        opened,
+        &images.catalogers,
+        &opts,
+        &vigil_source::Progress::default(),
+    ))
+}
+
+/// Removes the least recently used blobs beyond the store's budget.
+pub(crate) fn trim_blobs(app: &App) {
+    let keep: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let removed = app.images.blobs.trim(app.images.max_blob_bytes, &keep);
+    if removed > 0 {
+        tracing::info!(bytes = removed, "blob store trimmed");
+    }
 }
 
 fn failure(e: vigil_registry::Error) -> Failure {
@@ -534,21 +603,9 @@ fn client_for(reg: &RegistryRecord) -> Result<Client, vigil_registry::Error> {
 fn scan_image(app: &App, reg: &RegistryRecord, item: &QueuedImage) -> Result<Value, Failure> {
     let images = &app.images;
     let store = app.store.registry_store();
-    let internal = |m: String| Failure {
-        reason: "INTERNAL_ERROR",
-        message: m,
-        retry: true,
-    };
+    let internal = internal_failure;
     let mut client = client_for(reg).map_err(failure)?;
-    let pulled = vigil_registry::pull(
-        &mut client,
-        &images.blobs,
-        &item.repository,
-        &item.reference,
-        &images.platform,
-        &images.limits,
-    )
-    .map_err(failure)?;
+    let pulled = pull_image(app, &mut client, &item.repository, &item.reference)?;
     let rid = image_resource_id(reg, &item.repository, &pulled.digest);
     store
         .record_image(
@@ -564,39 +621,13 @@ fn scan_image(app: &App, reg: &RegistryRecord, item: &QueuedImage) -> Result<Val
         .image(&reg.name, &item.repository, &pulled.digest)
         .map_err(|e| internal(e.to_string()))?
         .ok_or_else(|| internal("image vanished while being scanned".into()))?;
-    let platform: vigil_source::Platform = images
-        .platform
-        .parse()
-        .map_err(|e: vigil_source::Error| internal(e.to_string()))?;
     let tags: Vec<String> = img
         .tags
         .iter()
         .map(|t| format!("{}:{t}", item.repository))
         .collect();
-    let opened = vigil_source::open_image_in_blob_store(
-        images.blobs.root(),
-        &pulled.digest,
-        &rid,
-        tags,
-        &platform,
-    )
-    .map_err(|e| Failure {
-        reason: "UNSUPPORTED_MEDIA_TYPE",
-        message: e.to_string(),
-        retry: false,
-    })?;
-    let opts = vigil_inventory::ScanOptions {
-        threads: 1,
-        layer_cache: Some(images.layer_cache.clone()),
-        ..vigil_inventory::ScanOptions::default()
-    };
     let (hits0, misses0) = (images.layer_cache.hits(), images.layer_cache.misses());
-    let inventory = vigil_inventory::scan(
-        opened,
-        &images.catalogers,
-        &opts,
-        &vigil_source::Progress::default(),
-    );
+    let inventory = inventory_image(app, &pulled.digest, &rid, tags)?;
     let base = vigil_matcher::resource(
         &inventory,
         &vigil_matcher::MatchOptions {
@@ -713,11 +744,7 @@ pub fn drain(app: &App) -> Result<Value, String> {
         }
     }
     if !scanned.is_empty() {
-        let keep: std::collections::HashSet<String> = std::collections::HashSet::new();
-        let removed = app.images.blobs.trim(app.images.max_blob_bytes, &keep);
-        if removed > 0 {
-            tracing::info!(bytes = removed, "blob store trimmed");
-        }
+        trim_blobs(app);
     }
     let stats = app
         .images

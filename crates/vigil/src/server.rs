@@ -14,6 +14,22 @@ pub fn run(a: ServerArgs) -> Result<()> {
             advisory_db.display()
         );
     }
+    let harbor_adapter_token = match &a.harbor_token_file {
+        None => None,
+        Some(file) => {
+            let text = std::fs::read_to_string(file).with_context(|| {
+                format!("cannot read the Harbor token file `{}`", file.display())
+            })?;
+            let token = text.lines().next().unwrap_or("").trim().to_owned();
+            if token.is_empty() {
+                bail!(
+                    "--harbor-token-file `{}`: the file is empty (put the token on its first line)",
+                    file.display()
+                );
+            }
+            Some(token)
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -42,6 +58,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         feed_every: std::time::Duration::from_secs(a.feed_interval),
         registry_poll_every: std::time::Duration::from_secs(a.registry_poll_interval),
         agentless_roots: a.agentless_roots.clone(),
+        harbor_adapter_token,
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }
