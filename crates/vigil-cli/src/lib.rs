@@ -124,6 +124,10 @@ pub struct ServerArgs {
     /// Without it the adapter is off.
     #[arg(long, value_name = "FILE", env = "VIGIL_HARBOR_TOKEN_FILE")]
     pub harbor_token_file: Option<PathBuf>,
+    /// Let the Harbor adapter pull over plain HTTP from a registry that is not on loopback
+    /// (Harbor gives scanners its internal URL, often `http://harbor-core:8080`).
+    #[arg(long, requires = "harbor_token_file")]
+    pub harbor_allow_plain_http: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -130,6 +130,7 @@ fn main() {
         registry_poll_every: Duration::from_secs(3600),
         agentless_roots: Vec::new(),
         harbor_adapter_token: None,
+        harbor_allow_plain_http: false,
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

@@ -146,6 +146,8 @@ pub struct ScanRequest {
     pub digest: String,
     pub tag: Option<String>,
     pub mime_type: Option<String>,
+    /// Plain HTTP to a registry off loopback was allowed (`--harbor-allow-plain-http`).
+    pub allow_plain_http: bool,
 }
 
 impl std::fmt::Debug for ScanRequest {
@@ -212,7 +214,7 @@ fn required<'a>(
 /// required member missing, a member of the wrong type), 422 for values that cannot be used
 /// (not a repository name or sha256 digest, a registry URL the client refuses, an artifact or
 /// report type this scanner does not handle). Messages name the member.
-pub fn parse_request(body: &[u8]) -> Result<ScanRequest, HarborError> {
+pub fn parse_request(body: &[u8], allow_plain_http: bool) -> Result<ScanRequest, HarborError> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| HarborError::bad(format!("request body is not JSON: {e}")))?;
     let obj = v
@@ -263,8 +265,9 @@ pub fn parse_request(body: &[u8]) -> Result<ScanRequest, HarborError> {
         ));
     }
     check_capabilities(obj.get("enabled_capabilities"))?;
-    // the URL must be one the registry client accepts (HTTPS, or plain HTTP on loopback)
-    Client::new(url, &client_options(None))
+    // the URL must be one the registry client accepts (HTTPS, or plain HTTP on loopback or
+    // when the operator allowed it)
+    Client::new(url, &client_options(None, allow_plain_http))
         .map_err(|e| HarborError::invalid(format!("registry.url: {e}")))?;
     Ok(ScanRequest {
         registry_url: url.to_owned(),
@@ -273,6 +276,7 @@ pub fn parse_request(body: &[u8]) -> Result<ScanRequest, HarborError> {
         digest: digest.to_owned(),
         tag: tag.map(str::to_owned),
         mime_type: mime_type.map(str::to_owned),
+        allow_plain_http,
     })
 }
 
@@ -318,9 +322,10 @@ fn check_capabilities(v: Option<&Value>) -> Result<(), HarborError> {
     Ok(())
 }
 
-fn client_options(authorization: Option<&str>) -> ClientOptions {
+fn client_options(authorization: Option<&str>, allow_plain_http: bool) -> ClientOptions {
     ClientOptions {
         authorization: authorization.map(str::to_owned),
+        allow_insecure_http: allow_plain_http,
         timeout: Some(Duration::from_secs(120)),
         ..ClientOptions::default()
     }
@@ -445,6 +450,8 @@ struct Job {
 /// The adapter: its token, the scans and the queue the workers take them from.
 pub struct Adapter {
     token_digest: [u8; 32],
+    /// Plain HTTP to registries off loopback (Harbor's internal `http://harbor-core:8080`).
+    pub allow_plain_http: bool,
     scans: Mutex<Scans>,
     queue: Mutex<VecDeque<Job>>,
     queued: Condvar,
@@ -463,6 +470,7 @@ impl Adapter {
     pub fn new(token: &str) -> Adapter {
         Adapter {
             token_digest: Sha256::digest(token.trim().as_bytes()).into(),
+            allow_plain_http: false,
             scans: Mutex::new(Scans::default()),
             queue: Mutex::new(VecDeque::new()),
             queued: Condvar::new(),
@@ -643,8 +651,11 @@ fn worker(app: &App) {
 /// Pulls, inventories and matches the artifact; answers the report's JSON.
 fn run_scan(app: &App, r: &ScanRequest) -> Result<Vec<u8>, String> {
     let what = format!("{}@{}", r.repository, r.digest);
-    let mut client = Client::new(&r.registry_url, &client_options(r.authorization.as_deref()))
-        .map_err(|e| format!("registry `{}`: {e}", r.registry_url))?;
+    let mut client = Client::new(
+        &r.registry_url,
+        &client_options(r.authorization.as_deref(), r.allow_plain_http),
+    )
+    .map_err(|e| format!("registry `{}`: {e}", r.registry_url))?;
     let pulled = registry::pull_image(app, &mut client, &r.repository, &r.digest)
         .map_err(|f| format!("pulling {what} from {}: {}", client.base(), f.message))?;
     let tags = r
@@ -1062,10 +1073,10 @@ pub async fn serve(app: Arc<App>, req: axum::extract::Request) -> Response {
         };
         let app2 = app.clone();
         let accepted = tokio::task::spawn_blocking(move || -> Result<String, HarborError> {
-            let request = parse_request(&bytes)?;
             let adapter = app2.harbor.as_ref().ok_or_else(|| {
                 HarborError::new(StatusCode::NOT_FOUND, "the Harbor scanner adapter is off")
             })?;
+            let request = parse_request(&bytes, adapter.allow_plain_http)?;
             let what = format!("{}@{}", request.repository, request.digest);
             let id = adapter.submit(request)?;
             tracing::info!(id = %id, artifact = %what, "harbor scan queued");
@@ -1119,7 +1130,19 @@ mod tests {
     }
 
     fn request(v: Value) -> Result<ScanRequest, HarborError> {
-        parse_request(v.to_string().as_bytes())
+        parse_request(v.to_string().as_bytes(), false)
+    }
+
+    /// Harbor's internal plain-HTTP registry URL needs the operator's opt-in.
+    #[test]
+    fn plain_http_off_loopback_only_when_allowed() {
+        let mut v = good();
+        v["registry"]["url"] = json!("http://harbor-core:8080");
+        let body = v.to_string();
+        let e = parse_request(body.as_bytes(), false).expect_err("refused");
+        assert!(format!("{e:?}").contains("registry.url"), "{e:?}");
+        let r = parse_request(body.as_bytes(), true).expect("allowed");
+        assert!(r.allow_plain_http);
     }
 
     fn good() -> Value {
@@ -1278,7 +1301,7 @@ mod tests {
             assert_eq!(e.status, status, "{v}: {e:?}");
             assert!(e.message.contains(want), "{v}: {}", e.message);
         }
-        let e = parse_request(b"{").expect_err("not json");
+        let e = parse_request(b"{", false).expect_err("not json");
         assert_eq!(e.status, bad);
         assert!(e.message.contains("not JSON"), "{}", e.message);
     }

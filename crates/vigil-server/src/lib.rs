@@ -62,6 +62,9 @@ pub struct Config {
     /// The bearer token Harbor presents to the scanner adapter API (`/api/v1/…`, see
     /// [`harbor`]); none: the adapter is off (its routes answer 404).
     pub harbor_adapter_token: Option<String>,
+    /// Let the Harbor adapter pull over plain HTTP from registries off loopback (Harbor hands
+    /// scanners its internal `http://` URL).
+    pub harbor_allow_plain_http: bool,
 }
 
 /// How many missed heartbeat windows make an agent-managed host unmanaged.
@@ -267,7 +270,11 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         .harbor_adapter_token
         .as_deref()
         .filter(|t| !t.trim().is_empty())
-        .map(harbor::Adapter::new);
+        .map(|t| {
+            let mut a = harbor::Adapter::new(t);
+            a.allow_plain_http = config.harbor_allow_plain_http;
+            a
+        });
     app.jobs.add(jobs::Job {
         name: "registry-poll",
         description: "list each registry's repositories and tags; queue the images not followed yet (registries without notifications, missed notifications)",

@@ -59,6 +59,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         registry_poll_every: std::time::Duration::from_secs(a.registry_poll_interval),
         agentless_roots: a.agentless_roots.clone(),
         harbor_adapter_token,
+        harbor_allow_plain_http: a.harbor_allow_plain_http,
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }
