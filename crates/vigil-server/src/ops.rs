@@ -575,6 +575,10 @@ fn rename(inventory: &mut vigil_types::Inventory, resource_id: Option<&str>) {
     }
 }
 
+/// Resource tags that exclude a resource from scanning: Inspector's EC2 exclusion tag (any
+/// value), and Vigil's own for any resource type.
+pub const EXCLUSION_TAGS: [&str; 2] = ["InspectorEc2Exclusion", "vigil:exclude"];
+
 /// Matches an inventory against the advisory database and records the result (the finding
 /// lifecycle): for a scan, or for a re-evaluation of the stored inventory (of the packages in
 /// `scope` only, when given). `details` replaces the resource details derived from the
@@ -598,6 +602,46 @@ pub(crate) fn derive(
         region: region.to_owned(),
         observed_at: vigil_store::timestamp(now),
     };
+    // An exclusion tag: the resource is not scanned; its coverage says why and its open
+    // findings close (removing the tag makes the next inventory count again)
+    if let Some(tag) = EXCLUSION_TAGS.iter().find(|t| tags.contains_key(**t)) {
+        let mut resource = vigil_matcher::resource(inventory, &opts);
+        resource.tags = tags;
+        if let Some(d) = details {
+            resource.details = Some(d);
+        }
+        let record = ResourceRecord {
+            kind: resource.kind.clone(),
+            id: resource.id.clone(),
+            region: region.to_owned(),
+            tags: resource.tags.clone(),
+            details: resource.details.clone(),
+        };
+        app.store
+            .registry_store()
+            .set_resource_status(account, &record, "EXCLUDED_BY_TAG")?;
+        let closed = app.store.registry_store().stop_monitoring(
+            account,
+            region,
+            &record.id,
+            "EXCLUDED_BY_TAG",
+            now,
+        )?;
+        tracing::info!(resource = %record.id, tag, closed, "resource excluded by tag");
+        let report = vigil_matcher::Report {
+            notes: vec![format!("excluded from scanning by its `{tag}` tag")],
+            ..Default::default()
+        };
+        return Ok((
+            vigil_store::IngestReport {
+                resource_id: record.id,
+                closed,
+                ..Default::default()
+            },
+            report,
+            resource.kind,
+        ));
+    }
     // A scan matched against a database that a re-evaluation replaced meanwhile is matched
     // again before it is stored, so that the re-evaluation cannot miss it.
     let mut memo = memo;

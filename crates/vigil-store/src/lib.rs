@@ -665,9 +665,11 @@ impl Store {
             keys.iter().map(|(e, n)| key_hash(e, n)).collect();
         self.with(|c| {
             let mut st = c.prepare_cached(
-                // images outside their rescan window are not monitored (a rescan brings them back)
+                // images outside their rescan window and excluded resources are not monitored (a rescan
+                // brings them back)
                 "SELECT account, region, id, key_hashes FROM resources
-                 WHERE key_hashes IS NOT NULL AND coalesce(scan_status, '') != 'SCAN_ELIGIBILITY_EXPIRED'",
+                 WHERE key_hashes IS NOT NULL
+                   AND coalesce(scan_status, '') NOT IN ('SCAN_ELIGIBILITY_EXPIRED', 'EXCLUDED_BY_TAG')",
             )?;
             let mut rows = st.query([])?;
             let mut out = Vec::new();

@@ -400,3 +400,65 @@ print(json.dumps({
         details["findingDetails"][0]
     );
 }
+
+/// Inspector's exclusion tag: a host tagged `InspectorEc2Exclusion` is not scanned (coverage
+/// INACTIVE/EXCLUDED_BY_TAG, its findings CLOSED, re-evaluations skip it); without the tag its
+/// next inventory counts again and the findings reopen.
+#[test]
+fn an_exclusion_tag_stops_scanning_and_closes_findings() {
+    use serde_json::json;
+    tools_present();
+    let s = start();
+    let work = tempfile::tempdir().expect("tmp");
+    let sbom: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo_sbom(work.path())).expect("sbom"))
+            .expect("json");
+    let submit = |tags: Value| {
+        s.native(
+            "/vigil/v1/scans",
+            &json!({"sbom": sbom, "resourceId": "i-0aaaaaaaaaaaaaaaa", "tags": tags}),
+        )
+    };
+    let statuses = || -> BTreeMap<String, u64> {
+        let mut m = BTreeMap::new();
+        for f in s.aws(&["list-findings", "--max-results", "100"])["findings"]
+            .as_array()
+            .expect("findings")
+        {
+            *m.entry(f["status"].as_str().unwrap_or("").to_owned())
+                .or_default() += 1;
+        }
+        m
+    };
+    let first = submit(json!({"team": "web"}));
+    let n = first["new"].as_u64().expect("new");
+    assert!(n > 0, "{first}");
+    assert_eq!(statuses(), BTreeMap::from([("ACTIVE".to_owned(), n)]));
+
+    let excluded = submit(json!({"team": "web", "InspectorEc2Exclusion": "true"}));
+    assert_eq!(excluded["closed"], n, "{excluded}");
+    assert_eq!(excluded["findings"], 0, "{excluded}");
+    assert_eq!(statuses(), BTreeMap::from([("CLOSED".to_owned(), n)]));
+    let cov = s.aws(&["list-coverage"])["coveredResources"][0].clone();
+    assert_eq!(cov["scanStatus"]["statusCode"], "INACTIVE", "{cov}");
+    assert_eq!(cov["scanStatus"]["reason"], "EXCLUDED_BY_TAG", "{cov}");
+    let arn = s.aws(&["list-findings", "--max-results", "1"])["findings"][0]["findingArn"]
+        .as_str()
+        .expect("arn")
+        .to_owned();
+    let h = s.native("/vigil/v1/findings/history", &json!({"findingArn": arn}));
+    assert_eq!(
+        h["transitions"]
+            .as_array()
+            .and_then(|t| t.last())
+            .map(|t| t["reason"].clone()),
+        Some(json!("EXCLUDED_BY_TAG")),
+        "{h}"
+    );
+
+    let back = submit(json!({"team": "web"}));
+    assert_eq!(back["reopened"], n, "{back}");
+    assert_eq!(statuses(), BTreeMap::from([("ACTIVE".to_owned(), n)]));
+    let cov = s.aws(&["list-coverage"])["coveredResources"][0].clone();
+    assert_eq!(cov["scanStatus"]["reason"], "SUCCESSFUL", "{cov}");
+}
