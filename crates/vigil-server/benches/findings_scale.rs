@@ -128,6 +128,7 @@ fn main() {
         feeds: Vec::new(),
         feed_every: Duration::from_secs(3600),
         registry_poll_every: Duration::from_secs(3600),
+        functions: None,
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

@@ -102,6 +102,8 @@ pub trait FindingsStore: Send + Sync {
     ) -> Result<()>;
     /// Registries, followed images and the image scan queue.
     fn registry_store(&self) -> &dyn crate::registry::RegistryStore;
+    /// Function versions and layer versions.
+    fn function_store(&self) -> &dyn crate::functions::FunctionStore;
 }
 
 impl FindingsStore for crate::Store {
@@ -237,6 +239,9 @@ impl FindingsStore for crate::Store {
         crate::Store::set_deep_inspection(self, account, config, now)
     }
     fn registry_store(&self) -> &dyn crate::registry::RegistryStore {
+        self
+    }
+    fn function_store(&self) -> &dyn crate::functions::FunctionStore {
         self
     }
 }
