@@ -128,6 +128,28 @@ pub struct ServerArgs {
     /// (Harbor gives scanners its internal URL, often `http://harbor-core:8080`).
     #[arg(long, requires = "harbor_token_file")]
     pub harbor_allow_plain_http: bool,
+    /// A directory of function packages to watch: `DIR/NAME/function.json`
+    /// (`{"runtime", "handler", "layers"?: ["deps.zip"], "tags"?, "role"?, "architectures"?,
+    /// "account"?, "region"?}`), `DIR/NAME/code.zip` and the layer zips it names. A package whose
+    /// code, layers or configuration changed is published as a new version and scanned.
+    #[arg(long, value_name = "DIR", env = "VIGIL_FUNCTIONS_DIR")]
+    pub functions_dir: Option<PathBuf>,
+    /// The account the watched functions belong to (unless their function.json names one);
+    /// required with --functions-dir.
+    #[arg(long, value_name = "ACCOUNT", env = "VIGIL_FUNCTIONS_ACCOUNT")]
+    pub functions_account: Option<String>,
+    /// The region of the watched functions (unless their function.json names one).
+    #[arg(
+        long,
+        value_name = "REGION",
+        env = "VIGIL_FUNCTIONS_REGION",
+        default_value = "us-east-1"
+    )]
+    pub functions_region: String,
+    /// Seconds between looks at the watched functions directory.
+    #[arg(long, value_name = "SECS", env = "VIGIL_FUNCTIONS_INTERVAL", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub functions_interval: u64,
 }
 
 #[derive(Debug, Subcommand)]

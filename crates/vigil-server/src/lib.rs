@@ -25,6 +25,7 @@ use vigil_store::{FindingsStore, Store};
 mod account;
 pub mod agentless;
 mod coverage;
+pub mod functions;
 pub mod harbor;
 pub mod jobs;
 mod ops;
@@ -65,6 +66,19 @@ pub struct Config {
     /// Let the Harbor adapter pull over plain HTTP from registries off loopback (Harbor hands
     /// scanners its internal `http://` URL).
     pub harbor_allow_plain_http: bool,
+    /// A directory of function packages the `functions-watch` job publishes (see
+    /// [`functions`]), and how often it looks.
+    pub functions: Option<FunctionsWatch>,
+}
+
+/// The watched functions directory: `DIR/NAME/function.json`, `code.zip` and layer zips.
+#[derive(Debug, Clone)]
+pub struct FunctionsWatch {
+    pub dir: PathBuf,
+    /// The account and region of its functions, unless a `function.json` names others.
+    pub account: String,
+    pub region: String,
+    pub every: std::time::Duration,
 }
 
 /// How many missed heartbeat windows make an agent-managed host unmanaged.
@@ -96,6 +110,8 @@ pub struct App {
     pub agentless_roots: Vec<PathBuf>,
     /// Harbor's scanner adapter API, when a token is configured.
     pub harbor: Option<harbor::Adapter>,
+    /// Function packages: publications, the watched directory.
+    pub functions: functions::Functions,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -117,6 +133,7 @@ impl App {
             images,
             agentless_roots: Vec::new(),
             harbor: None,
+            functions: functions::Functions::default(),
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
@@ -281,6 +298,19 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         every: config.registry_poll_every,
         run: registry::poll,
     });
+    if let Some(f) = &config.functions {
+        app.functions.watch = Some(functions::Watch {
+            dir: f.dir.clone(),
+            account: f.account.clone(),
+            region: f.region.clone(),
+        });
+        app.jobs.add(jobs::Job {
+            name: "functions-watch",
+            description: "publish each function directory of the watched functions directory whose code, layers or configuration changed, and scan it",
+            every: f.every,
+            run: functions::watch,
+        });
+    }
     let app = Arc::new(app);
     harbor::start_workers(&app)?;
     // the image scan worker also wakes when a notification queues an image
@@ -321,10 +351,16 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
         return harbor::serve(app, req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+    // a function package travels in base64 inside its request
+    let limit = if parts.uri.path() == "/vigil/v1/functions/publish" {
+        functions::MAX_PUBLISH_BODY
+    } else {
+        MAX_BODY
+    };
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
-            return ApiError::too_large(&format!("request body exceeds {MAX_BODY} bytes"))
+            return ApiError::too_large(&format!("request body exceeds {limit} bytes"))
                 .into_response();
         }
     };
@@ -408,6 +444,9 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, body),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
         ("POST", "/vigil/v1/resources/delete") => ops::delete_resource(app, &principal, &input()?),
+        ("POST", "/vigil/v1/functions/publish") => functions::publish_api(app, &principal, body),
+        ("POST", "/vigil/v1/functions/list") => functions::list_api(app, &principal, &input()?),
+        ("POST", "/vigil/v1/functions/delete") => functions::delete_api(app, &principal, &input()?),
         ("POST", "/vigil/v1/jobs/list") => Ok(json!({"jobs": app.jobs.list()})),
         ("POST", "/vigil/v1/jobs/run") => {
             let input = input()?;

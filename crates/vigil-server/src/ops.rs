@@ -668,6 +668,9 @@ pub(crate) fn derive(
         .map(|f| {
             let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
             v["resources"] = json!([resource]);
+            if resource.kind == "AWS_LAMBDA_FUNCTION" {
+                crate::functions::annotate_layer(&mut v, resource.details.as_ref());
+            }
             v
         })
         .collect();

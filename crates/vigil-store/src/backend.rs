@@ -104,6 +104,8 @@ pub trait FindingsStore: Send + Sync {
     fn registry_store(&self) -> &dyn crate::registry::RegistryStore;
     /// Agentless host roots.
     fn host_store(&self) -> &dyn crate::hosts::HostStore;
+    /// Function versions and layer versions.
+    fn function_store(&self) -> &dyn crate::functions::FunctionStore;
 }
 
 impl FindingsStore for crate::Store {
@@ -242,6 +244,9 @@ impl FindingsStore for crate::Store {
         self
     }
     fn host_store(&self) -> &dyn crate::hosts::HostStore {
+        self
+    }
+    fn function_store(&self) -> &dyn crate::functions::FunctionStore {
         self
     }
 }

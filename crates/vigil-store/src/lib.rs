@@ -26,6 +26,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 mod backend;
+pub mod functions;
 pub mod hosts;
 pub mod keys;
 pub mod registry;

@@ -161,6 +161,38 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT,
         PRIMARY KEY (account, region, resource_id)
      );",
+    // 9: function packages (Lambda-style): every published version with its configuration,
+    //    code digest, layers (JSON: name, version, ARN, digest) and tags, the resource its
+    //    findings hang on, and when it was deleted (version numbers are never reused); and the
+    //    layer versions (a layer name's content digests, numbered in publication order)
+    "CREATE TABLE functions (
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        runtime TEXT NOT NULL,
+        handler TEXT NOT NULL,
+        role TEXT NOT NULL,
+        architectures TEXT NOT NULL,
+        code_sha256 TEXT NOT NULL,
+        code_size INTEGER NOT NULL,
+        layers TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        source TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        deleted_at TEXT,
+        PRIMARY KEY (account, region, name, version)
+     );
+     CREATE TABLE function_layers (
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (account, region, name, version)
+     );",
 ];
 
 /// The schema version this build writes.

@@ -30,6 +30,36 @@ pub fn run(a: ServerArgs) -> Result<()> {
             Some(token)
         }
     };
+    let functions = match &a.functions_dir {
+        None => None,
+        Some(dir) => {
+            if !dir.is_dir() {
+                bail!("--functions-dir `{}` is not a directory", dir.display());
+            }
+            let account = a.functions_account.clone().with_context(|| {
+                "--functions-dir needs --functions-account (the account its functions belong to unless their function.json names one)"
+            })?;
+            vigil_store::keys::validate_account(&account)
+                .with_context(|| format!("--functions-account `{account}`"))?;
+            let region_ok = !a.functions_region.is_empty()
+                && a.functions_region.len() <= 32
+                && a.functions_region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !region_ok {
+                bail!(
+                    "--functions-region `{}` is not a region name ([a-z0-9-], at most 32)",
+                    a.functions_region
+                );
+            }
+            Some(vigil_server::FunctionsWatch {
+                dir: dir.clone(),
+                account,
+                region: a.functions_region.clone(),
+                every: std::time::Duration::from_secs(a.functions_interval),
+            })
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -60,6 +90,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         agentless_roots: a.agentless_roots.clone(),
         harbor_adapter_token,
         harbor_allow_plain_http: a.harbor_allow_plain_http,
+        functions,
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }
