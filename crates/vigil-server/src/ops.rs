@@ -686,7 +686,7 @@ pub(crate) fn derive(
     let stored = match origin {
         vigil_store::Origin::Scan => serde_json::to_vec(inventory)
             .map_err(|e| ApiError::internal(&format!("encoding the inventory: {e}")))?,
-        vigil_store::Origin::Reevaluation => Vec::new(),
+        vigil_store::Origin::Reevaluation | vigil_store::Origin::NetworkAnalysis => Vec::new(),
     };
     let r = app.store.ingest(
         Submission {

@@ -148,6 +148,15 @@ pub enum Origin {
     #[default]
     Scan,
     Reevaluation,
+    /// A network reachability analysis: its findings (NETWORK_REACHABILITY) follow their own
+    /// lifecycle beside the package findings, which it never touches (nor does a scan touch
+    /// its findings); the resource's inventory is left as it is.
+    NetworkAnalysis,
+}
+
+/// The finding type an origin's findings have (package findings, or network findings).
+fn is_network(origin: Origin) -> bool {
+    origin == Origin::NetworkAnalysis
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -443,17 +452,37 @@ impl Store {
             )
             .map_err(e)?;
             let r = &sub.resource;
-            let rescan = sub.origin == Origin::Scan;
-            let (seen_reason, gone_reason, again_reason) = if rescan {
-                ("observed", "no longer observed by a scan of the resource", "observed again")
-            } else {
-                (
+            // observed now (a scan, an analysis), rather than re-derived from stored data
+            let rescan = sub.origin != Origin::Reevaluation;
+            let (seen_reason, gone_reason, again_reason) = match sub.origin {
+                Origin::Scan => ("observed", "no longer observed by a scan of the resource", "observed again"),
+                Origin::Reevaluation => (
                     "matched after an advisory database update",
                     "no longer matched after an advisory database update",
                     "matched again after an advisory database update",
-                )
+                ),
+                Origin::NetworkAnalysis => (
+                    "reachable from the internet (network analysis)",
+                    "no longer reachable from the internet (network analysis)",
+                    "reachable from the internet again (network analysis)",
+                ),
             };
-            if rescan {
+            if sub.origin == Origin::NetworkAnalysis {
+                // a host the network knows may not have been scanned yet
+                tx.execute(
+                    "INSERT INTO resources(account, region, id, type, tags, details)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(account, region, id) DO NOTHING",
+                    params![
+                        sub.account,
+                        sub.region,
+                        r.id,
+                        r.kind,
+                        serde_json::to_string(&r.tags).unwrap_or_default(),
+                        r.details.as_ref().map(Value::to_string),
+                    ],
+                )
+                .map_err(e)?;
+            } else if sub.origin == Origin::Scan {
                 tx.execute(
                     "INSERT INTO resources(account, region, id, type, tags, details, inventory, scanned_at, scan_status, key_hashes)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ACTIVE', ?9)
@@ -485,7 +514,8 @@ impl Store {
                         // the package of each finding only matters to a scoped re-evaluation:
                         // scans do not parse the stored bodies for it
                         "SELECT arn, status, suppressed_by, first_observed_at,
-                                CASE WHEN ?4 THEN json_extract(body, '$.vigil.packageRef') END
+                                CASE WHEN ?4 THEN json_extract(body, '$.vigil.packageRef') END,
+                                type = 'NETWORK_REACHABILITY'
                          FROM findings WHERE account = ?1 AND region = ?2 AND resource_id = ?3",
                     )
                     .map_err(e)?;
@@ -495,17 +525,20 @@ impl Store {
                             row.get::<_, String>(0)?,
                             (row.get(1)?, row.get(2)?, row.get(3)?),
                             row.get::<_, Option<String>>(4)?,
+                            row.get::<_, bool>(5)?,
                         ))
                     })
                     .map_err(e)?;
                 for row in rows {
-                    let (arn, v, package) = row.map_err(e)?;
-                    // a partial re-evaluation leaves findings on other packages alone
-                    let in_scope = match (&sub.scope, package) {
-                        (None, _) => true,
-                        (Some(scope), Some(p)) => scope.contains(&p),
-                        (Some(_), None) => false,
-                    };
+                    let (arn, v, package, network) = row.map_err(e)?;
+                    // a partial re-evaluation leaves findings on other packages alone, and
+                    // package and network findings never settle each other's fate
+                    let in_scope = network == is_network(sub.origin)
+                        && match (&sub.scope, package) {
+                            (None, _) => true,
+                            (Some(scope), Some(p)) => scope.contains(&p),
+                            (Some(_), None) => false,
+                        };
                     if !in_scope {
                         untouchable.insert(arn.clone());
                     }

@@ -324,3 +324,89 @@ fn the_api_layer_sees_the_store_through_its_trait() {
         1
     );
 }
+
+/// Network findings (a reachability analysis) and package findings (scans) live side by side
+/// on one resource: neither closes the other's, each closes its own when no longer seen.
+#[test]
+fn network_and_package_findings_keep_separate_lifecycles() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(dir.path()).expect("store");
+    let t0 = OffsetDateTime::now_utc();
+    let net = |arn: &str| {
+        json!({
+            "findingArn": arn, "type": "NETWORK_REACHABILITY", "severity": "HIGH",
+            "title": "Port 22 is reachable from an Internet Gateway", "status": "ACTIVE",
+            "networkReachabilityDetails": {"protocol": "TCP", "openPortRange": {"begin": 22, "end": 22}},
+            "vigil": {"aliases": []}
+        })
+    };
+    let submit_as = |findings: Vec<Value>, origin: vigil_store::Origin, now: OffsetDateTime| {
+        store
+            .ingest(
+                Submission {
+                    account: "111122223333",
+                    region: "us-east-1",
+                    resource: ResourceRecord {
+                        kind: "AWS_EC2_INSTANCE".into(),
+                        id: "i-0001".into(),
+                        region: "us-east-1".into(),
+                        tags: Default::default(),
+                        details: None,
+                    },
+                    inventory: b"{}",
+                    findings,
+                    now,
+                    keys: Vec::new(),
+                    origin,
+                    scope: None,
+                },
+                &matcher,
+            )
+            .expect("ingest")
+    };
+    submit_as(
+        vec![finding("arn:p1", "HIGH")],
+        vigil_store::Origin::Scan,
+        t0,
+    );
+    let r = submit_as(
+        vec![net("arn:n1")],
+        vigil_store::Origin::NetworkAnalysis,
+        t0 + Duration::seconds(1),
+    );
+    assert_eq!(
+        (r.new, r.closed),
+        (1, 0),
+        "the analysis leaves the package finding"
+    );
+    let r = submit_as(
+        vec![finding("arn:p1", "HIGH")],
+        vigil_store::Origin::Scan,
+        t0 + Duration::seconds(2),
+    );
+    assert_eq!(
+        (r.updated, r.closed),
+        (1, 0),
+        "the scan leaves the network finding"
+    );
+    let r = submit_as(
+        Vec::new(),
+        vigil_store::Origin::NetworkAnalysis,
+        t0 + Duration::seconds(3),
+    );
+    assert_eq!(r.closed, 1, "the rule went away");
+    let mut s = statuses(&store);
+    s.sort();
+    assert_eq!(
+        s,
+        vec![
+            ("arn:n1".to_owned(), "CLOSED".to_owned()),
+            ("arn:p1".to_owned(), "ACTIVE".to_owned())
+        ]
+    );
+    let h = store.history("111122223333", "arn:n1").expect("history");
+    assert_eq!(
+        h.last().map(|t| t.reason.as_str()),
+        Some("no longer reachable from the internet (network analysis)")
+    );
+}
