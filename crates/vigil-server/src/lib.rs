@@ -29,6 +29,7 @@ pub mod functions;
 pub mod harbor;
 pub mod jobs;
 mod ops;
+mod network;
 mod reevaluate;
 pub mod registry;
 mod wire;
@@ -456,6 +457,7 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
             Ok(json!({"name": name, "result": app.jobs.run(app, name)?}))
         }
         ("POST", "/vigil/v1/agents/heartbeat") => ops::agent_heartbeat(app, &principal, &input()?),
+        ("POST", "/vigil/v1/network/analyze") => network::analyze(app, &principal, &input()?),
         ("POST", "/vigil/v1/hosts/agentless/register") => {
             agentless::register(app, &principal, &input()?)
         }

@@ -1,7 +1,7 @@
 //! Hosts without an agent: root filesystems mounted on the server's machine (a snapshot, an
 //! NFS or sshfs mount of a host's `/`), registered to be inventoried on an interval.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
 use crate::{Result, Store, db_err, timestamp};
@@ -37,6 +37,21 @@ pub trait HostStore: Send + Sync {
         r: &AgentlessRoot,
         now: OffsetDateTime,
         error: Option<&str>,
+    ) -> Result<()>;
+    /// The last network analysis of an account and region: the hosts it covered and its
+    /// summary.
+    fn network_analysis(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Result<Option<(Vec<String>, serde_json::Value, String)>>;
+    fn set_network_analysis(
+        &self,
+        account: &str,
+        region: &str,
+        hosts: &[String],
+        summary: &serde_json::Value,
+        now: OffsetDateTime,
     ) -> Result<()>;
 }
 
@@ -150,5 +165,55 @@ impl HostStore for Store {
             ])
         })?;
         Ok(())
+    }
+
+    fn network_analysis(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Result<Option<(Vec<String>, serde_json::Value, String)>> {
+        let row: Option<(String, String, String)> = self.with(|c| {
+            c.prepare_cached(
+                "SELECT hosts, summary, analyzed_at FROM network_analyses WHERE account = ?1 AND region = ?2",
+            )?
+            .query_row(params![account, region], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()
+        })?;
+        Ok(row.map(|(h, s, at)| {
+            (
+                serde_json::from_str(&h).unwrap_or_default(),
+                serde_json::from_str(&s).unwrap_or_default(),
+                at,
+            )
+        }))
+    }
+
+    fn set_network_analysis(
+        &self,
+        account: &str,
+        region: &str,
+        hosts: &[String],
+        summary: &serde_json::Value,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let at = timestamp(now);
+        let hosts = serde_json::to_string(hosts).unwrap_or_else(|_| "[]".into());
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            tx.execute(
+                "INSERT OR IGNORE INTO accounts(id, created_at) VALUES (?1, ?2)",
+                params![account, at],
+            )
+            .map_err(e)?;
+            tx.execute(
+                "INSERT INTO network_analyses(account, region, hosts, summary, analyzed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(account, region) DO UPDATE SET hosts = excluded.hosts, summary = excluded.summary,
+                    analyzed_at = excluded.analyzed_at",
+                params![account, region, hosts, summary.to_string(), at],
+            )
+            .map_err(e)?;
+            Ok(())
+        })
     }
 }

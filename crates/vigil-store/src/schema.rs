@@ -193,6 +193,17 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL,
         PRIMARY KEY (account, region, name, version)
      );",
+    // 10: the last network reachability analysis of each account and region: the hosts it
+    //     covered (their network findings close when a later analysis no longer has them) and
+    //     its summary (exposures, problems)
+    "CREATE TABLE network_analyses (
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        hosts TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        analyzed_at TEXT NOT NULL,
+        PRIMARY KEY (account, region)
+     );",
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,279 @@
+//! `POST /vigil/v1/network/analyze`: the network as users describe it (the AWS CLI's
+//! `describe-*` JSON, or Vigil's YAML model) in; NETWORK_REACHABILITY findings out, one per
+//! host, protocol and port range the internet can reach, with the exact path of components.
+//!
+//! The findings follow their own lifecycle beside the package findings of the same hosts
+//! (`Origin::NetworkAnalysis`): a later analysis that no longer finds an exposure (the rule was
+//! removed) closes its finding; a host the new analysis no longer has gets its network findings
+//! closed too. What the importer ignored, and why, is in the answer's `problems`; the rest is
+//! analysed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use vigil_network::model::Protocol;
+use vigil_network::{Exposure, Model, Problem};
+
+use crate::ops::check_members;
+use crate::{ApiError, App, Principal};
+
+/// At most this many input files, and this many problems in an answer.
+const MAX_FILES: usize = 64;
+const MAX_PROBLEMS: usize = 1000;
+
+fn protocol_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Tcp => "TCP",
+        Protocol::Udp => "UDP",
+        Protocol::Icmp => "ICMP",
+        Protocol::All => "ALL",
+    }
+}
+
+/// The model from the request: `{"format": "aws", "files": {"NAME": <JSON the CLI printed>}}`
+/// or `{"format": "yaml", "model": "<YAML text>"}`.
+fn read_model(input: &Value) -> Result<(Model, Vec<Problem>), ApiError> {
+    check_members(input, &["format", "files", "model"])?;
+    match input.get("format").and_then(Value::as_str) {
+        Some("aws") => {
+            let files = input
+                .get("files")
+                .and_then(Value::as_object)
+                .ok_or_else(|| {
+                    ApiError::field("files", "must map file names to the JSON the AWS CLI printed")
+                })?;
+            if files.is_empty() || files.len() > MAX_FILES {
+                return Err(ApiError::field(
+                    "files",
+                    &format!("must hold 1 to {MAX_FILES} files"),
+                ));
+            }
+            let bytes: Vec<(String, Vec<u8>)> = files
+                .iter()
+                .map(|(name, v)| match v {
+                    // a file's text, as read from disk
+                    Value::String(text) => (name.clone(), text.as_bytes().to_vec()),
+                    other => (name.clone(), other.to_string().into_bytes()),
+                })
+                .collect();
+            let refs: Vec<(&str, &[u8])> = bytes
+                .iter()
+                .map(|(n, b)| (n.as_str(), b.as_slice()))
+                .collect();
+            Ok(vigil_network::aws::import(&refs))
+        }
+        Some("yaml") => {
+            let text = input
+                .get("model")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::field("model", "must be the YAML model's text"))?;
+            vigil_network::yaml::parse(text, "model")
+                .map_err(|e| ApiError::field("model", &e.to_string()))
+        }
+        _ => Err(ApiError::field("format", "must be `aws` or `yaml`")),
+    }
+}
+
+/// A stable id for an exposure: the same host, interface, protocol, range and balancer give the
+/// same finding (a changed range is a new finding; the old one closes).
+fn finding_arn(p: &Principal, e: &Exposure) -> String {
+    let identity = format!(
+        "network\n{}\n{}\n{}\n{}-{}\n{}",
+        e.host,
+        e.interface,
+        protocol_name(e.protocol),
+        e.ports.from,
+        e.ports.to,
+        e.via_load_balancer
+            .as_ref()
+            .map(|(lb, port)| format!("{lb}:{port}"))
+            .unwrap_or_default()
+    );
+    let hash: String = Sha256::digest(identity.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "arn:vigil:inspector2:{}:{}:finding/{hash}",
+        p.region, p.account
+    )
+}
+
+fn resource(p: &Principal, host: &str, model: &Model) -> Value {
+    let ips: Vec<String> = model
+        .hosts
+        .iter()
+        .filter(|h| h.id == host)
+        .flat_map(|h| h.interfaces.iter())
+        .map(|i| i.private_ip.to_string())
+        .collect();
+    let tags = model
+        .hosts
+        .iter()
+        .find(|h| h.id == host)
+        .map(|h| h.tags.clone())
+        .unwrap_or_default();
+    json!({
+        "type": "AWS_EC2_INSTANCE", "id": host, "partition": "vigil", "region": p.region,
+        "tags": tags,
+        "details": {"awsEc2Instance": {"ipV4Addresses": ips}},
+    })
+}
+
+/// The inspector2 `Finding` of an exposure.
+fn finding(p: &Principal, e: &Exposure, model: &Model) -> Value {
+    let ports = if e.ports.from == e.ports.to {
+        format!("Port {}", e.ports.from)
+    } else {
+        format!("Port range {} - {}", e.ports.from, e.ports.to)
+    };
+    let via = match &e.via_load_balancer {
+        Some((lb, port)) => format!(" through load balancer {lb} (listener port {port})"),
+        None => String::new(),
+    };
+    let title = format!("{ports} is reachable from an Internet Gateway{via}");
+    let sources: Vec<String> = e.sources.iter().map(ToString::to_string).collect();
+    let listening = if e.listening.is_empty() {
+        "No process is known to listen there.".to_owned()
+    } else {
+        let names: Vec<String> = e
+            .listening
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} on {}:{}",
+                    l.process.as_deref().unwrap_or("a process"),
+                    l.address,
+                    l.port
+                )
+            })
+            .collect();
+        format!("Listening: {}.", names.join(", "))
+    };
+    let description = format!(
+        "On {}, network interface {} ({}) accepts {} {} from the internet{via} (sources: {}). {listening}",
+        e.host,
+        e.interface,
+        e.public_ip,
+        protocol_name(e.protocol),
+        ports.to_lowercase(),
+        if sources.len() > 8 {
+            format!("{} and {} more ranges", sources[..8].join(", "), sources.len() - 8)
+        } else {
+            sources.join(", ")
+        }
+    );
+    let steps: Vec<Value> = e
+        .path
+        .iter()
+        .map(|s| json!({"componentId": s.component_id, "componentType": s.component_type}))
+        .collect();
+    json!({
+        "awsAccountId": p.account,
+        "findingArn": finding_arn(p, e),
+        "type": vigil_network::analysis::FINDING_TYPE,
+        "title": title,
+        "description": description,
+        "severity": e.severity,
+        "status": "ACTIVE",
+        "networkReachabilityDetails": {
+            "networkPath": {"steps": steps},
+            "openPortRange": {"begin": e.ports.from, "end": e.ports.to},
+            "protocol": protocol_name(e.protocol),
+        },
+        "remediation": {"recommendation": {"text": "Restrict access: remove or narrow the security group and network ACL rules on the path, or remove the public address (or the load balancer listener) if the port need not face the internet."}},
+        "resources": [resource(p, &e.host, model)],
+        "vigil": {
+            "aliases": [],
+            "packageRef": format!("network:{}", e.interface),
+            "publicIp": e.public_ip.to_string(),
+            "interface": e.interface,
+            "sources": sources,
+            "listening": e.listening,
+            "viaLoadBalancer": e.via_load_balancer.as_ref().map(|(lb, port)| json!({"id": lb, "listenerPort": port})),
+        },
+    })
+}
+
+/// `POST /vigil/v1/network/analyze`.
+pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    let (model, mut problems) = read_model(input)?;
+    let analysis = vigil_network::analyze(&model);
+    problems.extend(analysis.problems.iter().cloned());
+    let now = OffsetDateTime::now_utc();
+    // findings per host; every host of the model gets a submission (none: its findings close)
+    let mut by_host: BTreeMap<String, Vec<Value>> = model
+        .hosts
+        .iter()
+        .map(|h| (h.id.clone(), Vec::new()))
+        .collect();
+    for e in &analysis.exposures {
+        by_host
+            .entry(e.host.clone())
+            .or_default()
+            .push(finding(p, e, &model));
+    }
+    let hosts = app.store.host_store();
+    let previous: BTreeSet<String> = hosts
+        .network_analysis(&p.account, &p.region)?
+        .map(|(h, _, _)| h.into_iter().collect())
+        .unwrap_or_default();
+    for gone in previous {
+        by_host.entry(gone).or_default();
+    }
+    let (mut new, mut closed, mut reopened, mut open) = (0u64, 0u64, 0u64, 0u64);
+    for (host, findings) in &by_host {
+        let record = vigil_store::ResourceRecord {
+            kind: "AWS_EC2_INSTANCE".into(),
+            id: host.clone(),
+            region: p.region.clone(),
+            tags: model
+                .hosts
+                .iter()
+                .find(|h| &h.id == host)
+                .map(|h| h.tags.clone())
+                .unwrap_or_default(),
+            details: None,
+        };
+        open += findings.len() as u64;
+        let r = app.store.ingest(
+            vigil_store::Submission {
+                account: &p.account,
+                region: &p.region,
+                resource: record,
+                inventory: b"",
+                findings: findings.clone(),
+                now,
+                keys: Vec::new(),
+                origin: vigil_store::Origin::NetworkAnalysis,
+                scope: None,
+            },
+            &crate::ops::criteria_matches,
+        )?;
+        new += r.new;
+        closed += r.closed;
+        reopened += r.reopened;
+    }
+    let analyzed: Vec<String> = model.hosts.iter().map(|h| h.id.clone()).collect();
+    let shown: Vec<Value> = problems
+        .iter()
+        .take(MAX_PROBLEMS)
+        .map(|pr| json!({"origin": pr.origin, "path": pr.path, "message": pr.message}))
+        .collect();
+    let summary = json!({
+        "hosts": analyzed.len(),
+        "exposures": analysis.exposures.len(),
+        "problems": problems.len(),
+    });
+    hosts.set_network_analysis(&p.account, &p.region, &analyzed, &summary, now)?;
+    Ok(json!({
+        "hosts": analyzed.len(),
+        "exposures": analysis.exposures.len(),
+        "findings": {"open": open, "new": new, "reopened": reopened, "closed": closed},
+        "problems": shown,
+        "problemCount": problems.len(),
+    }))
+}
