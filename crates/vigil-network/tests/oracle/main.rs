@@ -101,6 +101,7 @@
 //! (default: the executable `python3` resolves to, since a shim can cost half a second per
 //! start). Tests run in parallel; every lab has its own namespaces.
 
+mod differential;
 mod generate;
 mod hand;
 mod lab;
