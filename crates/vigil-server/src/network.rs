@@ -42,7 +42,10 @@ fn read_model(input: &Value) -> Result<(Model, Vec<Problem>), ApiError> {
                 .get("files")
                 .and_then(Value::as_object)
                 .ok_or_else(|| {
-                    ApiError::field("files", "must map file names to the JSON the AWS CLI printed")
+                    ApiError::field(
+                        "files",
+                        "must map file names to the JSON the AWS CLI printed",
+                    )
                 })?;
             if files.is_empty() || files.len() > MAX_FILES {
                 return Err(ApiError::field(
@@ -76,13 +79,15 @@ fn read_model(input: &Value) -> Result<(Model, Vec<Problem>), ApiError> {
     }
 }
 
-/// A stable id for an exposure: the same host, interface, protocol, range and balancer give the
-/// same finding (a changed range is a new finding; the old one closes).
+/// A stable id for an exposure: the same host, interface, public address (a balancer has one
+/// per subnet: each is its own path), protocol, range and balancer give the same finding (a
+/// changed range is a new finding; the old one closes).
 fn finding_arn(p: &Principal, e: &Exposure) -> String {
     let identity = format!(
-        "network\n{}\n{}\n{}\n{}-{}\n{}",
+        "network\n{}\n{}\n{}\n{}\n{}-{}\n{}",
         e.host,
         e.interface,
+        e.public_ip,
         protocol_name(e.protocol),
         e.ports.from,
         e.ports.to,
@@ -161,7 +166,11 @@ fn finding(p: &Principal, e: &Exposure, model: &Model) -> Value {
         protocol_name(e.protocol),
         ports.to_lowercase(),
         if sources.len() > 8 {
-            format!("{} and {} more ranges", sources[..8].join(", "), sources.len() - 8)
+            format!(
+                "{} and {} more ranges",
+                sources[..8].join(", "),
+                sources.len() - 8
+            )
         } else {
             sources.join(", ")
         }

@@ -89,7 +89,11 @@ fn random_topologies_match_the_analyser() {
                 differences.push(format!(
                     "{probe}: the analysis says {}, the namespaces {}{}",
                     if said { "reachable" } else { "unreachable" },
-                    if found.reachable { "reached it" } else { "did not" },
+                    if found.reachable {
+                        "reached it"
+                    } else {
+                        "did not"
+                    },
                     found
                         .answer
                         .as_deref()

@@ -1,0 +1,193 @@
+//! Network reachability through the server: the AWS CLI's `describe-*` JSON posted to
+//! `/vigil/v1/network/analyze`, NETWORK_REACHABILITY findings read back with the AWS CLI,
+//! their lifecycle (a removed rule closes its finding) beside the host's package findings.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::{Server, demo_sbom, repo, start, tools_present};
+use serde_json::{Value, json};
+
+fn fixtures() -> BTreeMap<String, String> {
+    let dir: PathBuf = repo().join("crates/vigil-network/testdata/aws/web-and-app");
+    let mut files = BTreeMap::new();
+    for e in std::fs::read_dir(&dir).expect("fixtures") {
+        let p = e.expect("entry").path();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_owned();
+        files.insert(name, std::fs::read_to_string(&p).expect("read"));
+    }
+    files
+}
+
+fn network_findings(s: &Server, status: &str) -> Vec<Value> {
+    let criteria = json!({
+        "findingType": [{"comparison": "EQUALS", "value": "NETWORK_REACHABILITY"}],
+        "findingStatus": [{"comparison": "EQUALS", "value": status}],
+    });
+    s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        &criteria.to_string(),
+        "--max-results",
+        "100",
+    ])["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn describe_json_in_reachability_findings_out() {
+    tools_present();
+    let s = start();
+    // the web instance also has package findings (a scan of the demo image as that host)
+    let work = tempfile::tempdir().expect("tmp");
+    let sbom: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo_sbom(work.path())).expect("sbom"))
+            .expect("json");
+    let scanned = s.native(
+        "/vigil/v1/scans",
+        &json!({"sbom": sbom, "resourceId": "i-0web0000000000001"}),
+    );
+    let packages = scanned["new"].as_u64().expect("new");
+    assert!(packages > 0, "{scanned}");
+
+    let files = fixtures();
+    let r = s.native(
+        "/vigil/v1/network/analyze",
+        &json!({"format": "aws", "files": files}),
+    );
+    assert_eq!(r["exposures"], 5, "{r:#}");
+    assert_eq!(r["findings"]["new"], 5, "{r:#}");
+    // the deliberately bad entries are reported, the rest analysed
+    let problems = r["problems"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["origin"] == "describe-buckets.json"),
+        "{r:#}"
+    );
+    assert!(
+        problems.iter().any(|p| p["origin"] == "truncated.json"),
+        "{r:#}"
+    );
+
+    let open = network_findings(&s, "ACTIVE");
+    assert_eq!(open.len(), 5);
+    let ssh = open
+        .iter()
+        .find(|f| f["networkReachabilityDetails"]["openPortRange"]["begin"] == 22)
+        .expect("the SSH finding");
+    assert_eq!(ssh["severity"], "HIGH");
+    assert_eq!(ssh["resources"][0]["id"], "i-0web0000000000001");
+    assert_eq!(ssh["networkReachabilityDetails"]["protocol"], "TCP");
+    let steps: Vec<&str> = ssh["networkReachabilityDetails"]["networkPath"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["componentType"].as_str())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "AWS::EC2::InternetGateway",
+            "AWS::EC2::NetworkAcl",
+            "AWS::EC2::RouteTable",
+            "AWS::EC2::SecurityGroup",
+            "AWS::EC2::NetworkInterface",
+            "AWS::EC2::Instance"
+        ]
+    );
+    // the exact sources (the office range, minus the half the ACL denies)
+    assert!(
+        ssh["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("(sources: 203.0.113.0/25)")),
+        "{ssh}"
+    );
+    // the inspector2 filter criteria apply to them (portRange, networkProtocol)
+    let criteria = json!({"portRange": [{"beginInclusive": 0, "endInclusive": 1023}],
+                          "networkProtocol": [{"comparison": "EQUALS", "value": "TCP"}]});
+    let low = s.aws(&["list-findings", "--filter-criteria", &criteria.to_string()]);
+    assert_eq!(low["findings"].as_array().map(Vec::len), Some(2), "{low}");
+
+    // the same input again: nothing new, nothing closed
+    let again = s.native(
+        "/vigil/v1/network/analyze",
+        &json!({"format": "aws", "files": fixtures()}),
+    );
+    assert_eq!(
+        again["findings"],
+        json!({"open": 5, "new": 0, "reopened": 0, "closed": 0})
+    );
+
+    // the SSH rule removed: its finding closes; the host's package findings are untouched
+    let mut files = fixtures();
+    let sg = files
+        .get_mut("describe-security-groups.json")
+        .expect("security groups");
+    let mut v: Value = serde_json::from_str(sg).expect("json");
+    let perms = v["SecurityGroups"][0]["IpPermissions"]
+        .as_array_mut()
+        .expect("permissions");
+    perms.retain(|p| p["FromPort"] != 22);
+    *sg = v.to_string();
+    let r = s.native(
+        "/vigil/v1/network/analyze",
+        &json!({"format": "aws", "files": files}),
+    );
+    assert_eq!(r["findings"]["closed"], 1, "{r:#}");
+    let closed = network_findings(&s, "CLOSED");
+    assert_eq!(closed.len(), 1);
+    assert_eq!(
+        closed[0]["networkReachabilityDetails"]["openPortRange"]["begin"],
+        22
+    );
+    let criteria = json!({
+        "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
+        "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
+    });
+    let pkg = s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        &criteria.to_string(),
+        "--max-results",
+        "100",
+    ]);
+    assert_eq!(
+        pkg["findings"].as_array().map(|a| a.len() as u64),
+        Some(packages)
+    );
+    // and a rescan of the host leaves the network findings alone
+    let rescanned = s.native(
+        "/vigil/v1/scans",
+        &json!({"sbom": sbom, "resourceId": "i-0web0000000000001"}),
+    );
+    assert_eq!(rescanned["closed"], 0, "{rescanned}");
+    assert_eq!(network_findings(&s, "ACTIVE").len(), 4);
+
+    // the YAML model works the same way; bad requests name the member
+    let yaml = std::fs::read_to_string(repo().join("crates/vigil-network/testdata/example.yaml"))
+        .expect("example");
+    let r = s.native(
+        "/vigil/v1/network/analyze",
+        &json!({"format": "yaml", "model": yaml}),
+    );
+    assert!(r["exposures"].as_u64() > Some(0), "{r:#}");
+    for bad in [
+        json!({"format": "gcp"}),
+        json!({"format": "aws"}),
+        json!({"format": "aws", "files": {}}),
+        json!({"format": "yaml", "model": "networks: [1"}),
+        json!({"format": "yaml", "model": "x", "extra": 1}),
+    ] {
+        let r = s.native("/vigil/v1/network/analyze", &bad);
+        assert_eq!(r["status"], 400, "{bad}: {r}");
+    }
+}
