@@ -16,10 +16,12 @@ cd "$(dirname "$0")/.."
 # - The OCI distribution tests push to and pull from Debian's docker-registry on loopback
 #   (plain and behind htpasswd basic auth; apache2-utils makes the bcrypt htpasswd file);
 #   scan on push configures that registry to notify the server and pushes with skopeo.
+# - The network reachability oracle realises topologies as network namespaces (iproute2,
+#   nftables, python3 listeners and probes; root) and compares with the analyser.
 export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(python3-pip rpm python3-rpm libdpkg-perl ruby php-cli php-composer-semver maven
               openjdk-17-jdk-headless golang-go golang-golang-x-mod-dev docker-registry
-              skopeo apache2-utils)
+              skopeo apache2-utils iproute2 nftables)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
