@@ -180,6 +180,27 @@ pub fn score(vector: &str) -> Result<Score, Error> {
     })
 }
 
+/// The score of a vector with environmental (and, for v4.0, threat) metrics: v3.x's
+/// environmental score, v4.0's score over every metric group present. v2 vectors have no
+/// environmental metrics here; their base score is answered.
+pub fn environmental(vector: &str) -> Result<f64, Error> {
+    let invalid = |reason: String| Error::Invalid {
+        vector: vector.to_owned(),
+        reason,
+    };
+    let v = vector.trim();
+    if !v.starts_with("CVSS:") {
+        return score(v).map(|s| s.base_score);
+    }
+    // the base metrics must be complete, as for a base score
+    score(v)?;
+    match cvss::Cvss::from_str(v).map_err(|e| invalid(e.to_string()))? {
+        cvss::Cvss::CvssV30(x) | cvss::Cvss::CvssV31(x) => Ok(x.environmental_score().value()),
+        other @ cvss::Cvss::CvssV40(_) => Ok(other.score()),
+        _ => Err(invalid("unsupported CVSS version".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

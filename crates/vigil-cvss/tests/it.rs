@@ -171,3 +171,70 @@ fn agrees_with_red_hat_cvss_on_generated_vectors() {
         disagreements[..disagreements.len().min(20)].join("\n")
     );
 }
+
+/// Environmental scores (the Vigil score's reachability adjustment, `MAV:A`, and other
+/// modified metrics) agree with Red Hat's implementation.
+#[test]
+fn environmental_scores_agree_with_red_hat_cvss() {
+    let mut g = Lcg(0xe17);
+    let mods: &[&str] = &[
+        "MAV:A", "MAV:L", "MAV:N", "MAC:H", "MPR:H", "MUI:R", "CR:H", "IR:L", "E:U", "E:A",
+    ];
+    let vs: Vec<String> = vectors()
+        .into_iter()
+        .filter(|v| v.starts_with("CVSS:"))
+        .map(|v| {
+            let m = g.pick(mods);
+            let applicable = if v.starts_with("CVSS:4.0/") {
+                // v4.0 knows MAV/MAC/MPR/MUI/CR/IR and E (threat); not v3's E:U spelling only
+                true
+            } else {
+                !m.starts_with("E:A")
+            };
+            if applicable {
+                format!("{v}/MAV:A/{m}").replace("/MAV:A/MAV:", "/MAV:")
+            } else {
+                format!("{v}/MAV:A")
+            }
+        })
+        .collect();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/score_ref.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg("environmental")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 (scripts/test.sh installs the `cvss` module)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = vs.join("\n") + "\n";
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("run reference");
+    writer.join().expect("join").expect("write");
+    assert!(
+        out.status.success(),
+        "reference failed (pip install cvss==3.4)"
+    );
+    let reference: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(reference.len(), vs.len());
+    let mut compared = 0;
+    let mut disagreements = Vec::new();
+    for (v, r) in vs.iter().zip(&reference) {
+        let ours = vigil_cvss::environmental(v).map(|s| format!("{s:.1}"));
+        match (ours, r.as_str()) {
+            (Err(_), "ERR") => {}
+            (Ok(s), r) if s == r => compared += 1,
+            (o, r) => disagreements.push(format!("{v}: ours {o:?}, reference {r}")),
+        }
+    }
+    assert!(compared > 3000, "{compared} compared");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements[..disagreements.len().min(20)].join("\n")
+    );
+}

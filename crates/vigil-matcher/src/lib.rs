@@ -10,6 +10,7 @@
 pub mod evaluate;
 pub mod finding;
 pub mod remediation;
+pub mod risk;
 pub mod severity;
 pub mod target;
 
@@ -37,6 +38,9 @@ pub struct MatchOptions {
     pub region: String,
     /// RFC 3339 time of the scan.
     pub observed_at: String,
+    /// What is known about the resource's exposure (its internet reachability), for the
+    /// Vigil score ([`risk`]).
+    pub exposure: risk::Exposure,
 }
 
 impl Default for MatchOptions {
@@ -45,6 +49,7 @@ impl Default for MatchOptions {
             account: "000000000000".into(),
             region: "local".into(),
             observed_at: String::new(),
+            exposure: risk::Exposure::default(),
         }
     }
 }
@@ -842,7 +847,24 @@ fn build_findings(
                     .unwrap_or_default()
             ));
         }
-        let score = best.map(|b| b.base_score);
+        // the Vigil score: the base adjusted to the resource's exposure and to exploitation
+        let adjusted = best.map(|b| {
+            risk::adjust(
+                &b.version,
+                &b.scoring_vector,
+                b.base_score,
+                &opts.exposure,
+                kev.as_ref().map(|k| k.date_added.as_str()),
+                epss,
+            )
+        });
+        let score = adjusted.as_ref().map(|a| a.score);
+        let sev = match &adjusted {
+            Some(a) if !a.adjustments.is_empty() && sev != "INFORMATIONAL" => {
+                risk::rating(a.score).to_owned()
+            }
+            _ => sev,
+        };
         let provenance: Vec<Provenance> = members
             .iter()
             .map(|u| provenance(&u.stored, &u.affected, q, &u.eval))
@@ -891,15 +913,17 @@ fn build_findings(
                 }),
                 epss: epss.map(|(s, _)| Epss { score: s }),
                 inspector_score: score,
-                inspector_score_details: best.map(|b| InspectorScoreDetails {
-                    adjusted_cvss: AdjustedCvss {
-                        adjustments: Vec::new(),
-                        cvss_source: b.source.clone(),
-                        score: b.base_score,
-                        score_source: b.source.clone(),
-                        scoring_vector: b.scoring_vector.clone(),
-                        version: b.version.clone(),
-                    },
+                inspector_score_details: best.zip(adjusted.as_ref()).map(|(b, a)| {
+                    InspectorScoreDetails {
+                        adjusted_cvss: AdjustedCvss {
+                            adjustments: a.adjustments.clone(),
+                            cvss_source: b.source.clone(),
+                            score: a.score,
+                            score_source: b.source.clone(),
+                            scoring_vector: a.vector.clone(),
+                            version: b.version.clone(),
+                        },
+                    }
                 }),
                 package_vulnerability_details: PackageVulnerabilityDetails {
                     vulnerability_id: vulnerability_id.clone(),

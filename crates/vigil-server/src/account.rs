@@ -853,6 +853,7 @@ pub fn scan_sbom(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiEr
         account: p.account.clone(),
         region: p.region.clone(),
         observed_at: vigil_store::timestamp(OffsetDateTime::now_utc()),
+        exposure: Default::default(),
     };
     let report = app.with_db(|db| {
         vigil_matcher::match_inventory(&inventory, db, &opts)

@@ -207,6 +207,61 @@ fn finding(p: &Principal, e: &Exposure, model: &Model) -> Value {
     })
 }
 
+/// What the account's last network analysis in `region` says of `resource_id`: reachable from
+/// the internet (it had an exposure), not reachable (analysed without one), or not analysed.
+pub fn exposure(
+    app: &App,
+    account: &str,
+    region: &str,
+    resource_id: &str,
+) -> Result<vigil_matcher::risk::Exposure, ApiError> {
+    let Some((hosts, summary, at)) = app.store.host_store().network_analysis(account, region)?
+    else {
+        return Ok(Default::default());
+    };
+    if !hosts.iter().any(|h| h == resource_id) {
+        return Ok(Default::default());
+    }
+    let reachable = summary["reachable"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|h| h == resource_id));
+    Ok(vigil_matcher::risk::Exposure {
+        internet_reachable: Some(reachable),
+        analyzed_at: Some(at),
+    })
+}
+
+/// Hosts whose reachability an analysis changed get their package findings re-scored from their
+/// stored inventories (no rescan): the Vigil score's reachability adjustment follows the
+/// network. Answers how many hosts were re-scored.
+fn rescore(app: &App, p: &Principal, hosts: &BTreeSet<String>) -> Result<u64, ApiError> {
+    let mut n = 0;
+    for host in hosts {
+        let Some((record, bytes)) = app.store.resource_inventory(&p.account, &p.region, host)?
+        else {
+            continue; // known to the network only: no packages
+        };
+        if bytes.is_empty() {
+            continue;
+        }
+        let inventory = crate::ops::stored_inventory(&bytes, host)
+            .map_err(|e| ApiError::internal(&e.to_string()))?;
+        crate::ops::derive(
+            app,
+            &p.account,
+            &p.region,
+            &inventory,
+            record.tags,
+            record.details,
+            vigil_store::Origin::Reevaluation,
+            None,
+            None,
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// `POST /vigil/v1/network/analyze`.
 pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
     let (model, mut problems) = read_model(input)?;
@@ -226,10 +281,21 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
             .push(finding(p, e, &model));
     }
     let hosts = app.store.host_store();
-    let previous: BTreeSet<String> = hosts
-        .network_analysis(&p.account, &p.region)?
-        .map(|(h, _, _)| h.into_iter().collect())
+    let before = hosts.network_analysis(&p.account, &p.region)?;
+    let previous: BTreeSet<String> = before
+        .as_ref()
+        .map(|(h, _, _)| h.iter().cloned().collect())
         .unwrap_or_default();
+    // each host's reachability before and after (None: not analysed)
+    let reach_before = |h: &str| -> Option<bool> {
+        let (hs, summary, _) = before.as_ref()?;
+        hs.iter().any(|x| x == h).then(|| {
+            summary["reachable"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|x| x == h))
+        })
+    };
+    let reachable: BTreeSet<String> = analysis.exposures.iter().map(|e| e.host.clone()).collect();
     for gone in previous {
         by_host.entry(gone).or_default();
     }
@@ -276,13 +342,28 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
         "hosts": analyzed.len(),
         "exposures": analysis.exposures.len(),
         "problems": problems.len(),
+        "reachable": reachable,
     });
     hosts.set_network_analysis(&p.account, &p.region, &analyzed, &summary, now)?;
+    // re-score the package findings of the hosts whose reachability changed
+    let changed: BTreeSet<String> = by_host
+        .keys()
+        .filter(|h| {
+            let after = analyzed
+                .iter()
+                .any(|x| x == *h)
+                .then(|| reachable.contains(*h));
+            reach_before(h) != after
+        })
+        .cloned()
+        .collect();
+    let rescored = rescore(app, p, &changed)?;
     Ok(json!({
         "hosts": analyzed.len(),
         "exposures": analysis.exposures.len(),
         "findings": {"open": open, "new": new, "reopened": reopened, "closed": closed},
         "problems": shown,
         "problemCount": problems.len(),
+        "rescoredHosts": rescored,
     }))
 }

@@ -491,6 +491,7 @@ pub fn submit_scan(app: &App, p: &Principal, body: &[u8]) -> Result<Value, ApiEr
                     account: p.account.clone(),
                     region: p.region.clone(),
                     observed_at: vigil_store::timestamp(now),
+                    exposure: Default::default(),
                 },
             )
             .kind;
@@ -597,11 +598,19 @@ pub(crate) fn derive(
     memo: Option<&mut vigil_matcher::Memo>,
 ) -> Result<(vigil_store::IngestReport, vigil_matcher::Report, String), ApiError> {
     let now = OffsetDateTime::now_utc();
-    let opts = vigil_matcher::MatchOptions {
+    let mut opts = vigil_matcher::MatchOptions {
         account: account.to_owned(),
         region: region.to_owned(),
         observed_at: vigil_store::timestamp(now),
+        exposure: Default::default(),
     };
+    // what the account's last network analysis says of the resource (the Vigil score)
+    opts.exposure = crate::network::exposure(
+        app,
+        account,
+        region,
+        &vigil_matcher::resource(inventory, &opts).id,
+    )?;
     // An exclusion tag: the resource is not scanned; its coverage says why and its open
     // findings close (removing the tag makes the next inventory count again)
     if let Some(tag) = EXCLUSION_TAGS.iter().find(|t| tags.contains_key(**t)) {

@@ -634,6 +634,7 @@ fn scan_image(app: &App, reg: &RegistryRecord, item: &QueuedImage) -> Result<Val
             account: reg.account.clone(),
             region: reg.region.clone(),
             observed_at: store_time(OffsetDateTime::now_utc()),
+            exposure: Default::default(),
         },
     )
     .details;

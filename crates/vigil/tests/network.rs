@@ -57,6 +57,30 @@ fn describe_json_in_reachability_findings_out() {
     );
     let packages = scanned["new"].as_u64().expect("new");
     assert!(packages > 0, "{scanned}");
+    // and an app server the analysis will find unreachable (its only target group member is
+    // unhealthy; it has no public address)
+    s.native(
+        "/vigil/v1/scans",
+        &json!({"sbom": sbom, "resourceId": "i-0app0000000000002"}),
+    );
+    let urllib3_score = |host: &str| -> (f64, Vec<String>) {
+        let criteria = json!({
+            "resourceId": [{"comparison": "EQUALS", "value": host}],
+            "vulnerabilityId": [{"comparison": "EQUALS", "value": "CVE-2023-43804"}],
+        });
+        let f =
+            &s.aws(&["list-findings", "--filter-criteria", &criteria.to_string()])["findings"][0];
+        let adjustments = f["inspectorScoreDetails"]["adjustedCvss"]["adjustments"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["metric"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (f["inspectorScore"].as_f64().expect("score"), adjustments)
+    };
+    assert_eq!(urllib3_score("i-0app0000000000002"), (8.1, vec![]));
 
     let files = fixtures();
     let r = s.native(
@@ -77,6 +101,14 @@ fn describe_json_in_reachability_findings_out() {
         problems.iter().any(|p| p["origin"] == "truncated.json"),
         "{r:#}"
     );
+    // the Vigil score follows the network: the unreachable host's network-vector findings are
+    // re-scored as Adjacent (no rescan); the reachable web server's keep their score
+    assert_eq!(r["rescoredHosts"], 2, "{r:#}");
+    let (score, adjustments) = urllib3_score("i-0app0000000000002");
+    // CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N/MAV:A = 7.3 (Red Hat's `cvss`: the same
+    // as AV:A)
+    assert_eq!((score, adjustments), (7.3, vec!["MAV".to_owned()]));
+    assert_eq!(urllib3_score("i-0web0000000000001"), (8.1, vec![]));
 
     let open = network_findings(&s, "ACTIVE");
     assert_eq!(open.len(), 5);
@@ -152,6 +184,7 @@ fn describe_json_in_reachability_findings_out() {
     let criteria = json!({
         "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
         "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
+        "resourceId": [{"comparison": "EQUALS", "value": "i-0web0000000000001"}],
     });
     let pkg = s.aws(&[
         "list-findings",

@@ -217,7 +217,16 @@ fn aliases_merge_into_one_finding_listing_all_ids() {
     );
     assert_eq!(d.source, "GITHUB", "GHSA preferred for language packages");
     assert_eq!(x.severity, "HIGH");
-    assert_eq!(x.inspector_score, Some(7.5));
+    // the Vigil score: CVSS 7.5, +1.0 for the CISA KEV listing
+    assert_eq!(x.inspector_score, Some(8.5));
+    let adjusted = &x
+        .inspector_score_details
+        .as_ref()
+        .expect("score details")
+        .adjusted_cvss;
+    assert_eq!(adjusted.adjustments.len(), 1, "{adjusted:?}");
+    assert_eq!(adjusted.adjustments[0].metric, "KEV");
+    assert!(d.cvss.iter().any(|c| c.base_score == 7.5), "{:?}", d.cvss);
     assert_eq!(x.exploit_available, "YES");
     assert_eq!(
         x.exploitability_details
