@@ -34,7 +34,15 @@ fn perm(proto: &str, from: i64, to: i64, cidrs: &[&str], groups: &[String]) -> V
     })
 }
 
-fn acl_entry(n: i64, egress: bool, allow: bool, proto: &str, from: i64, to: i64, cidr: &str) -> Value {
+fn acl_entry(
+    n: i64,
+    egress: bool,
+    allow: bool,
+    proto: &str,
+    from: i64,
+    to: i64,
+    cidr: &str,
+) -> Value {
     json!({"RuleNumber": n, "Egress": egress, "RuleAction": if allow {"allow"} else {"deny"},
            "Protocol": proto, "PortRange": {"From": from, "To": to}, "CidrBlock": cidr})
 }
@@ -60,8 +68,12 @@ fn generate(instances: usize) -> Vec<(String, Vec<u8>)> {
         for s in 0..subnets_per_vpc {
             let id = format!("subnet-{v:02x}{s:015x}");
             let public = s % 2 == 0;
-            subnets.push(json!({"SubnetId": id, "VpcId": vpc, "CidrBlock": format!("10.{v}.{s}.0/24")}));
-            let mut routes = vec![json!({"DestinationCidrBlock": format!("10.{v}.0.0/16"), "GatewayId": "local", "State": "active"})];
+            subnets.push(
+                json!({"SubnetId": id, "VpcId": vpc, "CidrBlock": format!("10.{v}.{s}.0/24")}),
+            );
+            let mut routes = vec![
+                json!({"DestinationCidrBlock": format!("10.{v}.0.0/16"), "GatewayId": "local", "State": "active"}),
+            ];
             if public {
                 routes.push(json!({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": igw, "State": "active"}));
                 if rng.below(4) == 0 {
@@ -94,10 +106,22 @@ fn generate(instances: usize) -> Vec<(String, Vec<u8>)> {
             let id = format!("sg-{v:02x}{g:015x}");
             let mut perms = vec![perm("tcp", 443, 443, &["0.0.0.0/0"], &[])];
             match g % 5 {
-                0 => perms.push(perm("tcp", 22, 22, &["203.0.113.0/24", "192.0.2.0/24"], &[])),
+                0 => perms.push(perm(
+                    "tcp",
+                    22,
+                    22,
+                    &["203.0.113.0/24", "192.0.2.0/24"],
+                    &[],
+                )),
                 1 => perms.push(perm("tcp", 8000, 8999, &["0.0.0.0/0"], &[])),
                 2 => perms.push(perm("udp", 53, 53, &["0.0.0.0/0"], &[])),
-                3 => perms.push(perm("tcp", 5432, 5432, &[], &[format!("sg-{v:02x}{:015x}", (g + 1) % sgs_per_vpc)])),
+                3 => perms.push(perm(
+                    "tcp",
+                    5432,
+                    5432,
+                    &[],
+                    &[format!("sg-{v:02x}{:015x}", (g + 1) % sgs_per_vpc)],
+                )),
                 _ => perms.push(perm("-1", -1, -1, &[&format!("10.{v}.0.0/16")], &[])),
             }
             sgs.push(json!({"GroupId": id, "VpcId": vpc, "GroupName": format!("g{g}"),
@@ -115,7 +139,9 @@ fn generate(instances: usize) -> Vec<(String, Vec<u8>)> {
         let eni = format!("eni-{i:017x}");
         let ip = format!("10.{v}.{s}.{}", 4 + (i / (vpcs * subnets_per_vpc)) % 250);
         let groups: Vec<Value> = (0..1 + rng.below(2))
-            .map(|_| json!({"GroupId": format!("sg-{v:02x}{:015x}", rng.below(sgs_per_vpc as u64))}))
+            .map(
+                |_| json!({"GroupId": format!("sg-{v:02x}{:015x}", rng.below(sgs_per_vpc as u64))}),
+            )
             .collect();
         let mut ni = json!({"NetworkInterfaceId": eni, "SubnetId": format!("subnet-{v:02x}{s:015x}"), "VpcId": format!("vpc-{v:017x}"),
                             "PrivateIpAddress": ip, "Groups": groups, "Attachment": {"DeviceIndex": 0}});
@@ -138,10 +164,16 @@ fn generate(instances: usize) -> Vec<(String, Vec<u8>)> {
     for b in 0..20usize {
         let v = b % vpcs;
         let name = format!("alb{b}");
-        let arn = format!("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/{name}/{b:016x}");
-        let tg = format!("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tg{b}/{b:016x}");
+        let arn = format!(
+            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/{name}/{b:016x}"
+        );
+        let tg = format!(
+            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tg{b}/{b:016x}"
+        );
         let sg = format!("sg-{v:02x}{:015x}", 0);
-        let azs: Vec<Value> = (0..2).map(|k| json!({"SubnetId": format!("subnet-{v:02x}{:015x}", 2 * k)})).collect();
+        let azs: Vec<Value> = (0..2)
+            .map(|k| json!({"SubnetId": format!("subnet-{v:02x}{:015x}", 2 * k)}))
+            .collect();
         lbs.push(json!({"LoadBalancerArn": arn, "LoadBalancerName": name, "Scheme": "internet-facing", "Type": "application",
                         "VpcId": format!("vpc-{v:017x}"), "AvailabilityZones": azs, "SecurityGroups": [sg]}));
         for k in 0..2usize {
@@ -163,26 +195,47 @@ fn generate(instances: usize) -> Vec<(String, Vec<u8>)> {
             .collect();
         files.push((
             format!("target-health.tg{b}.json"),
-            serde_json::to_vec(&json!({"TargetGroupArn": tg, "TargetHealthDescriptions": targets})).unwrap_or_default(),
+            serde_json::to_vec(&json!({"TargetGroupArn": tg, "TargetHealthDescriptions": targets}))
+                .unwrap_or_default(),
         ));
     }
-    let mut add = |name: &str, v: Value| files.push((name.to_owned(), serde_json::to_vec(&v).unwrap_or_default()));
+    let mut add = |name: &str, v: Value| {
+        files.push((name.to_owned(), serde_json::to_vec(&v).unwrap_or_default()))
+    };
     add("describe-vpcs.json", json!({"Vpcs": vpc_out}));
     add("describe-subnets.json", json!({"Subnets": subnets}));
     add("describe-route-tables.json", json!({"RouteTables": rtbs}));
     add("describe-network-acls.json", json!({"NetworkAcls": acls}));
-    add("describe-internet-gateways.json", json!({"InternetGateways": igws}));
-    add("describe-security-groups.json", json!({"SecurityGroups": sgs}));
-    add("describe-instances.json", json!({"Reservations": reservations}));
-    add("describe-network-interfaces.json", json!({"NetworkInterfaces": enis}));
-    add("describe-load-balancers.json", json!({"LoadBalancers": lbs}));
+    add(
+        "describe-internet-gateways.json",
+        json!({"InternetGateways": igws}),
+    );
+    add(
+        "describe-security-groups.json",
+        json!({"SecurityGroups": sgs}),
+    );
+    add(
+        "describe-instances.json",
+        json!({"Reservations": reservations}),
+    );
+    add(
+        "describe-network-interfaces.json",
+        json!({"NetworkInterfaces": enis}),
+    );
+    add(
+        "describe-load-balancers.json",
+        json!({"LoadBalancers": lbs}),
+    );
     add("describe-target-groups.json", json!({"TargetGroups": tgs}));
     add("describe-listeners.json", json!({"Listeners": listeners}));
     files
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let instances: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
     let files = generate(instances);
@@ -191,7 +244,10 @@ fn main() {
     let mut best_analyze = f64::MAX;
     let mut summary = String::new();
     for _ in 0..runs.max(1) {
-        let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+        let refs: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
         let t = Instant::now();
         let (model, problems) = vigil_network::aws::import(&refs);
         let ti = t.elapsed().as_secs_f64();
@@ -213,7 +269,10 @@ fn main() {
             problems.len() + analysis.problems.len()
         );
     }
-    println!("input: {instances} instances, {:.1} MB of describe-* JSON", bytes as f64 / 1e6);
+    println!(
+        "input: {instances} instances, {:.1} MB of describe-* JSON",
+        bytes as f64 / 1e6
+    );
     println!("model: {summary}");
     println!(
         "import {best_import:.2} s, analysis {best_analyze:.2} s, total {:.2} s (best of {runs}; goal: analysis under 5 s)",

@@ -458,6 +458,7 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         }
         ("POST", "/vigil/v1/agents/heartbeat") => ops::agent_heartbeat(app, &principal, &input()?),
         ("POST", "/vigil/v1/network/analyze") => network::analyze(app, &principal, &input()?),
+        ("POST", "/vigil/v1/findings/top-risks") => network::top_risks(app, &principal, &input()?),
         ("POST", "/vigil/v1/hosts/agentless/register") => {
             agentless::register(app, &principal, &input()?)
         }

@@ -367,3 +367,109 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
         "rescoredHosts": rescored,
     }))
 }
+
+/// `POST /vigil/v1/findings/top-risks`: `{"maxResults"? (1–100, default 10), "filterCriteria"?}`
+/// -> the open findings to fix first across the caller's fleet, and why: highest Vigil score
+/// (`inspectorScore`) first; ties go to findings exploited in the wild (KEV), then to those with
+/// a fix available (actionable now), then to the higher EPSS probability. Each answer names the
+/// resource, the package, the score with its base and every adjustment's reason, and the fix.
+pub fn top_risks(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["maxResults", "filterCriteria"])?;
+    let n = match input.get("maxResults") {
+        None | Some(Value::Null) => 10,
+        Some(v) => v
+            .as_u64()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::field("maxResults", "must be an integer from 1 to 100"))?
+            as usize,
+    };
+    // the caller's criteria, restricted to open findings (ACTIVE), highest score first; ties
+    // at the page's edge are resolved within the page of 100
+    let mut criteria = input
+        .get("filterCriteria")
+        .filter(|v| !v.is_null())
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    if !criteria.is_object() {
+        return Err(ApiError::field("filterCriteria", "must be an object"));
+    }
+    criteria["findingStatus"] = json!([{"comparison": "EQUALS", "value": "ACTIVE"}]);
+    let page = crate::ops::list_findings(
+        app,
+        p,
+        &json!({
+            "filterCriteria": criteria,
+            "sortCriteria": {"field": "INSPECTOR_SCORE", "sortOrder": "DESC"},
+            "maxResults": 100,
+        }),
+    )?;
+    let mut findings: Vec<Value> = page["findings"].as_array().cloned().unwrap_or_default();
+    let key = |f: &Value| {
+        (
+            -(f["inspectorScore"].as_f64().unwrap_or(-1.0) * 10.0).round() as i64,
+            f["exploitAvailable"] != "YES",
+            f["fixAvailable"] != "YES",
+            -(f["epss"]["score"].as_f64().unwrap_or(0.0) * 1e6) as i64,
+        )
+    };
+    findings.sort_by_key(key);
+    let top: Vec<Value> = findings
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, f)| {
+            let adjusted = &f["inspectorScoreDetails"]["adjustedCvss"];
+            let base = f["packageVulnerabilityDetails"]["cvss"]
+                .as_array()
+                .and_then(|c| {
+                    c.iter().find(|c| {
+                        c["source"] == adjusted["cvssSource"] && c["version"] == adjusted["version"]
+                    })
+                })
+                .cloned();
+            let package = &f["packageVulnerabilityDetails"]["vulnerablePackages"][0];
+            let mut why: Vec<String> = Vec::new();
+            if let Some(b) = &base {
+                why.push(format!(
+                    "CVSS {} base {} ({}, {})",
+                    b["version"].as_str().unwrap_or(""),
+                    b["baseScore"],
+                    b["scoringVector"].as_str().unwrap_or(""),
+                    b["source"].as_str().unwrap_or("")
+                ));
+            }
+            for a in adjusted["adjustments"].as_array().into_iter().flatten() {
+                if let Some(r) = a["reason"].as_str() {
+                    why.push(r.to_owned());
+                }
+            }
+            if f["fixAvailable"] == "YES" {
+                why.push(format!(
+                    "fix available: {}",
+                    package["fixedInVersion"]
+                        .as_str()
+                        .unwrap_or("see remediation")
+                ));
+            } else {
+                why.push("no fixed version yet".into());
+            }
+            json!({
+                "rank": i + 1,
+                "findingArn": f["findingArn"],
+                "title": f["title"],
+                "severity": f["severity"],
+                "score": f["inspectorScore"],
+                "resourceId": f["resources"][0]["id"],
+                "resourceType": f["resources"][0]["type"],
+                "package": package["name"],
+                "version": package["version"],
+                "fixedInVersion": package["fixedInVersion"],
+                "exploitAvailable": f["exploitAvailable"],
+                "epss": f["epss"]["score"],
+                "why": why,
+                "remediation": f["remediation"]["recommendation"]["text"],
+            })
+        })
+        .collect();
+    Ok(json!({"topRisks": top}))
+}

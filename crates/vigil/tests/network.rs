@@ -109,6 +109,41 @@ fn describe_json_in_reachability_findings_out() {
     // as AV:A)
     assert_eq!((score, adjustments), (7.3, vec!["MAV".to_owned()]));
     assert_eq!(urllib3_score("i-0web0000000000001"), (8.1, vec![]));
+    // top risks: the same CVE ranks higher on the internet-facing web server than on the
+    // private app server, and each says why
+    let top = s.native("/vigil/v1/findings/top-risks", &json!({"maxResults": 6}));
+    let ranked = top["topRisks"].as_array().expect("top risks");
+    assert_eq!(ranked.len(), 6, "{top:#}");
+    assert_eq!(ranked[0]["resourceId"], "i-0web0000000000001", "{top:#}");
+    assert_eq!(ranked[0]["score"], 8.1);
+    let why0: Vec<&str> = ranked[0]["why"]
+        .as_array()
+        .expect("why")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(why0[0].starts_with("CVSS 3.1 base 8.1"), "{why0:?}");
+    assert!(
+        why0.iter().any(|w| w.starts_with("fix available: 1.26.17")),
+        "{why0:?}"
+    );
+    let private = ranked
+        .iter()
+        .find(|r| r["resourceId"] == "i-0app0000000000002")
+        .expect("the private host's finding ranks in the top 6");
+    assert_eq!(private["score"], 7.3);
+    assert!(
+        private["why"].as_array().is_some_and(|w| w
+            .iter()
+            .any(|x| x.as_str().is_some_and(|x| x.contains("no internet path")))),
+        "{private}"
+    );
+    let scores: Vec<f64> = ranked.iter().filter_map(|r| r["score"].as_f64()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert_eq!(
+        s.native("/vigil/v1/findings/top-risks", &json!({"maxResults": 0}))["status"],
+        400
+    );
 
     let open = network_findings(&s, "ACTIVE");
     assert_eq!(open.len(), 5);
