@@ -7,13 +7,19 @@
 //! removed) closes its finding; a host the new analysis no longer has gets its network findings
 //! closed too. What the importer ignored, and why, is in the answer's `problems`; the rest is
 //! analysed.
+//!
+//! The listening sockets host agents report (stored with each host; see
+//! [`crate::ops::parse_listening`]) are added to the model's `listening` for every model host
+//! whose id is the agent's resource id in the caller's account and region, beside the sockets
+//! the model itself lists (an identical entry is not added twice). An exposure's finding then
+//! says which process listens on the port, or that none is known to.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use vigil_network::model::Protocol;
+use vigil_network::model::{Listening, Protocol};
 use vigil_network::{Exposure, Model, Problem};
 
 use crate::ops::check_members;
@@ -262,9 +268,45 @@ fn rescore(app: &App, p: &Principal, hosts: &BTreeSet<String>) -> Result<u64, Ap
     Ok(n)
 }
 
+/// Adds the sockets agents reported for the model's hosts to `model.listening`; answers how
+/// many were added. Stored entries that do not read as sockets are skipped.
+fn add_agent_sockets(model: &mut Model, stored: Vec<(String, Value)>) -> usize {
+    let hosts: BTreeSet<&str> = model.hosts.iter().map(|h| h.id.as_str()).collect();
+    let mut added = Vec::new();
+    for (host, sockets) in stored {
+        if !hosts.contains(host.as_str()) {
+            continue;
+        }
+        let Value::Array(sockets) = sockets else {
+            continue;
+        };
+        for s in sockets {
+            let mut s = s;
+            s["host"] = json!(host);
+            let Ok(l) = serde_json::from_value::<Listening>(s) else {
+                continue;
+            };
+            let known = model.listening.iter().chain(&added).any(|m: &Listening| {
+                m.host == l.host
+                    && m.protocol == l.protocol
+                    && m.port == l.port
+                    && m.address == l.address
+            });
+            if !known {
+                added.push(l);
+            }
+        }
+    }
+    let n = added.len();
+    model.listening.extend(added);
+    n
+}
+
 /// `POST /vigil/v1/network/analyze`.
 pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
-    let (model, mut problems) = read_model(input)?;
+    let (mut model, mut problems) = read_model(input)?;
+    let stored = app.store.host_store().listening(&p.account, &p.region)?;
+    let from_agents = add_agent_sockets(&mut model, stored);
     let analysis = vigil_network::analyze(&model);
     problems.extend(analysis.problems.iter().cloned());
     let now = OffsetDateTime::now_utc();
@@ -343,6 +385,7 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
         "exposures": analysis.exposures.len(),
         "problems": problems.len(),
         "reachable": reachable,
+        "listeningFromAgents": from_agents,
     });
     hosts.set_network_analysis(&p.account, &p.region, &analyzed, &summary, now)?;
     // re-score the package findings of the hosts whose reachability changed
@@ -362,6 +405,7 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
         "hosts": analyzed.len(),
         "exposures": analysis.exposures.len(),
         "findings": {"open": open, "new": new, "reopened": reopened, "closed": closed},
+        "listeningFromAgents": from_agents,
         "problems": shown,
         "problemCount": problems.len(),
         "rescoredHosts": rescored,
@@ -472,4 +516,104 @@ pub fn top_risks(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiEr
         })
         .collect();
     Ok(json!({"topRisks": top}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One public host; its security group opens TCP 22, 8080 and 9000 to the internet.
+    const PUBLIC_HOST: &str = "
+networks: [{ id: vpc-1, cidrs: [10.0.0.0/16] }]
+gateways: [{ id: igw-1, kind: internet, network: vpc-1 }]
+route_tables:
+  - id: rtb-1
+    network: vpc-1
+    routes: [{ destination: 0.0.0.0/0, target: { kind: internet_gateway, id: igw-1 } }]
+acls:
+  - id: acl-1
+    network: vpc-1
+    inbound: [{ number: 100, action: allow, protocol: all, ports: { from: 0, to: 65535 }, cidr: 0.0.0.0/0 }]
+    outbound: [{ number: 100, action: allow, protocol: all, ports: { from: 0, to: 65535 }, cidr: 0.0.0.0/0 }]
+subnets: [{ id: subnet-1, network: vpc-1, cidr: 10.0.1.0/24, route_table: rtb-1, acl: acl-1 }]
+security_groups:
+  - id: sg-1
+    network: vpc-1
+    inbound:
+      - { protocol: tcp, ports: { from: 22, to: 22 }, peers: [{ kind: cidr, value: 0.0.0.0/0 }] }
+      - { protocol: tcp, ports: { from: 8080, to: 8080 }, peers: [{ kind: cidr, value: 0.0.0.0/0 }] }
+      - { protocol: tcp, ports: { from: 9000, to: 9000 }, peers: [{ kind: cidr, value: 0.0.0.0/0 }] }
+hosts:
+  - id: i-a
+    interfaces:
+      - { id: eni-a, subnet: subnet-1, private_ip: 10.0.1.10, public_ip: 198.51.100.10, security_groups: [sg-1] }
+listening:
+  - { host: i-a, protocol: tcp, port: 22, address: 0.0.0.0, process: sshd-from-yaml }
+";
+
+    #[test]
+    fn agent_sockets_join_the_model_and_name_the_process() {
+        let (mut model, problems) = vigil_network::yaml::parse(PUBLIC_HOST, "model").expect("yaml");
+        assert_eq!(problems, Vec::new());
+        let stored = vec![
+            (
+                "i-a".to_owned(),
+                json!([
+                    // the model already says so: kept as the model has it
+                    {"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"},
+                    {"protocol": "tcp", "address": "10.0.1.10", "port": 8080, "process": "java"},
+                    // loopback: added, but no exposure counts it
+                    {"protocol": "tcp", "address": "127.0.0.1", "port": 9000, "process": "redis-server"},
+                    {"protocol": "udp", "address": "0.0.0.0", "port": 9000},
+                    {"protocol": "sctp", "address": "0.0.0.0", "port": 1},
+                ]),
+            ),
+            (
+                "i-not-in-model".to_owned(),
+                json!([{"protocol": "tcp", "address": "0.0.0.0", "port": 22}]),
+            ),
+            ("i-a".to_owned(), json!({"not": "a list"})),
+        ];
+        assert_eq!(add_agent_sockets(&mut model, stored), 3);
+        assert_eq!(model.listening.len(), 4);
+        let analysis = vigil_network::analyze(&model);
+        let p = Principal {
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+            access_key_id: "AKID".into(),
+        };
+        let by_port = |port: u16| {
+            let e = analysis
+                .exposures
+                .iter()
+                .find(|e| e.ports.contains(port))
+                .unwrap_or_else(|| panic!("no exposure of port {port}: {analysis:?}"));
+            finding(&p, e, &model)
+        };
+        let ssh = by_port(22);
+        assert!(
+            ssh["description"]
+                .as_str()
+                .is_some_and(|d| d.ends_with("Listening: sshd-from-yaml on 0.0.0.0:22.")),
+            "{ssh}"
+        );
+        let app = by_port(8080);
+        assert!(
+            app["description"]
+                .as_str()
+                .is_some_and(|d| d.ends_with("Listening: java on 10.0.1.10:8080.")),
+            "{app}"
+        );
+        assert_eq!(app["vigil"]["listening"][0]["process"], "java", "{app}");
+        assert_eq!(app["vigil"]["listening"][0]["host"], "i-a", "{app}");
+        // only loopback (and UDP) there: nothing listens where the internet arrives
+        let other = by_port(9000);
+        assert!(
+            other["description"]
+                .as_str()
+                .is_some_and(|d| d.ends_with("No process is known to listen there.")),
+            "{other}"
+        );
+        assert_eq!(other["vigil"]["listening"], json!([]));
+    }
 }

@@ -374,6 +374,11 @@ struct HostFacts {
     ip_v4_addresses: Vec<String>,
     #[serde(default)]
     ip_v6_addresses: Vec<String>,
+    /// The host's listening sockets as sent; [`HostFacts::parse`] checks them into `sockets`.
+    #[serde(default)]
+    listening: Option<Value>,
+    #[serde(skip)]
+    sockets: Option<Vec<Value>>,
 }
 
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
@@ -386,7 +391,7 @@ struct HostOs {
 
 impl HostFacts {
     fn parse(v: &Value) -> Result<HostFacts, ApiError> {
-        let h: HostFacts = serde_json::from_value(v.clone())
+        let mut h: HostFacts = serde_json::from_value(v.clone())
             .map_err(|e| ApiError::field("host", &e.to_string()))?;
         let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 1024);
         if too_long(&h.hostname) || too_long(&h.machine_id) || too_long(&h.kernel) {
@@ -417,14 +422,19 @@ impl HostFacts {
                 "at most 64 addresses of each family",
             ));
         }
+        h.sockets = match h.listening.take() {
+            None | Some(Value::Null) => None,
+            Some(l) => Some(parse_listening(&l, "host.listening")?),
+        };
         Ok(h)
     }
 
     /// `ResourceDetails` of the host: `awsEc2Instance` (platform from the inventory's
     /// distribution, empty when it could not be identified; the addresses) and Vigil's own
-    /// `vigil` member with what inspector2 has no place for (hostname, machine id, OS, kernel).
+    /// `vigil` member with what inspector2 has no place for (hostname, machine id, OS, kernel,
+    /// and the listening sockets when the agent sent them).
     fn details(self, platform: String) -> Value {
-        json!({
+        let mut details = json!({
             "awsEc2Instance": {
                 "platform": platform,
                 "ipV4Addresses": self.ip_v4_addresses,
@@ -437,8 +447,78 @@ impl HostFacts {
                 "os": self.os,
                 "agent": true,
             },
-        })
+        });
+        if let Some(l) = self.sockets {
+            details["vigil"][LISTENING] = Value::Array(l);
+        }
+        details
     }
+}
+
+/// The member of a host's `vigil` details holding its listening sockets.
+pub(crate) const LISTENING: &str = "listening";
+/// The most listening sockets a host reports.
+pub(crate) const MAX_LISTENING: usize = 4096;
+
+/// A host agent's listening sockets (`[{"protocol": "tcp"|"udp", "address": IPv4, "port":
+/// 1-65535, "process"?: ≤ 256 characters}]`, at most [`MAX_LISTENING`]), normalised for
+/// storage; errors name the member (`host.listening[3].port`).
+pub(crate) fn parse_listening(v: &Value, member: &str) -> Result<Vec<Value>, ApiError> {
+    let Some(list) = v.as_array() else {
+        return Err(ApiError::field(member, "must be a list of sockets"));
+    };
+    if list.len() > MAX_LISTENING {
+        return Err(ApiError::field(
+            member,
+            &format!("at most {MAX_LISTENING} sockets"),
+        ));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (i, s) in list.iter().enumerate() {
+        let at = |k: &str| format!("{member}[{i}].{k}");
+        let Some(o) = s.as_object() else {
+            return Err(ApiError::field(
+                &format!("{member}[{i}]"),
+                "must be an object with protocol, address, port and process",
+            ));
+        };
+        if let Some(k) = o
+            .keys()
+            .find(|k| !["protocol", "address", "port", "process"].contains(&k.as_str()))
+        {
+            return Err(ApiError::field(&at(k), "is not a member of a socket"));
+        }
+        let protocol = match o.get("protocol").and_then(Value::as_str) {
+            Some(p @ ("tcp" | "udp")) => p,
+            _ => return Err(ApiError::field(&at("protocol"), "must be `tcp` or `udp`")),
+        };
+        let address = o
+            .get("address")
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+            .ok_or_else(|| ApiError::field(&at("address"), "must be an IPv4 address"))?;
+        let port = o
+            .get("port")
+            .and_then(Value::as_u64)
+            .filter(|p| (1..=65535).contains(p))
+            .ok_or_else(|| ApiError::field(&at("port"), "must be an integer from 1 to 65535"))?;
+        let mut socket =
+            json!({"protocol": protocol, "address": address.to_string(), "port": port});
+        match o.get("process") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(p)) if !p.is_empty() && p.chars().count() <= 256 => {
+                socket["process"] = json!(p);
+            }
+            Some(_) => {
+                return Err(ApiError::field(
+                    &at("process"),
+                    "must be a string of 1 to 256 characters",
+                ));
+            }
+        }
+        out.push(socket);
+    }
+    Ok(out)
 }
 
 /// `POST /vigil/v1/scans`: `{"sbom": <CycloneDX or SPDX JSON of the target>, "resourceId"?,
@@ -671,12 +751,20 @@ pub(crate) fn derive(
     if let Some(d) = details {
         resource.details = Some(d);
     }
+    // a host's listening sockets stay with the resource: they change apart from its packages
+    let mut shown = serde_json::to_value(&resource).unwrap_or(Value::Null);
+    if let Some(v) = shown
+        .pointer_mut("/details/vigil")
+        .and_then(Value::as_object_mut)
+    {
+        v.remove(LISTENING);
+    }
     let findings: Vec<Value> = report
         .findings
         .iter()
         .map(|f| {
             let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
-            v["resources"] = json!([resource]);
+            v["resources"] = json!([shown]);
             if resource.kind == "AWS_LAMBDA_FUNCTION" {
                 crate::functions::annotate_layer(&mut v, resource.details.as_ref());
             }
@@ -740,20 +828,33 @@ pub fn delete_resource(app: &App, p: &Principal, input: &Value) -> Result<Value,
     Ok(json!({"resourceId": id, "closed": closed}))
 }
 
-/// `POST /vigil/v1/agents/heartbeat`: `{"resourceId": …}` -> the time recorded. A host whose
-/// heartbeats stop is reported unmanaged by `ListCoverage` (see [`crate::UNMANAGED_AFTER_WINDOWS`]).
+/// `POST /vigil/v1/agents/heartbeat`: `{"resourceId": …, "listening"?: [socket…]}` -> the
+/// time recorded. A host whose heartbeats stop is reported unmanaged by `ListCoverage` (see
+/// [`crate::UNMANAGED_AFTER_WINDOWS`]). `listening` (sent when the host's listening sockets
+/// changed; see [`parse_listening`]) replaces the sockets stored with the host.
 pub fn agent_heartbeat(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
-    check_members(input, &["resourceId"])?;
+    check_members(input, &["resourceId", "listening"])?;
     let id = string_field(input, "resourceId", 1024)?
         .ok_or_else(|| ApiError::field("resourceId", "is required"))?;
+    let listening = match input.get("listening") {
+        None | Some(Value::Null) => None,
+        Some(l) => Some(parse_listening(l, "listening")?),
+    };
     let at = app
         .store
         .heartbeat(&p.account, &p.region, id, OffsetDateTime::now_utc())?;
-    Ok(json!({
+    let mut out = json!({
         "resourceId": id,
         "heartbeatAt": at,
         "unmanagedAfterSeconds": app.unmanaged_after.whole_seconds(),
-    }))
+    });
+    if let Some(l) = listening {
+        out["listening"] = json!(l.len());
+        app.store
+            .host_store()
+            .set_listening(&p.account, &p.region, id, &Value::Array(l))?;
+    }
+    Ok(out)
 }
 
 /// Re-applies expiring suppression rules for every account.
@@ -770,5 +871,107 @@ pub fn expire_rules(app: &App) {
             Ok(n) => tracing::info!(account = %a, findings = n, "suppression rules expired"),
             Err(e) => tracing::warn!(account = %a, "re-applying suppression rules failed: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member_of(e: ApiError) -> String {
+        format!("{e:?}")
+    }
+
+    #[test]
+    fn listening_sockets_are_checked_and_normalised() {
+        let ok = parse_listening(
+            &json!([
+                {"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"},
+                {"protocol": "udp", "address": "127.0.0.53", "port": 53, "process": null},
+            ]),
+            "listening",
+        )
+        .expect("valid");
+        assert_eq!(
+            ok,
+            vec![
+                json!({"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"}),
+                json!({"protocol": "udp", "address": "127.0.0.53", "port": 53}),
+            ]
+        );
+        assert_eq!(
+            parse_listening(&json!([]), "listening").expect("empty"),
+            Vec::<Value>::new()
+        );
+        let long = "p".repeat(257);
+        for (bad, member) in [
+            (json!({"protocol": "tcp"}), "host.listening"),
+            (json!([1]), "host.listening[0]"),
+            (
+                json!([{"protocol": "sctp", "address": "0.0.0.0", "port": 1}]),
+                "host.listening[0].protocol",
+            ),
+            (
+                json!([{"protocol": "TCP", "address": "0.0.0.0", "port": 1}]),
+                "host.listening[0].protocol",
+            ),
+            (
+                json!([{"protocol": "tcp", "address": "::", "port": 1}]),
+                "host.listening[0].address",
+            ),
+            (
+                json!([{"protocol": "tcp", "port": 1}]),
+                "host.listening[0].address",
+            ),
+            (
+                json!([{"protocol": "tcp", "address": "0.0.0.0", "port": 0}]),
+                "host.listening[0].port",
+            ),
+            (
+                json!([{"protocol": "tcp", "address": "0.0.0.0", "port": 65536}]),
+                "host.listening[0].port",
+            ),
+            (
+                json!([{"protocol": "tcp", "address": "0.0.0.0", "port": "22"}]),
+                "host.listening[0].port",
+            ),
+            (
+                json!([{"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": long}]),
+                "host.listening[0].process",
+            ),
+            (
+                json!([{"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": ""}]),
+                "host.listening[0].process",
+            ),
+            (
+                json!([{"protocol": "tcp", "address": "0.0.0.0", "port": 22, "pid": 1}]),
+                "host.listening[0].pid",
+            ),
+        ] {
+            let e = member_of(parse_listening(&bad, "host.listening").expect_err("invalid"));
+            assert!(e.contains(&format!("\"{member}\"")), "{bad}: {e}");
+        }
+        let many: Vec<Value> = (0..=MAX_LISTENING)
+            .map(|i| json!({"protocol": "tcp", "address": "0.0.0.0", "port": i % 65535 + 1}))
+            .collect();
+        assert!(parse_listening(&Value::Array(many), "listening").is_err());
+    }
+
+    #[test]
+    fn host_facts_carry_their_sockets_into_the_details() {
+        let h = HostFacts::parse(&json!({
+            "hostname": "web-1",
+            "listening": [{"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"}],
+        }))
+        .expect("facts");
+        let d = h.details("DEBIAN_12".into());
+        assert_eq!(d["vigil"]["listening"][0]["process"], "sshd", "{d}");
+        assert_eq!(d["vigil"]["hostname"], "web-1");
+        // an agent that does not report sockets: no member
+        let d = HostFacts::parse(&json!({"hostname": "web-1"}))
+            .expect("facts")
+            .details(String::new());
+        assert!(d["vigil"].get("listening").is_none(), "{d}");
+        assert!(HostFacts::parse(&json!({"listening": [{"protocol": "tcp"}]})).is_err());
     }
 }

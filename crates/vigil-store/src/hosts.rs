@@ -1,5 +1,10 @@
 //! Hosts without an agent: root filesystems mounted on the server's machine (a snapshot, an
-//! NFS or sshfs mount of a host's `/`), registered to be inventoried on an interval.
+//! NFS or sshfs mount of a host's `/`), registered to be inventoried on an interval. And what
+//! the network analysis reads about hosts: its last run, the sockets agents report.
+//!
+//! A host agent's listening sockets live in the host resource's details, as
+//! `vigil.listening`: a scan from the agent replaces the details with them, a heartbeat
+//! replaces just that member ([`HostStore::set_listening`]), findings are not touched.
 
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
@@ -53,6 +58,18 @@ pub trait HostStore: Send + Sync {
         summary: &serde_json::Value,
         now: OffsetDateTime,
     ) -> Result<()>;
+    /// Replaces the listening sockets (a JSON list) stored with an agent's host
+    /// (`vigil.listening` of its details); nothing else of the resource changes.
+    fn set_listening(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        sockets: &serde_json::Value,
+    ) -> Result<()>;
+    /// The listening sockets stored with the hosts of an account and region, by host id
+    /// (hosts without any are left out).
+    fn listening(&self, account: &str, region: &str) -> Result<Vec<(String, serde_json::Value)>>;
 }
 
 const SELECT: &str = "SELECT account, region, resource_id, root_path, scan_interval_seconds, tags, next_scan_at, last_scan_at, last_error FROM agentless_roots";
@@ -215,5 +232,47 @@ impl HostStore for Store {
             .map_err(e)?;
             Ok(())
         })
+    }
+
+    fn set_listening(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        sockets: &serde_json::Value,
+    ) -> Result<()> {
+        let n = self.with(|c| {
+            c.prepare_cached(
+                "UPDATE resources SET details = json_set(
+                    CASE WHEN json_valid(details) THEN details ELSE '{}' END, '$.vigil.listening', json(?4))
+                 WHERE account = ?1 AND region = ?2 AND id = ?3 AND type = 'AWS_EC2_INSTANCE'",
+            )?
+            .execute(params![account, region, id, sockets.to_string()])
+        })?;
+        if n == 0 {
+            return Err(crate::Error::NotFound(format!(
+                "host {id} does not exist in {region}: an agent registers it by sending an inventory"
+            )));
+        }
+        Ok(())
+    }
+
+    fn listening(&self, account: &str, region: &str) -> Result<Vec<(String, serde_json::Value)>> {
+        let rows: Vec<(String, String)> = self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, l FROM (
+                    SELECT id, CASE WHEN json_valid(details) THEN
+                        CASE WHEN json_type(details, '$.vigil.listening') = 'array'
+                             THEN json_extract(details, '$.vigil.listening') END END AS l
+                    FROM resources WHERE account = ?1 AND region = ?2 AND type = 'AWS_EC2_INSTANCE')
+                 WHERE l IS NOT NULL ORDER BY id",
+            )?;
+            let rows = st.query_map(params![account, region], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, l)| Some((id, serde_json::from_str(&l).ok()?)))
+            .collect())
     }
 }

@@ -410,3 +410,120 @@ fn network_and_package_findings_keep_separate_lifecycles() {
         Some("no longer reachable from the internet (network analysis)")
     );
 }
+
+/// An agent's listening sockets: a scan stores them in the host's details, a heartbeat's
+/// update replaces only that member (the findings and the rest of the details stay), the
+/// network analysis reads them per host; hosts without sockets and other resources are left
+/// out, and a host that does not exist is refused.
+#[test]
+fn listening_sockets_live_in_the_host_details() {
+    use vigil_store::hosts::HostStore;
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(dir.path()).expect("store");
+    let t0 = OffsetDateTime::now_utc();
+    let ssh = json!([{"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"}]);
+    let ingest = |id: &str, kind: &str, details: Option<Value>| {
+        store
+            .ingest(
+                Submission {
+                    account: "111122223333",
+                    region: "us-east-1",
+                    resource: ResourceRecord {
+                        kind: kind.into(),
+                        id: id.into(),
+                        region: "us-east-1".into(),
+                        tags: Default::default(),
+                        details,
+                    },
+                    inventory: b"{}",
+                    findings: vec![finding(&format!("arn:{id}"), "HIGH")],
+                    now: t0,
+                    keys: Vec::new(),
+                    origin: vigil_store::Origin::Scan,
+                    scope: None,
+                },
+                &matcher,
+            )
+            .expect("ingest")
+    };
+    ingest(
+        "i-agent",
+        "AWS_EC2_INSTANCE",
+        Some(json!({"awsEc2Instance": {"platform": "DEBIAN_12"},
+                    "vigil": {"hostname": "web-1", "agent": true, "listening": ssh}})),
+    );
+    ingest(
+        "i-plain",
+        "AWS_EC2_INSTANCE",
+        Some(json!({"awsEc2Instance": {"platform": "DEBIAN_12"}})),
+    );
+    ingest("img", "AWS_ECR_CONTAINER_IMAGE", None);
+    assert_eq!(
+        store
+            .listening("111122223333", "us-east-1")
+            .expect("listening"),
+        vec![("i-agent".to_owned(), ssh.clone())]
+    );
+    let before = store
+        .findings(
+            &FindingQuery {
+                account: "111122223333".into(),
+                ..Default::default()
+            },
+            &|_| true,
+        )
+        .expect("findings");
+
+    // a heartbeat's sockets replace the member; a host without details gets one
+    let two = json!([
+        {"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"},
+        {"protocol": "udp", "address": "127.0.0.53", "port": 53}
+    ]);
+    store
+        .set_listening("111122223333", "us-east-1", "i-agent", &two)
+        .expect("set");
+    store
+        .set_listening("111122223333", "us-east-1", "i-plain", &json!([]))
+        .expect("set empty");
+    assert_eq!(
+        store
+            .listening("111122223333", "us-east-1")
+            .expect("listening"),
+        vec![
+            ("i-agent".to_owned(), two.clone()),
+            ("i-plain".to_owned(), json!([]))
+        ]
+    );
+    let (record, _) = store
+        .resource_inventory("111122223333", "us-east-1", "i-agent")
+        .expect("read")
+        .expect("resource");
+    let details = record.details.expect("details");
+    assert_eq!(details["vigil"]["hostname"], "web-1");
+    assert_eq!(details["awsEc2Instance"]["platform"], "DEBIAN_12");
+    assert_eq!(details["vigil"]["listening"], two);
+    let after = store
+        .findings(
+            &FindingQuery {
+                account: "111122223333".into(),
+                ..Default::default()
+            },
+            &|_| true,
+        )
+        .expect("findings");
+    assert_eq!(before, after, "findings are not touched");
+
+    // not a host, or no such host; another region has none
+    for id in ["img", "i-missing"] {
+        assert!(matches!(
+            store.set_listening("111122223333", "us-east-1", id, &two),
+            Err(vigil_store::Error::NotFound(_))
+        ));
+    }
+    assert_eq!(
+        store
+            .listening("111122223333", "eu-west-1")
+            .expect("listening"),
+        Vec::new()
+    );
+}

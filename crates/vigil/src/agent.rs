@@ -7,6 +7,11 @@
 //! with each the deep-inspection configuration is read again. Only inventories leave the
 //! host, never files.
 //!
+//! The host's listening sockets (TCP and UDP port, address, process; see [`listening`]) go with
+//! every inventory, and are read again at every heartbeat: when they changed, the heartbeat
+//! carries them. Like the addresses, they are the live machine's (its `/proc`), also with
+//! `--root` (which only chooses the filesystem inventoried).
+//!
 //! Bad credentials or a server that refuses the agent stop it with an error at once; a server
 //! that cannot be reached later on is retried at the next heartbeat.
 
@@ -25,6 +30,13 @@ use vigil_source::{OpenOptions, Progress, TargetKind};
 use vigil_types::Inventory;
 
 use crate::server::{Creds, ServerError};
+
+mod listening;
+
+use listening::{Collector, Socket};
+
+/// Where the listening sockets and their processes are read.
+const PROC: &str = "/proc";
 
 /// The most directories watched under the deep-inspection paths (each is one inotify watch).
 const MAX_WATCHES: usize = 4096;
@@ -51,12 +63,13 @@ pub fn run(a: AgentArgs) -> Result<()> {
         resource_id,
         tags: a.tags.iter().cloned().collect(),
         facts,
+        listening: Default::default(),
     };
     // First contact: credentials and server are checked here, once, loudly.
     let mut deep = agent
         .deep_inspection()
         .context("cannot read the deep-inspection configuration from the server")?;
-    agent
+    let sent = agent
         .submit(&deep)
         .context("cannot send the first inventory")?;
     if a.once {
@@ -64,6 +77,7 @@ pub fn run(a: AgentArgs) -> Result<()> {
     }
     agent.watch_loop(
         &mut deep,
+        sent,
         Duration::from_secs(a.heartbeat),
         Duration::from_millis(a.debounce),
     )
@@ -244,6 +258,7 @@ struct Agent {
     resource_id: String,
     tags: BTreeMap<String, String>,
     facts: HostFacts,
+    listening: std::cell::RefCell<Collector>,
 }
 
 /// A refusal that retrying will not mend: bad or revoked credentials.
@@ -260,6 +275,11 @@ fn is_not_found(e: &anyhow::Error) -> bool {
 impl Agent {
     fn post(&self, path: &str, body: &Value) -> Result<Value> {
         crate::server::post_with(&self.creds, &self.server, path, body)
+    }
+
+    /// The machine's listening sockets now.
+    fn sockets(&self) -> Vec<Socket> {
+        self.listening.borrow_mut().collect(Path::new(PROC))
     }
 
     fn deep_inspection(&self) -> Result<DeepPaths> {
@@ -315,44 +335,65 @@ impl Agent {
         ))
     }
 
-    /// Takes the inventory and submits it with the host's facts (this also counts as a
-    /// heartbeat on the server).
-    fn submit(&self, deep: &DeepPaths) -> Result<()> {
+    /// Takes the inventory and submits it with the host's facts and listening sockets (this
+    /// also counts as a heartbeat on the server); answers the sockets sent.
+    fn submit(&self, deep: &DeepPaths) -> Result<Vec<Socket>> {
         let t0 = Instant::now();
         let inventory = self.inventory(deep)?;
         let packages = inventory.packages.len();
         let sbom: Value = serde_json::from_str(&vigil_sbom::to_cyclonedx(&inventory)?)
             .context("encoding the inventory")?;
         drop(inventory);
+        let sockets = self.sockets();
+        let mut host = self.facts.to_json();
+        host["listening"] = listening::to_json(&sockets);
         let body = json!({
             "sbom": sbom,
             "resourceId": self.resource_id,
             "tags": self.tags,
-            "host": self.facts.to_json(),
+            "host": host,
         });
         let answer = self.post("/vigil/v1/scans", &body)?;
         tracing::info!(
             resource = %self.resource_id,
             packages,
+            listening = sockets.len(),
             findings = answer["findings"].as_u64().unwrap_or(0),
             new = answer["new"].as_u64().unwrap_or(0),
             closed = answer["closed"].as_u64().unwrap_or(0),
             ms = t0.elapsed().as_millis() as u64,
             "inventory sent"
         );
+        Ok(sockets)
+    }
+
+    /// A heartbeat, with the listening sockets when they changed since the server last got
+    /// them.
+    fn heartbeat(&self, changed: Option<&[Socket]>) -> Result<()> {
+        let mut body = json!({"resourceId": self.resource_id});
+        if let Some(sockets) = changed {
+            body["listening"] = listening::to_json(sockets);
+        }
+        self.post("/vigil/v1/agents/heartbeat", &body)?;
+        match changed {
+            Some(s) => tracing::info!(
+                resource = %self.resource_id,
+                listening = s.len(),
+                "heartbeat with changed listening sockets"
+            ),
+            None => tracing::debug!(resource = %self.resource_id, "heartbeat"),
+        }
         Ok(())
     }
 
-    fn heartbeat(&self) -> Result<()> {
-        self.post(
-            "/vigil/v1/agents/heartbeat",
-            &json!({"resourceId": self.resource_id}),
-        )?;
-        tracing::debug!(resource = %self.resource_id, "heartbeat");
-        Ok(())
-    }
-
-    fn watch_loop(&self, deep: &mut DeepPaths, beat: Duration, debounce: Duration) -> Result<()> {
+    /// `sent`: the listening sockets the server last got (with the first inventory).
+    fn watch_loop(
+        &self,
+        deep: &mut DeepPaths,
+        mut sent: Vec<Socket>,
+        beat: Duration,
+        debounce: Duration,
+    ) -> Result<()> {
         let mut inotify = Inotify::init().context("cannot start inotify")?;
         let mut watcher = Watcher::new(inotify.watches(), &self.root);
         watcher.refresh(deep);
@@ -409,7 +450,7 @@ impl Agent {
                 due = None;
                 first_change = None;
                 match self.submit(deep) {
-                    Ok(()) => {}
+                    Ok(sockets) => sent = sockets,
                     Err(e) if is_fatal(&e) => return Err(e.context("the server refused the agent")),
                     Err(e) => {
                         tracing::warn!(
@@ -421,8 +462,10 @@ impl Agent {
             }
             if now >= next_beat {
                 next_beat = now + beat;
-                match self.heartbeat() {
-                    Ok(()) => {}
+                let sockets = self.sockets();
+                let changed = (sockets != sent).then_some(sockets.as_slice());
+                match self.heartbeat(changed) {
+                    Ok(()) => sent = sockets,
                     Err(e) if is_fatal(&e) => return Err(e.context("the server refused the agent")),
                     // the server no longer knows this host (deleted): register again
                     Err(e) if is_not_found(&e) => due = Some(now),

@@ -497,3 +497,170 @@ fn agentless_roots_are_inventoried_on_their_interval() {
         "{listed}"
     );
 }
+
+/// A public host whose security group opens TCP `ports` to the internet; the host is the
+/// agent's resource. The model lists no sockets: they come from the agent.
+fn public_host_model(ports: &[u16]) -> String {
+    let rules: String = ports
+        .iter()
+        .map(|p| {
+            format!(
+                "      - {{ protocol: tcp, ports: {{ from: {p}, to: {p} }}, peers: [{{ kind: cidr, value: 0.0.0.0/0 }}] }}\n"
+            )
+        })
+        .collect();
+    format!(
+        "networks: [{{ id: vpc-1, cidrs: [10.0.0.0/16] }}]
+gateways: [{{ id: igw-1, kind: internet, network: vpc-1 }}]
+route_tables:
+  - id: rtb-1
+    network: vpc-1
+    routes: [{{ destination: 0.0.0.0/0, target: {{ kind: internet_gateway, id: igw-1 }} }}]
+acls:
+  - id: acl-1
+    network: vpc-1
+    inbound: [{{ number: 100, action: allow, protocol: all, ports: {{ from: 0, to: 65535 }}, cidr: 0.0.0.0/0 }}]
+    outbound: [{{ number: 100, action: allow, protocol: all, ports: {{ from: 0, to: 65535 }}, cidr: 0.0.0.0/0 }}]
+subnets: [{{ id: subnet-1, network: vpc-1, cidr: 10.0.1.0/24, route_table: rtb-1, acl: acl-1 }}]
+security_groups:
+  - id: sg-1
+    network: vpc-1
+    inbound:
+{rules}hosts:
+  - id: {RESOURCE_ID}
+    interfaces:
+      - {{ id: eni-1, subnet: subnet-1, private_ip: 10.0.1.10, public_ip: 198.51.100.10, security_groups: [sg-1] }}
+"
+    )
+}
+
+/// The agent host's findings as the server answers them (with Vigil's `vigil` members, which
+/// the AWS CLI leaves out).
+fn raw_findings_of(s: &common::Server) -> Vec<Value> {
+    let criteria =
+        serde_json::json!({"resourceId": [{"comparison": "EQUALS", "value": RESOURCE_ID}]});
+    s.native(
+        "/findings/list",
+        &serde_json::json!({"filterCriteria": criteria, "maxResults": 100}),
+    )["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The NETWORK_REACHABILITY finding of `port` on the agent's host, if any.
+fn network_finding(s: &common::Server, port: u16) -> Option<Value> {
+    raw_findings_of(s).into_iter().find(|f| {
+        f["type"] == "NETWORK_REACHABILITY"
+            && f["networkReachabilityDetails"]["openPortRange"]["begin"] == port
+    })
+}
+
+/// The agent reports the machine's listening sockets with its first inventory and, when they
+/// change, with a heartbeat; a network analysis of a model naming the agent's host then says
+/// which process listens on each exposed port, and that none is known to on another.
+#[test]
+fn listening_sockets_reach_the_network_analysis() {
+    use serde_json::json;
+    use std::net::TcpListener;
+    common::tools_present();
+    let s = common::start_with(&[("DSA.list", DSA_BOOKWORM)]);
+    let root = test_root(s.dir.path());
+    // a LISTEN socket on every address, owned by this test process (the agent names it by
+    // the process's `comm`: the test binary's name, cut to 15 bytes)
+    let comm = std::fs::read_to_string("/proc/self/comm").expect("comm");
+    let comm = comm.trim_end();
+    let before = TcpListener::bind("0.0.0.0:0").expect("bind");
+    let p1 = before.local_addr().expect("addr").port();
+    // a port nobody listens on
+    let p3 = loop {
+        let p = TcpListener::bind("0.0.0.0:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        if p != p1 {
+            break p;
+        }
+    };
+    let agent = spawn_agent(&s, &root, &["--heartbeat", "1"]);
+    // (bounded: registration takes a few seconds, the changed sockets one heartbeat more)
+    wait_for(12, "the host in list-coverage", || {
+        coverage_of(&s, RESOURCE_ID)
+    });
+    // a socket opened after registration: a heartbeat carries it
+    let after = TcpListener::bind("0.0.0.0:0").expect("bind");
+    let p2 = after.local_addr().expect("addr").port();
+    assert_ne!(
+        p2, p3,
+        "the port meant to be closed was taken meanwhile; run again"
+    );
+    let model = public_host_model(&[p1, p2, p3]);
+    let analyze = || {
+        s.native(
+            "/vigil/v1/network/analyze",
+            &json!({"format": "yaml", "model": model}),
+        )
+    };
+    let later = wait_for(12, "the socket opened later in an analysis", || {
+        let r = analyze();
+        assert_eq!(r["exposures"], 3, "{r}");
+        network_finding(&s, p2).filter(|f| {
+            f["description"]
+                .as_str()
+                .is_some_and(|d| d.contains(&format!(":{p2}")))
+        })
+    });
+    assert!(
+        later["description"]
+            .as_str()
+            .is_some_and(|d| d.ends_with(&format!("Listening: {comm} on 0.0.0.0:{p2}."))),
+        "{later}\n{}",
+        agent.log()
+    );
+    assert!(
+        agent
+            .log()
+            .contains("heartbeat with changed listening sockets"),
+        "{}",
+        agent.log()
+    );
+    let first = network_finding(&s, p1).expect("finding of the first port");
+    assert!(
+        first["description"]
+            .as_str()
+            .is_some_and(|d| d.ends_with(&format!("Listening: {comm} on 0.0.0.0:{p1}."))),
+        "{first}"
+    );
+    assert_eq!(
+        first["vigil"]["listening"],
+        json!([{"host": RESOURCE_ID, "protocol": "tcp", "port": p1, "address": "0.0.0.0", "process": comm}]),
+        "{first}"
+    );
+    let closed = network_finding(&s, p3).expect("finding of the closed port");
+    assert!(
+        closed["description"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("No process is known to listen there.")),
+        "{closed}"
+    );
+    assert_eq!(closed["vigil"]["listening"], json!([]));
+    // the package findings do not carry the sockets (they change apart from the packages)
+    let curl = raw_findings_of(&s)
+        .into_iter()
+        .find(|f| f["packageVulnerabilityDetails"]["vulnerabilityId"] == "CVE-2023-46218")
+        .expect("package finding");
+    assert_eq!(curl["resources"][0]["details"]["vigil"]["agent"], true);
+    assert!(
+        curl["resources"][0]["details"]["vigil"]
+            .get("listening")
+            .is_none(),
+        "{curl}"
+    );
+    // a heartbeat with a bad socket list is refused, naming the member
+    let bad = s.native(
+        "/vigil/v1/agents/heartbeat",
+        &json!({"resourceId": RESOURCE_ID, "listening": [{"protocol": "tcp", "address": "0.0.0.0", "port": 0}]}),
+    );
+    assert_eq!(bad["status"], 400, "{bad}");
+    drop((before, after));
+}
