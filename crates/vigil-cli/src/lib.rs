@@ -35,6 +35,34 @@ pub enum Command {
     /// Run the host agent: register this host with a server, send its inventory, watch the
     /// package databases and deep-inspection paths, resend on change, send heartbeats.
     Agent(AgentArgs),
+    /// Network reachability: which ports of which hosts the internet can reach.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Analyse a network description: the JSON files `aws ec2 describe-*` / `aws elbv2
+    /// describe-*` printed (any order), or one YAML model (`--yaml`). Prints each exposure (or,
+    /// with `--server`, sends the description to the server, which records NETWORK_REACHABILITY
+    /// findings, and prints its answer). What was ignored, and why, goes to stderr.
+    Analyze(NetworkAnalyzeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NetworkAnalyzeArgs {
+    /// The files (AWS CLI JSON), or the YAML model with `--yaml`.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The one file is Vigil's YAML network model.
+    #[arg(long)]
+    pub yaml: bool,
+    /// Send to this server (credentials as for `vigil scan --server`) instead of analysing
+    /// locally.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    pub format: InfoFormat,
 }
 
 /// `vigil agent`. Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION,

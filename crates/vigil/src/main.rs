@@ -4,6 +4,7 @@ use vigil_cli::{Cli, Command};
 mod agent;
 mod db;
 mod feed;
+mod network;
 mod sbom;
 mod scan;
 mod server;
@@ -23,6 +24,7 @@ fn main() -> std::process::ExitCode {
         Command::Server(args) => server::run(args).map(|()| scan::Outcome::Pass),
         Command::Admin(cmd) => server::admin(cmd).map(|()| scan::Outcome::Pass),
         Command::Agent(args) => agent::run(args).map(|()| scan::Outcome::Pass),
+        Command::Network(cmd) => network::run(cmd).map(|()| scan::Outcome::Pass),
     };
     // Exit codes: 0 success, 1 `scan --fail-on` matched, 2 error.
     match result {

@@ -259,3 +259,62 @@ fn describe_json_in_reachability_findings_out() {
         assert_eq!(r["status"], 400, "{bad}: {r}");
     }
 }
+
+/// `vigil network analyze`: locally (table and JSON, what was ignored on stderr) and through a
+/// server.
+#[test]
+fn the_cli_analyses_files_locally_and_through_a_server() {
+    let dir = repo().join("crates/vigil-network/testdata/aws/web-and-app");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let out = common::run(
+        common::vigil()
+            .args(["network", "analyze", "--format", "json"])
+            .args(&files),
+    );
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["exposures"].as_array().map(Vec::len), Some(5), "{v:#}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ignored: describe-buckets.json"),
+        "{stderr}"
+    );
+    let table = common::run_ok(
+        common::vigil()
+            .args(["network", "analyze", "--yaml"])
+            .arg(repo().join("examples/network/two-hosts.yaml")),
+    );
+    assert!(
+        table.starts_with("2 hosts, 1 exposures, 0 problems"),
+        "{table}"
+    );
+    assert!(
+        table.contains("igw-demo > acl-open > rtb-public > sg-web > eni-web-1 > web-1"),
+        "{table}"
+    );
+    // a missing file and --yaml with two files are clear errors
+    let bad = common::run(common::vigil().args(["network", "analyze", "/nonexistent.json"]));
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("/nonexistent.json"));
+    let bad = common::run(
+        common::vigil()
+            .args(["network", "analyze", "--yaml"])
+            .args(&files[..2]),
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("exactly one file"));
+
+    // through a server: the findings are recorded
+    tools_present();
+    let s = start();
+    let mut c = common::vigil();
+    s.env(&mut c);
+    c.args(["network", "analyze", "--server", &s.url])
+        .args(&files);
+    let answer: Value = serde_json::from_str(&common::run_ok(&mut c)).expect("answer");
+    assert_eq!(answer["exposures"], 5, "{answer:#}");
+    assert_eq!(network_findings(&s, "ACTIVE").len(), 5);
+}
