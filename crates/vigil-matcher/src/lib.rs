@@ -854,6 +854,7 @@ fn build_findings(
                 &b.scoring_vector,
                 b.base_score,
                 &opts.exposure,
+                &pkg.name,
                 kev.as_ref().map(|k| k.date_added.as_str()),
                 epss,
             )

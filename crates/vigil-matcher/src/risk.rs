@@ -10,10 +10,14 @@
 //!    score is the CVSS *environmental* score with the attack vector modified to Adjacent
 //!    (`MAV:A`; v3.x and v4.0 by FIRST's equations, v2 by its `AV:A` base equation).
 //!    An analysis that found a path, or no analysis, leaves it.
-//! 3. **Exploitation**: listed in CISA's Known Exploited Vulnerabilities catalogue: **+1.0**.
+//! 3. **Exposed service**: the package runs in a process that listens on a port the internet
+//!    reaches (the host agent attributes each listening process's executable and mapped
+//!    libraries to their packages; the network analysis says which ports are reachable):
+//!    **+0.5**.
+//! 4. **Exploitation**: listed in CISA's Known Exploited Vulnerabilities catalogue: **+1.0**.
 //!    Otherwise by EPSS (the probability of exploitation in the next 30 days): ≥ 0.5: **+0.5**;
 //!    < 0.01: **−0.5**; between: no change. No EPSS: no change.
-//! 4. The result is clamped to 0.0–10.0 (a positive score never drops below 0.1) and rounded to
+//! 5. The result is clamped to 0.0–10.0 (a positive score never drops below 0.1) and rounded to
 //!    one decimal.
 //!
 //! **Severity** follows the adjusted score (CRITICAL ≥ 9.0, HIGH ≥ 7.0, MEDIUM ≥ 4.0, LOW >
@@ -33,6 +37,19 @@ pub struct Exposure {
     pub internet_reachable: Option<bool>,
     /// When that analysis ran (for the adjustment's reason).
     pub analyzed_at: Option<String>,
+    /// Listening services the internet reaches, with the packages their processes run.
+    pub services: Vec<Service>,
+}
+
+/// A process listening on a port the internet reaches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Service {
+    /// `TCP` or `UDP`.
+    pub protocol: String,
+    pub port: u16,
+    pub process: Option<String>,
+    /// The packages the process runs (its executable's and its libraries').
+    pub packages: Vec<String>,
 }
 
 /// The adjusted score.
@@ -77,6 +94,7 @@ pub fn adjust(
     vector: &str,
     base: f64,
     exposure: &Exposure,
+    package: &str,
     kev_added: Option<&str>,
     epss: Option<(f64, f64)>,
 ) -> Adjusted {
@@ -100,6 +118,22 @@ pub fn adjust(
         });
         score = s;
         scored = v;
+    }
+    if let Some(svc) = exposure
+        .services
+        .iter()
+        .find(|s| s.packages.iter().any(|p| p == package))
+    {
+        score += 0.5;
+        adjustments.push(CvssAdjustment {
+            metric: "LISTEN".into(),
+            reason: format!(
+                "{} runs {package} and listens on {} {}, which the internet reaches (+0.5)",
+                svc.process.as_deref().unwrap_or("a process"),
+                svc.protocol,
+                svc.port
+            ),
+        });
     }
     if let Some(added) = kev_added {
         score += 1.0;
@@ -176,8 +210,9 @@ mod tests {
         let closed = Exposure {
             internet_reachable: Some(false),
             analyzed_at: Some("2026-12-01T00:00:00Z".into()),
+            ..Exposure::default()
         };
-        let a = adjust("3.1", V31, 9.8, &closed, None, None);
+        let a = adjust("3.1", V31, 9.8, &closed, "pkg", None, None);
         // FIRST's calculator: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/MAV:A = 8.8
         assert_eq!(a.score, 8.8);
         assert_eq!(a.vector, format!("{V31}/MAV:A"));
@@ -191,17 +226,17 @@ mod tests {
             },
             Exposure::default(),
         ] {
-            let a = adjust("3.1", V31, 9.8, &e, None, None);
+            let a = adjust("3.1", V31, 9.8, &e, "pkg", None, None);
             assert_eq!((a.score, a.adjustments.len()), (9.8, 0));
         }
         // a local attack vector is not about the network
         let local = "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H";
-        let a = adjust("3.1", local, 7.8, &closed, None, None);
+        let a = adjust("3.1", local, 7.8, &closed, "pkg", None, None);
         assert_eq!((a.score, a.adjustments.len()), (7.8, 0));
         // v4.0: CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/MAV:A = 9.2
         // (FIRST's v4.0 calculator; the base is 9.3)
         let v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
-        let a = adjust("4.0", v4, 9.3, &closed, None, None);
+        let a = adjust("4.0", v4, 9.3, &closed, "pkg", None, None);
         assert!(a.score < 9.3, "{a:?}");
         // v2: AV:A in the base equation: (AV:A/AC:L/Au:N/C:P/I:P/A:P) = 5.8
         let a = adjust(
@@ -209,6 +244,7 @@ mod tests {
             "AV:N/AC:L/Au:N/C:P/I:P/A:P",
             7.5,
             &closed,
+            "pkg",
             None,
             None,
         );
@@ -223,21 +259,46 @@ mod tests {
             V31,
             9.8,
             &none,
+            "pkg",
             Some("2023-10-10"),
             Some((0.002, 0.3)),
         );
         assert_eq!(a.score, 10.0, "capped");
         assert_eq!(a.adjustments.len(), 1, "KEV wins over EPSS");
-        let a = adjust("3.1", V31, 7.5, &none, None, Some((0.62, 0.99)));
+        let a = adjust("3.1", V31, 7.5, &none, "pkg", None, Some((0.62, 0.99)));
         assert_eq!(a.score, 8.0);
-        let a = adjust("3.1", V31, 7.5, &none, None, Some((0.004, 0.2)));
+        let a = adjust("3.1", V31, 7.5, &none, "pkg", None, Some((0.004, 0.2)));
         assert_eq!(a.score, 7.0);
-        let a = adjust("3.1", V31, 7.5, &none, None, Some((0.05, 0.9)));
+        let a = adjust("3.1", V31, 7.5, &none, "pkg", None, Some((0.05, 0.9)));
         assert_eq!((a.score, a.adjustments.len()), (7.5, 0));
-        let a = adjust("3.1", V31, 0.3, &none, None, Some((0.001, 0.1)));
+        let a = adjust("3.1", V31, 0.3, &none, "pkg", None, Some((0.001, 0.1)));
         assert_eq!(a.score, 0.1, "a positive score stays positive");
         assert_eq!(rating(8.8), "HIGH");
         assert_eq!(rating(9.0), "CRITICAL");
         assert_eq!(rating(0.1), "LOW");
+    }
+
+    #[test]
+    fn a_vulnerable_package_in_an_exposed_service_is_raised() {
+        let e = Exposure {
+            internet_reachable: Some(true),
+            analyzed_at: None,
+            services: vec![Service {
+                protocol: "TCP".into(),
+                port: 443,
+                process: Some("nginx".into()),
+                packages: vec!["libssl3".into(), "nginx-core".into()],
+            }],
+        };
+        let a = adjust("3.1", V31, 7.5, &e, "libssl3", None, None);
+        assert_eq!(a.score, 8.0);
+        assert_eq!(a.adjustments[0].metric, "LISTEN");
+        assert!(
+            a.adjustments[0]
+                .reason
+                .starts_with("nginx runs libssl3 and listens on TCP 443")
+        );
+        let a = adjust("3.1", V31, 7.5, &e, "zlib1g", None, None);
+        assert_eq!((a.score, a.adjustments.len()), (7.5, 0));
     }
 }

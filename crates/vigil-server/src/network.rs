@@ -214,12 +214,16 @@ fn finding(p: &Principal, e: &Exposure, model: &Model) -> Value {
 }
 
 /// What the account's last network analysis in `region` says of `resource_id`: reachable from
-/// the internet (it had an exposure), not reachable (analysed without one), or not analysed.
+/// the internet (it had an exposure), not reachable (analysed without one), or not analysed; and
+/// which of its listening services (with the packages their processes run) sit on a port the
+/// internet reaches. `listening` is the host's sockets when the caller has newer ones than the
+/// store (an inventory being submitted).
 pub fn exposure(
     app: &App,
     account: &str,
     region: &str,
     resource_id: &str,
+    listening: Option<&Value>,
 ) -> Result<vigil_matcher::risk::Exposure, ApiError> {
     let Some((hosts, summary, at)) = app.store.host_store().network_analysis(account, region)?
     else {
@@ -231,9 +235,64 @@ pub fn exposure(
     let reachable = summary["reachable"]
         .as_array()
         .is_some_and(|r| r.iter().any(|h| h == resource_id));
+    let ranges: Vec<(String, u64, u64)> = summary["exposed"][resource_id]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| Some((r[0].as_str()?.to_owned(), r[1].as_u64()?, r[2].as_u64()?)))
+        .collect();
+    let mut services = Vec::new();
+    if !ranges.is_empty() {
+        let stored;
+        let sockets = match listening {
+            Some(l) => l,
+            None => {
+                stored = app
+                    .store
+                    .host_store()
+                    .listening(account, region)?
+                    .into_iter()
+                    .find(|(h, _)| h == resource_id)
+                    .map(|(_, v)| v)
+                    .unwrap_or(Value::Null);
+                &stored
+            }
+        };
+        for s in sockets.as_array().into_iter().flatten() {
+            let packages: Vec<String> = s["packages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect();
+            let loopback = s["address"]
+                .as_str()
+                .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+                .is_none_or(|a| a.is_loopback());
+            let (Some(proto), Some(port)) = (s["protocol"].as_str(), s["port"].as_u64()) else {
+                continue;
+            };
+            let proto = proto.to_ascii_uppercase();
+            if packages.is_empty() || loopback {
+                continue;
+            }
+            if ranges
+                .iter()
+                .any(|(p, from, to)| *p == proto && (*from..=*to).contains(&port))
+            {
+                services.push(vigil_matcher::risk::Service {
+                    protocol: proto,
+                    port: port as u16,
+                    process: s["process"].as_str().map(str::to_owned),
+                    packages,
+                });
+            }
+        }
+    }
     Ok(vigil_matcher::risk::Exposure {
         internet_reachable: Some(reachable),
         analyzed_at: Some(at),
+        services,
     })
 }
 
@@ -375,6 +434,19 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
         reopened += r.reopened;
     }
     let analyzed: Vec<String> = model.hosts.iter().map(|h| h.id.clone()).collect();
+    // each host's reachable (protocol, port range)s: the Vigil score's exposed services
+    let mut exposed: BTreeMap<String, BTreeSet<(String, u16, u16)>> = BTreeMap::new();
+    for e in &analysis.exposures {
+        exposed.entry(e.host.clone()).or_default().insert((
+            protocol_name(e.protocol).to_owned(),
+            e.ports.from,
+            e.ports.to,
+        ));
+    }
+    let exposed: BTreeMap<String, Vec<Value>> = exposed
+        .into_iter()
+        .map(|(h, r)| (h, r.into_iter().map(|(p, a, b)| json!([p, a, b])).collect()))
+        .collect();
     let shown: Vec<Value> = problems
         .iter()
         .take(MAX_PROBLEMS)
@@ -385,10 +457,17 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
         "exposures": analysis.exposures.len(),
         "problems": problems.len(),
         "reachable": reachable,
+        "exposed": exposed,
         "listeningFromAgents": from_agents,
     });
     hosts.set_network_analysis(&p.account, &p.region, &analyzed, &summary, now)?;
-    // re-score the package findings of the hosts whose reachability changed
+    // re-score the package findings of the hosts whose reachability or exposed ports changed
+    let exposed_before = |h: &str| -> Value {
+        before
+            .as_ref()
+            .map(|(_, summary, _)| summary["exposed"][h].clone())
+            .unwrap_or(Value::Null)
+    };
     let changed: BTreeSet<String> = by_host
         .keys()
         .filter(|h| {
@@ -396,7 +475,8 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
                 .iter()
                 .any(|x| x == *h)
                 .then(|| reachable.contains(*h));
-            reach_before(h) != after
+            let exposed_after = exposed.get(*h).map(|v| json!(v)).unwrap_or(Value::Null);
+            reach_before(h) != after || exposed_before(h) != exposed_after
         })
         .cloned()
         .collect();

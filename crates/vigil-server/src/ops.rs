@@ -484,7 +484,7 @@ pub(crate) fn parse_listening(v: &Value, member: &str) -> Result<Vec<Value>, Api
         };
         if let Some(k) = o
             .keys()
-            .find(|k| !["protocol", "address", "port", "process"].contains(&k.as_str()))
+            .find(|k| !["protocol", "address", "port", "process", "packages"].contains(&k.as_str()))
         {
             return Err(ApiError::field(&at(k), "is not a member of a socket"));
         }
@@ -513,6 +513,29 @@ pub(crate) fn parse_listening(v: &Value, member: &str) -> Result<Vec<Value>, Api
                 return Err(ApiError::field(
                     &at("process"),
                     "must be a string of 1 to 256 characters",
+                ));
+            }
+        }
+        // the installed packages the owning process runs (its executable and libraries)
+        match o.get("packages") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(list))
+                if list.len() <= 64
+                    && list.iter().all(|p| {
+                        p.as_str().is_some_and(|p| {
+                            !p.is_empty()
+                                && p.len() <= 256
+                                && p.bytes()
+                                    .all(|b| b.is_ascii_alphanumeric() || b"+-._:~".contains(&b))
+                        })
+                    }) =>
+            {
+                socket["packages"] = Value::Array(list.clone());
+            }
+            Some(_) => {
+                return Err(ApiError::field(
+                    &at("packages"),
+                    "must be a list of at most 64 package names",
                 ));
             }
         }
@@ -690,6 +713,7 @@ pub(crate) fn derive(
         account,
         region,
         &vigil_matcher::resource(inventory, &opts).id,
+        details.as_ref().and_then(|d| d.pointer("/vigil/listening")),
     )?;
     // An exclusion tag: the resource is not scanned; its coverage says why and its open
     // findings close (removing the tag makes the next inventory count again)

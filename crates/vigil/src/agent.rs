@@ -59,11 +59,14 @@ pub fn run(a: AgentArgs) -> Result<()> {
     let agent = Agent {
         creds,
         server: a.server.clone(),
-        root,
         resource_id,
         tags: a.tags.iter().cloned().collect(),
+        // the packages a listening process runs, by the root's dpkg file lists
+        listening: std::cell::RefCell::new(Collector::with_dpkg_info(
+            root.join("var/lib/dpkg/info"),
+        )),
         facts,
-        listening: Default::default(),
+        root,
     };
     // First contact: credentials and server are checked here, once, loudly.
     let mut deep = agent

@@ -318,3 +318,92 @@ fn the_cli_analyses_files_locally_and_through_a_server() {
     assert_eq!(answer["exposures"], 5, "{answer:#}");
     assert_eq!(network_findings(&s, "ACTIVE").len(), 5);
 }
+
+/// The Vigil score's exposed-service adjustment: a host whose agent reports that a process
+/// running the vulnerable package listens on a port the network analysis finds reachable gets
+/// +0.5 on that package's findings, with the reason.
+#[test]
+fn a_vulnerable_package_behind_an_exposed_port_is_raised() {
+    tools_present();
+    let s = start();
+    let work = tempfile::tempdir().expect("tmp");
+    let root = work.path().join("root");
+    let site = root.join("usr/local/lib/python3.11/site-packages/urllib3-1.24.1.dist-info");
+    std::fs::create_dir_all(&site).expect("site");
+    std::fs::create_dir_all(root.join("etc")).expect("etc");
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+    )
+    .expect("os-release");
+    std::fs::write(
+        site.join("METADATA"),
+        "Metadata-Version: 2.1\nName: urllib3\nVersion: 1.24.1\n",
+    )
+    .expect("metadata");
+    let sbom_path = work.path().join("host.cdx.json");
+    common::run_ok(
+        common::vigil()
+            .args(["sbom", "--format", "cyclonedx", "-q", "-o"])
+            .arg(&sbom_path)
+            .arg(&root),
+    );
+    let sbom: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sbom_path).expect("sbom")).expect("json");
+    let submit = |listening: Value| {
+        s.native(
+            "/vigil/v1/scans",
+            &json!({"sbom": sbom, "resourceId": "web-1",
+                    "host": {"hostname": "web-1", "listening": listening}}),
+        )
+    };
+    let r = submit(json!([
+        {"protocol": "tcp", "address": "0.0.0.0", "port": 443, "process": "gunicorn", "packages": ["urllib3"]},
+        {"protocol": "tcp", "address": "127.0.0.1", "port": 8125, "process": "statsd", "packages": ["urllib3"]},
+    ]));
+    assert!(r["new"].as_u64() > Some(0), "{r}");
+    let score = || -> (f64, Vec<String>) {
+        let criteria = json!({
+            "resourceId": [{"comparison": "EQUALS", "value": "web-1"}],
+            "vulnerabilityId": [{"comparison": "EQUALS", "value": "CVE-2023-43804"}],
+        });
+        let f =
+            &s.aws(&["list-findings", "--filter-criteria", &criteria.to_string()])["findings"][0];
+        let reasons = f["inspectorScoreDetails"]["adjustedCvss"]["adjustments"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["reason"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (f["inspectorScore"].as_f64().expect("score"), reasons)
+    };
+    assert_eq!(score(), (8.1, vec![]));
+    let yaml =
+        std::fs::read_to_string(repo().join("examples/network/two-hosts.yaml")).expect("example");
+    let r = s.native(
+        "/vigil/v1/network/analyze",
+        &json!({"format": "yaml", "model": yaml}),
+    );
+    assert_eq!(r["rescoredHosts"], 1, "{r:#}");
+    assert_eq!(
+        score(),
+        (
+            8.6,
+            vec![
+                "gunicorn runs urllib3 and listens on TCP 443, which the internet reaches (+0.5)"
+                    .to_owned()
+            ]
+        )
+    );
+    // the process moved to a port the internet does not reach: the next inventory drops it
+    submit(json!([
+        {"protocol": "tcp", "address": "0.0.0.0", "port": 9443, "process": "gunicorn", "packages": ["urllib3"]},
+    ]));
+    assert_eq!(score(), (8.1, vec![]));
+    // packages must be package names
+    let bad =
+        submit(json!([{"protocol": "tcp", "address": "0.0.0.0", "port": 1, "packages": ["a b"]}]));
+    assert_eq!(bad["status"], 400, "{bad}");
+}

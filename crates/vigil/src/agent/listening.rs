@@ -58,6 +58,10 @@ pub struct Socket {
     pub port: u16,
     /// The owning process's name (`comm`, at most 15 bytes), when it could be found.
     pub process: Option<String>,
+    /// The installed packages the owning process runs: the one owning its executable and those
+    /// owning the files it has mapped (shared libraries), by the dpkg file lists (empty: not
+    /// known).
+    pub packages: Vec<String>,
 }
 
 impl Socket {
@@ -75,6 +79,9 @@ impl Socket {
         });
         if let Some(p) = &self.process {
             v["process"] = json!(p);
+        }
+        if !self.packages.is_empty() {
+            v["packages"] = json!(self.packages);
         }
         v
     }
@@ -109,10 +116,29 @@ const UDP_UNCONNECTED: u8 = 0x07;
 #[derive(Debug, Default)]
 pub struct Collector {
     /// Socket inode -> its process (`None`: not found), for the sockets of the last call.
-    owners: HashMap<u64, Option<String>>,
+    owners: HashMap<u64, Option<Owner>>,
+    /// Where installed packages' file lists are (`<root>/var/lib/dpkg/info`); none: packages
+    /// are not attributed.
+    dpkg_info: Option<std::path::PathBuf>,
+}
+
+/// A socket's owning process: its name and the packages it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Owner {
+    name: Option<String>,
+    packages: Vec<String>,
 }
 
 impl Collector {
+    /// A collector that attributes listening processes to the packages in `info`'s dpkg file
+    /// lists.
+    pub fn with_dpkg_info(info: std::path::PathBuf) -> Collector {
+        Collector {
+            dpkg_info: Some(info),
+            ..Collector::default()
+        }
+    }
+
     /// The listening sockets of the machine (the network namespace the agent runs in), with
     /// their processes; sorted, without duplicates (a dual-stack daemon's `0.0.0.0` and `::`
     /// sockets are one), at most [`MAX_SOCKETS`].
@@ -138,6 +164,10 @@ impl Collector {
             .collect();
         if !new.is_empty() {
             let mut found = owners(proc, &new);
+            match &self.dpkg_info {
+                Some(info) => attribute(info, &mut found),
+                None => found.values_mut().for_each(|o| o.packages.clear()),
+            }
             for i in new {
                 self.owners.insert(i, found.remove(&i));
             }
@@ -145,11 +175,15 @@ impl Collector {
         self.owners.retain(|i, _| current.contains(i));
         let sockets = entries
             .into_iter()
-            .map(|e| Socket {
-                protocol: e.protocol,
-                address: e.address,
-                port: e.port,
-                process: self.owners.get(&e.inode).cloned().flatten(),
+            .map(|e| {
+                let owner = self.owners.get(&e.inode).cloned().flatten();
+                Socket {
+                    protocol: e.protocol,
+                    address: e.address,
+                    port: e.port,
+                    process: owner.as_ref().and_then(|o| o.name.clone()),
+                    packages: owner.map(|o| o.packages).unwrap_or_default(),
+                }
             })
             .collect();
         finish(sockets)
@@ -159,13 +193,22 @@ impl Collector {
 /// Sorted (loopback last), without duplicates, at most [`MAX_SOCKETS`].
 fn finish(mut out: Vec<Socket>) -> Vec<Socket> {
     out.sort_by(|a, b| {
-        (a.is_loopback(), a.protocol, a.port, a.address, &a.process).cmp(&(
-            b.is_loopback(),
-            b.protocol,
-            b.port,
-            b.address,
-            &b.process,
-        ))
+        (
+            a.is_loopback(),
+            a.protocol,
+            a.port,
+            a.address,
+            &a.process,
+            &a.packages,
+        )
+            .cmp(&(
+                b.is_loopback(),
+                b.protocol,
+                b.port,
+                b.address,
+                &b.process,
+                &b.packages,
+            ))
     });
     out.dedup();
     if out.len() > MAX_SOCKETS {
@@ -272,7 +315,7 @@ fn socket_inode(link: &Path) -> Option<u64> {
 
 /// The process name owning each of `wanted` (socket inodes), from `/proc/<pid>/fd` and
 /// `/proc/<pid>/comm`; the lowest pid wins. Unreadable processes are skipped.
-fn owners(proc: &Path, wanted: &HashSet<u64>) -> HashMap<u64, String> {
+fn owners(proc: &Path, wanted: &HashSet<u64>) -> HashMap<u64, Owner> {
     let mut out = HashMap::new();
     if wanted.is_empty() {
         return out;
@@ -295,7 +338,7 @@ fn owners(proc: &Path, wanted: &HashSet<u64>) -> HashMap<u64, String> {
         let Ok(links) = std::fs::read_dir(dir.join("fd")) else {
             continue;
         };
-        let mut comm: Option<Option<String>> = None;
+        let mut comm: Option<Owner> = None;
         for link in links.flatten() {
             if fds >= MAX_FDS {
                 tracing::debug!(
@@ -314,13 +357,94 @@ fn owners(proc: &Path, wanted: &HashSet<u64>) -> HashMap<u64, String> {
             if !wanted.contains(&inode) || out.contains_key(&inode) {
                 continue;
             }
-            let name = comm.get_or_insert_with(|| process_name(&dir));
-            if let Some(name) = name {
-                out.insert(inode, name.clone());
+            let owner = comm.get_or_insert_with(|| Owner {
+                name: process_name(&dir),
+                // the files it runs, resolved to packages by `attribute`
+                packages: process_files(&dir),
+            });
+            if owner.name.is_some() || !owner.packages.is_empty() {
+                out.insert(inode, owner.clone());
             }
         }
     }
     out
+}
+
+/// The files a process runs: its executable and the files it maps (shared libraries), at most
+/// 512, as absolute paths.
+fn process_files(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    if let Ok(exe) = std::fs::read_link(dir.join("exe"))
+        && let Some(e) = exe.to_str()
+    {
+        files.push(e.trim_end_matches(" (deleted)").to_owned());
+    }
+    if let Ok(maps) = std::fs::read_to_string(dir.join("maps")) {
+        for line in maps.lines() {
+            // address perms offset dev inode pathname
+            if let Some(path) = line.split_whitespace().nth(5)
+                && path.starts_with('/')
+                && !files.iter().any(|f| f == path)
+            {
+                files.push(path.to_owned());
+                if files.len() >= 512 {
+                    break;
+                }
+            }
+        }
+    }
+    files
+}
+
+/// Replaces each owner's files by the installed packages owning them, from the dpkg file
+/// lists in `info` (`<package>[:<arch>].list`; merged-/usr aliases count). One pass over the
+/// lists for every owner at once; at most 20,000 lists of at most 16 MB each are read.
+fn attribute(info: &Path, owners: &mut HashMap<u64, Owner>) {
+    let alias = |p: &str| -> Option<String> {
+        match p.strip_prefix("/usr") {
+            Some(rest) if rest.starts_with('/') => Some(rest.to_owned()),
+            _ => Some(format!("/usr{p}")),
+        }
+    };
+    let mut wanted: HashMap<String, Vec<u64>> = HashMap::new();
+    for (inode, o) in owners.iter() {
+        for f in &o.packages {
+            for p in [Some(f.clone()), alias(f)].into_iter().flatten() {
+                wanted.entry(p).or_default().push(*inode);
+            }
+        }
+    }
+    let mut found: HashMap<u64, Vec<String>> = HashMap::new();
+    if let Ok(rd) = std::fs::read_dir(info) {
+        for e in rd.flatten().take(20_000) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".list") else {
+                continue;
+            };
+            let package = stem.split(':').next().unwrap_or(stem).to_owned();
+            if e.metadata().is_ok_and(|m| m.len() > 16 << 20) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            for line in text.lines() {
+                if let Some(inodes) = wanted.get(line) {
+                    for i in inodes {
+                        let list = found.entry(*i).or_default();
+                        if !list.contains(&package) {
+                            list.push(package.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (inode, o) in owners.iter_mut() {
+        let mut packages = found.remove(inode).unwrap_or_default();
+        packages.sort();
+        o.packages = packages;
+    }
 }
 
 /// `/proc/<pid>/comm` without its newline (at most 256 characters).
@@ -515,5 +639,46 @@ mod tests {
             Collector::default().collect(&proc.join("missing")),
             Vec::new()
         );
+    }
+
+    /// A listening process's executable and mapped libraries resolve to their packages through
+    /// the dpkg file lists (merged-/usr aliases included); unknown files resolve to nothing.
+    #[test]
+    fn processes_resolve_to_the_packages_they_run() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let info = dir.path().join("var/lib/dpkg/info");
+        std::fs::create_dir_all(&info).expect("info");
+        std::fs::write(
+            info.join("libssl3:amd64.list"),
+            "/.\n/usr\n/usr/lib/x86_64-linux-gnu/libssl.so.3\n",
+        )
+        .expect("list");
+        std::fs::write(info.join("nginx-core.list"), "/usr/sbin/nginx\n").expect("list");
+        std::fs::write(info.join("nginx-core.md5sums"), "/usr/sbin/nginx\n").expect("md5");
+        let mut owners = HashMap::from([(
+            7u64,
+            Owner {
+                name: Some("nginx".into()),
+                packages: vec![
+                    "/usr/sbin/nginx".into(),
+                    // the process mapped the library through the /lib alias
+                    "/lib/x86_64-linux-gnu/libssl.so.3".into(),
+                    "/opt/custom/libfoo.so".into(),
+                ],
+            },
+        )]);
+        attribute(&info, &mut owners);
+        assert_eq!(
+            owners[&7].packages,
+            vec!["libssl3".to_owned(), "nginx-core".to_owned()]
+        );
+        let s = Socket {
+            protocol: Protocol::Tcp,
+            address: Ipv4Addr::UNSPECIFIED,
+            port: 443,
+            process: Some("nginx".into()),
+            packages: owners[&7].packages.clone(),
+        };
+        assert_eq!(s.to_json()["packages"], json!(["libssl3", "nginx-core"]));
     }
 }
