@@ -168,8 +168,9 @@ struct Memoized {
 
 /// A digest of everything `pkg`'s findings are built from in `db`: every record that affects
 /// it (the record itself, the verdict with its fixed versions, the ids it merges under) and the
-/// KEV and NVD enrichment of its CVEs. Equal digests under two databases mean the package's
-/// findings are the same under both (EPSS aside, as in [`vigil_osv::Database::key_digests`]),
+/// KEV and NVD enrichment of its CVEs, and their EPSS bucket ([`vigil_osv::epss_bucket`]). Equal
+/// digests under two databases mean the package's findings score the same under both (an EPSS
+/// value that moves within its bucket aside, as in [`vigil_osv::Database::key_digests`]),
 /// so a re-evaluation can leave it alone. `None` for a package that is not matched at all.
 pub fn verdict_digest(
     pkg: &Package,
@@ -201,6 +202,10 @@ pub fn verdict_digest(
         for cve in &u.cves {
             part.push_str(&serde_json::to_string(&db.kev(cve)?).unwrap_or_default());
             part.push_str(&serde_json::to_string(&db.nvd(cve)?).unwrap_or_default());
+            // EPSS by its side of the Vigil score's thresholds
+            if let Some(e) = db.epss(cve)? {
+                part.push_str(&format!("epss{}", vigil_osv::epss_bucket(e.score)));
+            }
         }
         parts.push(part);
     }

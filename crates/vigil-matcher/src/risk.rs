@@ -144,7 +144,7 @@ pub fn adjust(
             ),
         });
     } else if let Some((p, pct)) = epss {
-        if p >= 0.5 {
+        if p >= vigil_osv::EPSS_THRESHOLDS.1 {
             score += 0.5;
             adjustments.push(CvssAdjustment {
                 metric: "EPSS".into(),
@@ -154,7 +154,7 @@ pub fn adjust(
                     pct * 100.0
                 ),
             });
-        } else if p < 0.01 {
+        } else if p < vigil_osv::EPSS_THRESHOLDS.0 {
             score -= 0.5;
             adjustments.push(CvssAdjustment {
                 metric: "EPSS".into(),

@@ -65,6 +65,22 @@ CREATE TABLE IF NOT EXISTS epss (
 CREATE TABLE IF NOT EXISTS nvd (cve TEXT PRIMARY KEY, source INTEGER NOT NULL, entry TEXT NOT NULL);
 ";
 
+/// The EPSS probabilities at which the Vigil score's exploitation adjustment changes: below the
+/// first a finding is lowered, at or above the second raised.
+pub const EPSS_THRESHOLDS: (f64, f64) = (0.01, 0.5);
+
+/// Which side of [`EPSS_THRESHOLDS`] a probability is on (0 low, 1 between, 2 high): what a
+/// re-evaluation compares, rather than the daily-changing value.
+pub fn epss_bucket(score: f64) -> u8 {
+    if score < EPSS_THRESHOLDS.0 {
+        0
+    } else if score < EPSS_THRESHOLDS.1 {
+        1
+    } else {
+        2
+    }
+}
+
 fn db_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Db {
         path: path.display().to_string(),
@@ -337,6 +353,31 @@ impl Database {
                     h.update(cve.as_bytes());
                     h.update([0]);
                     h.update(entry.as_bytes());
+                }
+            }
+        }
+        // EPSS by the bucket the Vigil score reads (its exact value changes daily; only a
+        // crossing of a threshold changes a finding's score)
+        {
+            let mut st = self
+                .conn
+                .prepare(
+                    "SELECT i.adv, i.id, e.score FROM ids i JOIN epss e
+                       ON i.id LIKE 'CVE-%'
+                      AND e.year = CAST(substr(i.id, 5, 4) AS INTEGER)
+                      AND e.num = CAST(substr(i.id, 10) AS INTEGER)
+                     ORDER BY i.adv, i.id",
+                )
+                .map_err(e)?;
+            let mut rows = st.query([]).map_err(e)?;
+            while let Some(r) = rows.next().map_err(e)? {
+                let adv: i64 = r.get(0).map_err(e)?;
+                let cve: String = r.get(1).map_err(e)?;
+                let score: f64 = r.get(2).map_err(e)?;
+                if let Some((_, h)) = records.get_mut(&adv) {
+                    h.update(b"epss");
+                    h.update(cve.as_bytes());
+                    h.update([0, epss_bucket(score)]);
                 }
             }
         }

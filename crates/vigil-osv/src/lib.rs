@@ -10,7 +10,10 @@ pub mod native;
 
 use std::path::Path;
 
-pub use db::{Database, Import, SourceReport, SourceWriter, Status, StoredAdvisory};
+pub use db::{
+    Database, EPSS_THRESHOLDS, Import, SourceReport, SourceWriter, Status, StoredAdvisory,
+    epss_bucket,
+};
 pub use model::{Advisory, Affected, DistroStatus, Event, Range, RangeType, Severity};
 
 /// Errors of the advisory layer.

@@ -286,3 +286,62 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// EPSS moves the Vigil score only across its thresholds (1%, 50%): a daily update that moves a
+/// CVE's probability within its bucket re-matches nothing; one that crosses a threshold
+/// re-scores exactly the findings of that CVE (and their severity follows).
+#[test]
+fn an_epss_threshold_crossing_rescores_without_a_rescan() {
+    tools_present();
+    let s = start();
+    let sbom = demo_sbom(s.dir.path());
+    s.scan(&format!("sbom:{}", sbom.display()), "host-a");
+    let of = |cve: &str| -> Vec<(f64, String)> {
+        let criteria = json!({"vulnerabilityId": [{"comparison": "EQUALS", "value": cve}]});
+        s.aws(&["list-findings", "--filter-criteria", &criteria.to_string()])["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["inspectorScore"].as_f64().unwrap_or(-1.0),
+                    f["severity"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    // CVSS 4.2, EPSS 0.54%: lowered to 3.7, LOW
+    assert_eq!(of("CVE-2023-45803"), vec![(3.7, "LOW".to_owned()); 2]);
+    let update = |epss: &[(&str, &str)]| {
+        let adv = s.dir.path().join(format!("advisories-{}", epss.len()));
+        copy_dir(&repo().join("examples/advisories"), &adv);
+        let mut csv = std::fs::read_to_string(adv.join("epss.csv")).expect("csv");
+        for (cve, score) in epss {
+            let start = csv
+                .find(&format!("{cve},"))
+                .expect("the CVE is in the sample");
+            let end = start + csv[start..].find('\n').expect("line end");
+            csv.replace_range(start..end, &format!("{cve},{score},0.990000000"));
+        }
+        std::fs::write(adv.join("epss.csv"), csv).expect("write");
+        let fresh = s.dir.path().join("advisories-new.db");
+        run_ok(vigil().args(["db", "import", "--db"]).arg(&fresh).arg(&adv));
+        std::fs::rename(&fresh, s.dir.path().join("advisories.db")).expect("replace");
+        s.native(
+            "/vigil/v1/jobs/run",
+            &json!({"name": "advisory-reevaluation"}),
+        )
+    };
+    // within the bucket (0.54% -> 0.9%): nothing to re-match
+    let r = update(&[("CVE-2023-45803", "0.009000000")]);
+    assert_eq!(r["result"]["keysChanged"], 0, "{r}");
+    assert_eq!(of("CVE-2023-45803"), vec![(3.7, "LOW".to_owned()); 2]);
+    // across 50%: raised to 4.7, MEDIUM; the other urllib3 CVEs keep their scores
+    let r = update(&[
+        ("CVE-2023-45803", "0.600000000"),
+        ("CVE-2018-25091", "0.005500000"),
+    ]);
+    assert_eq!(r["result"]["keysChanged"], 1, "urllib3 only: {r}");
+    assert_eq!(of("CVE-2023-45803"), vec![(4.7, "MEDIUM".to_owned()); 2]);
+    assert_eq!(of("CVE-2018-25091"), vec![(5.6, "MEDIUM".to_owned()); 2]);
+}
