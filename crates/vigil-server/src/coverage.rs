@@ -655,7 +655,10 @@ struct AggSpec {
     sort_by: &'static [&'static str],
 }
 
-const SEVERITY_SORTS: &[&str] = &["CRITICAL", "HIGH", "ALL"];
+/// Vigil's extension to every aggregation's `sortBy`: the highest Vigil score in the group.
+const VIGIL_SCORE_SORT: &str = "VIGIL_SCORE";
+
+const SEVERITY_SORTS: &[&str] = &["CRITICAL", "HIGH", "ALL", VIGIL_SCORE_SORT];
 
 const AGGREGATIONS: &[AggSpec] = &[
     AggSpec {
@@ -694,14 +697,26 @@ const AGGREGATIONS: &[AggSpec] = &[
         member: "repositoryAggregation",
         filters: &[("repositories", "repository", Kind::Str)],
         finding_level: false,
-        sort_by: &["CRITICAL", "HIGH", "ALL", "AFFECTED_IMAGES"],
+        sort_by: &[
+            "CRITICAL",
+            "HIGH",
+            "ALL",
+            "AFFECTED_IMAGES",
+            VIGIL_SCORE_SORT,
+        ],
     },
     AggSpec {
         kind: "AMI",
         member: "amiAggregation",
         filters: &[("amis", "ami", Kind::Str)],
         finding_level: false,
-        sort_by: &["CRITICAL", "HIGH", "ALL", "AFFECTED_INSTANCES"],
+        sort_by: &[
+            "CRITICAL",
+            "HIGH",
+            "ALL",
+            "AFFECTED_INSTANCES",
+            VIGIL_SCORE_SORT,
+        ],
     },
     AggSpec {
         kind: "AWS_EC2_INSTANCE",
@@ -713,7 +728,13 @@ const AGGREGATIONS: &[AggSpec] = &[
             ("instanceTags", "instanceTags", Kind::Map),
         ],
         finding_level: false,
-        sort_by: &["NETWORK_FINDINGS", "CRITICAL", "HIGH", "ALL"],
+        sort_by: &[
+            "NETWORK_FINDINGS",
+            "CRITICAL",
+            "HIGH",
+            "ALL",
+            VIGIL_SCORE_SORT,
+        ],
     },
     AggSpec {
         kind: "AWS_ECR_CONTAINER",
@@ -1186,6 +1207,8 @@ struct Tally {
     fix: u64,
     network: u64,
     resources: BTreeSet<String>,
+    /// The highest Vigil score (`inspectorScore`) in the group, in tenths.
+    max_score: u64,
 }
 
 impl Tally {
@@ -1195,6 +1218,7 @@ impl Tally {
             "ALL" => self.all,
             "AFFECTED_IMAGES" | "AFFECTED_INSTANCES" => self.resources.len() as u64,
             "NETWORK_FINDINGS" => self.network,
+            VIGIL_SCORE_SORT => self.max_score,
             _ => self.critical,
         }
     }
@@ -1220,6 +1244,11 @@ impl Tally {
         };
         for (k, n) in extra {
             self.fields.insert((*k).to_owned(), json!(n));
+        }
+        // Vigil's own member (clients built from the inspector2 model ignore it)
+        if self.max_score > 0 {
+            self.fields
+                .insert("vigilMaxScore".into(), json!(self.max_score as f64 / 10.0));
         }
         Value::Object(self.fields)
     }
@@ -1315,6 +1344,9 @@ pub fn list_finding_aggregations(
             }
             if let Some(r) = g.resource {
                 t.resources.insert(r);
+            }
+            if let Some(score) = f.get("inspectorScore").and_then(Value::as_f64) {
+                t.max_score = t.max_score.max((score * 10.0).round().max(0.0) as u64);
             }
         }
     }

@@ -144,6 +144,41 @@ fn describe_json_in_reachability_findings_out() {
         s.native("/vigil/v1/findings/top-risks", &json!({"maxResults": 0}))["status"],
         400
     );
+    // aggregations sort by it too (Vigil's `VIGIL_SCORE` sortBy): by vulnerability, highest
+    // score first
+    let agg = s.aws(&[
+        "list-finding-aggregations",
+        "--aggregation-type",
+        "TITLE",
+        "--aggregation-request",
+        r#"{"titleAggregation": {"sortBy": "VIGIL_SCORE", "sortOrder": "DESC"}}"#,
+    ]);
+    let titles: Vec<&str> = agg["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .filter_map(|r| r["titleAggregation"]["title"].as_str())
+        .collect();
+    assert_eq!(titles.first(), Some(&"CVE-2023-43804 - urllib3"), "{agg:#}");
+    let raw = s.native(
+        "/findings/aggregation/list",
+        &json!({"aggregationType": "TITLE",
+                "aggregationRequest": {"titleAggregation": {"sortBy": "VIGIL_SCORE", "sortOrder": "ASC"}}}),
+    );
+    let scores: Vec<f64> = raw["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .map(|r| {
+            r["titleAggregation"]["vigilMaxScore"]
+                .as_f64()
+                .unwrap_or(0.0)
+        })
+        .collect();
+    assert!(
+        scores.len() > 5 && scores.windows(2).all(|w| w[0] <= w[1]),
+        "{scores:?}"
+    );
 
     let open = network_findings(&s, "ACTIVE");
     assert_eq!(open.len(), 5);
