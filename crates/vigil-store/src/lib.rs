@@ -786,28 +786,7 @@ impl Store {
                     "resource {id} does not exist in {region}"
                 )));
             }
-            let open: Vec<(String, String)> = {
-                let mut st = tx
-                    .prepare_cached(
-                        "SELECT arn, status FROM findings INDEXED BY findings_by_resource
-                         WHERE account = ?1 AND region = ?2 AND resource_id = ?3 AND status != 'CLOSED'",
-                    )
-                    .map_err(e)?;
-                st.query_map(params![account, region, id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .map_err(e)?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(e)?
-            };
-            for (arn, status) in &open {
-                tx.prepare_cached(
-                    "UPDATE findings SET status = 'CLOSED', updated_at = ?2 WHERE arn = ?1",
-                )
-                .map_err(e)?
-                .execute(params![arn, at])
-                .map_err(e)?;
-                history(tx, arn, &at, Some(status), "CLOSED", "resource deleted").map_err(e)?;
-            }
-            Ok(open.len() as u64)
+            close_open_findings(tx, account, region, id, &at, "resource deleted").map_err(e)
         })
     }
 
@@ -1412,6 +1391,31 @@ fn probe(body: &Value, status: &str, first: &str, last: &str, updated: &str) -> 
         o.insert("updatedAt".into(), Value::String(updated.into()));
     }
     v
+}
+
+/// Closes a resource's open findings, recording `reason` in each one's history; answers how
+/// many were closed.
+pub(crate) fn close_open_findings(
+    tx: &Transaction,
+    account: &str,
+    region: &str,
+    id: &str,
+    at: &str,
+    reason: &str,
+) -> rusqlite::Result<u64> {
+    let open: Vec<(String, String)> = tx
+        .prepare_cached(
+            "SELECT arn, status FROM findings INDEXED BY findings_by_resource
+             WHERE account = ?1 AND region = ?2 AND resource_id = ?3 AND status != 'CLOSED'",
+        )?
+        .query_map(params![account, region, id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (arn, status) in &open {
+        tx.prepare_cached("UPDATE findings SET status = 'CLOSED', updated_at = ?2 WHERE arn = ?1")?
+            .execute(params![arn, at])?;
+        history(tx, arn, at, Some(status), "CLOSED", reason)?;
+    }
+    Ok(open.len() as u64)
 }
 
 fn history(

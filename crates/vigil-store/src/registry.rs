@@ -14,7 +14,7 @@ use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::{Error, Result, Store, db_err, history, timestamp};
+use crate::{Error, Result, Store, db_err, timestamp};
 
 /// The most images waiting to be scanned; notifications beyond it are refused (the registry
 /// retries them), so a flood cannot grow the queue without bound.
@@ -532,28 +532,7 @@ impl RegistryStore for Store {
                 params![account, region, id, reason],
             )
             .map_err(e)?;
-            let open: Vec<(String, String)> = {
-                let mut st = tx
-                    .prepare_cached(
-                        "SELECT arn, status FROM findings INDEXED BY findings_by_resource
-                         WHERE account = ?1 AND region = ?2 AND resource_id = ?3 AND status != 'CLOSED'",
-                    )
-                    .map_err(e)?;
-                st.query_map(params![account, region, id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .map_err(e)?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(e)?
-            };
-            for (arn, status) in &open {
-                tx.prepare_cached(
-                    "UPDATE findings SET status = 'CLOSED', updated_at = ?2 WHERE arn = ?1",
-                )
-                .map_err(e)?
-                .execute(params![arn, at])
-                .map_err(e)?;
-                history(tx, arn, &at, Some(status), "CLOSED", reason).map_err(e)?;
-            }
-            Ok(open.len() as u64)
+            crate::close_open_findings(tx, account, region, id, &at, reason).map_err(e)
         })
     }
 }
