@@ -3,10 +3,12 @@
 //! `vigil db push` / `vigil db update --from oci://…` against Debian's `docker-registry` on
 //! loopback, with ed25519 signatures verified (and forgeries refused).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -329,78 +331,12 @@ fn update_fetches_conditionally_and_resumes_interrupted_downloads() {
     assert!(!ok && err.contains("plain HTTP"), "{err}");
 }
 
-struct Registry {
-    child: std::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
+fn start_registry() -> common::DockerRegistry {
+    common::start_docker_registry(None, None, None)
 }
 
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_registry() -> Registry {
-    start_registry_with(None)
-}
-
-/// A registry; with `user`, behind htpasswd basic auth (bcrypt file made by `htpasswd -B`).
-fn start_registry_with(user: Option<(&str, &str)>) -> Registry {
-    let bin = "/usr/bin/docker-registry";
-    assert!(
-        Path::new(bin).is_file(),
-        "Debian's docker-registry is needed (apt-get install docker-registry; scripts/test.sh installs it)"
-    );
-    let dir = tempfile::tempdir().expect("tmp");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let config = dir.path().join("config.yml");
-    let mut auth = String::new();
-    if let Some((u, p)) = user {
-        let out = Command::new("htpasswd")
-            .args(["-Bbn", u, p])
-            .output()
-            .expect("htpasswd (apt-get install apache2-utils; scripts/test.sh installs it)");
-        assert!(out.status.success());
-        let file = dir.path().join("htpasswd");
-        std::fs::write(&file, &out.stdout).expect("htpasswd file");
-        auth = format!(
-            "auth:\n  htpasswd:\n    realm: vigil-test\n    path: {}\n",
-            file.display()
-        );
-    }
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n{auth}http:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .expect("config");
-    let mut child = Command::new(bin)
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start docker-registry");
-    for _ in 0..100 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Registry {
-                child,
-                port,
-                _dir: dir,
-            };
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("docker-registry did not start on 127.0.0.1:{port}");
+fn start_registry_with(user: Option<(&str, &str)>) -> common::DockerRegistry {
+    common::start_docker_registry(None, user, None)
 }
 
 fn http_get(port: u16, path: &str, accept: &str) -> (u16, Vec<u8>) {

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{repo, run_ok, vigil};
@@ -18,74 +18,6 @@ const TOKEN: &str = "harbor-test-token-0123456789";
 const VULN_REPORT: &str = "application/vnd.security.vulnerability.report; version=1.1";
 const HARBOR_REPORT: &str = "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0";
 const ERROR_TYPE: &str = "application/vnd.scanner.adapter.error+json; version=1.0";
-
-struct Registry {
-    child: std::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-/// `docker-registry` on loopback behind htpasswd basic auth for `user`.
-fn start_registry(user: &str, pass: &str) -> Registry {
-    let bin = "/usr/bin/docker-registry";
-    assert!(
-        Path::new(bin).is_file(),
-        "Debian's docker-registry is needed (apt-get install docker-registry; scripts/test.sh installs it)"
-    );
-    let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
-    let out = Command::new("htpasswd")
-        .args(["-Bbn", user, pass])
-        .output()
-        .expect("htpasswd (apt-get install apache2-utils; scripts/test.sh installs it)");
-    assert!(out.status.success());
-    let htpasswd = dir.path().join("htpasswd");
-    std::fs::write(&htpasswd, &out.stdout).expect("htpasswd file");
-    let config = dir.path().join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nauth:\n  htpasswd:\n    realm: vigil-test\n    path: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display(),
-            htpasswd.display()
-        ),
-    )
-    .expect("config");
-    let mut child = Command::new(bin)
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start docker-registry");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Registry {
-                child,
-                port,
-                _dir: dir,
-            };
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("docker-registry did not start on 127.0.0.1:{port}");
-}
 
 /// Pushes an OCI layout with skopeo; answers the manifest digest.
 fn push(layout: &Path, port: u16, reference: &str, creds: &str) -> String {
@@ -255,7 +187,7 @@ fn harbor_scans_an_image_through_the_adapter_api() {
         )],
     );
     let base = server.url.clone();
-    let registry = start_registry("robot", "s3cret");
+    let registry = common::start_docker_registry(None, Some(("robot", "s3cret")), None);
     let demo = repo().join("examples/demo-image");
     let digest = push(&demo, registry.port, "demo/app:1.0", "robot:s3cret");
     assert!(digest.starts_with("sha256:"), "{digest}");
@@ -475,7 +407,7 @@ fn harbor_scans_an_image_through_the_adapter_api() {
     // down
     // `robot:wrong`
     let wrong = "Basic cm9ib3Q6d3Jvbmc=".to_owned();
-    let down = free_port();
+    let down = common::free_port();
     for (request, want) in [
         (
             scan_request(registry.port, Some(&wrong), &digest),

@@ -4,78 +4,12 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{Server, repo, run_ok, vigil};
 use serde_json::{Value, json};
-
-struct Registry {
-    child: std::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-/// `docker-registry` on `port`, notifying `url` with `token` (none: no notifications).
-fn start_registry(port: u16, notify: Option<(&str, &str)>) -> Registry {
-    let bin = "/usr/bin/docker-registry";
-    assert!(
-        Path::new(bin).is_file(),
-        "Debian's docker-registry is needed (apt-get install docker-registry; scripts/test.sh installs it)"
-    );
-    let dir = tempfile::tempdir().expect("tmp");
-    let notifications = match notify {
-        None => String::new(),
-        Some((url, token)) => format!(
-            "notifications:\n  endpoints:\n    - name: vigil\n      url: {url}\n      headers:\n        Authorization: [\"Bearer {token}\"]\n      timeout: 5s\n      threshold: 10\n      backoff: 1s\n"
-        ),
-    };
-    let config = dir.path().join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{notifications}",
-            dir.path().join("data").display()
-        ),
-    )
-    .expect("config");
-    let mut child = Command::new(bin)
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start docker-registry");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Registry {
-                child,
-                port,
-                _dir: dir,
-            };
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("docker-registry did not start on 127.0.0.1:{port}");
-}
 
 fn skopeo() -> Command {
     assert!(
@@ -232,7 +166,7 @@ fn job(server: &Server, name: &str) -> Value {
 fn push_to_a_registry_scans_without_a_manual_scan() {
     common::tools_present();
     let server = common::start();
-    let port = free_port();
+    let port = common::free_port();
     let reg = add_registry(&server, "local", port);
     assert_eq!(reg["name"], "local");
     let url = reg["notificationUrl"].as_str().expect("url").to_owned();
@@ -242,7 +176,7 @@ fn push_to_a_registry_scans_without_a_manual_scan() {
     );
     let token = reg["token"].as_str().expect("token").to_owned();
     assert_eq!(token.len(), 64);
-    let registry = start_registry(port, Some((&url, &token)));
+    let registry = common::start_docker_registry(Some(port), None, Some((&url, &token)));
 
     // 1. push the demo image: findings appear with no scan run by anyone
     let demo = repo().join("examples/demo-image");
@@ -414,7 +348,7 @@ fn ureq_agent() -> ureq::Agent {
 #[test]
 fn notifications_are_authenticated_and_validated() {
     let server = common::start();
-    let reg = add_registry(&server, "local", free_port());
+    let reg = add_registry(&server, "local", common::free_port());
     let token = reg["token"].as_str().expect("token");
     let d = format!("sha256:{}", "c".repeat(64));
     let push = json!({"events": [{"action": "push", "timestamp": "2026-01-01T00:00:00Z",

@@ -272,3 +272,90 @@ pub fn tools_present() {
         "the AWS CLI and boto3 are needed: python3 -m pip install awscli boto3"
     );
 }
+
+/// Debian's `docker-registry` on 127.0.0.1, stopped (and its storage removed) on drop.
+pub struct DockerRegistry {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for DockerRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// `docker-registry` on `port` (a free one when `None`); with `user`, behind htpasswd basic
+/// auth (a bcrypt file made by `htpasswd -B`); with `notify`, sending its notifications to
+/// (URL, bearer token).
+pub fn start_docker_registry(
+    port: Option<u16>,
+    user: Option<(&str, &str)>,
+    notify: Option<(&str, &str)>,
+) -> DockerRegistry {
+    let bin = "/usr/bin/docker-registry";
+    assert!(
+        Path::new(bin).is_file(),
+        "Debian's docker-registry is needed (apt-get install docker-registry; scripts/test.sh installs it)"
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = port.unwrap_or_else(free_port);
+    let mut auth = String::new();
+    if let Some((u, p)) = user {
+        let out = Command::new("htpasswd")
+            .args(["-Bbn", u, p])
+            .output()
+            .expect("htpasswd (apt-get install apache2-utils; scripts/test.sh installs it)");
+        assert!(out.status.success());
+        let file = dir.path().join("htpasswd");
+        std::fs::write(&file, &out.stdout).expect("htpasswd file");
+        auth = format!(
+            "auth:\n  htpasswd:\n    realm: vigil-test\n    path: {}\n",
+            file.display()
+        );
+    }
+    let notifications = match notify {
+        None => String::new(),
+        Some((url, token)) => format!(
+            "notifications:\n  endpoints:\n    - name: vigil\n      url: {url}\n      headers:\n        Authorization: [\"Bearer {token}\"]\n      timeout: 5s\n      threshold: 10\n      backoff: 1s\n"
+        ),
+    };
+    let config = dir.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n{auth}http:\n  addr: 127.0.0.1:{port}\n{notifications}",
+            dir.path().join("data").display()
+        ),
+    )
+    .expect("config");
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start docker-registry");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return DockerRegistry {
+                child,
+                port,
+                _dir: dir,
+            };
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("docker-registry did not start on 127.0.0.1:{port}");
+}
