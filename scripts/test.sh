@@ -31,7 +31,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 PIP_PACKAGES=("jsonschema[format]==4.26.0" "cyclonedx-python-lib==11.12.0" "lib4sbom==0.10.4"
-              "packaging==24.2" "cvss==3.4" "awscli==1.45.11" "boto3==1.43.11")
+              "packaging==24.2" "cvss==3.4" "awscli==1.45.11" "boto3==1.43.11"
+              "prometheus-client==0.26.0")
 python3 -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" 2>&1 \
   | grep -v "Running pip as the 'root' user" || true
 # npm references, unpacked into a cache the tests read ($VIGIL_TEST_CACHE)

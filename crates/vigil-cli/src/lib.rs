@@ -156,6 +156,11 @@ pub struct ServerArgs {
     /// (Harbor gives scanners its internal URL, often `http://harbor-core:8080`).
     #[arg(long, requires = "harbor_token_file")]
     pub harbor_allow_plain_http: bool,
+    /// Serve `GET /metrics` (Prometheus text format) to scrapers presenting
+    /// `Authorization: Bearer <token>`, the token being this file's first line. Without it
+    /// there is no `/metrics`.
+    #[arg(long, value_name = "FILE", env = "VIGIL_METRICS_TOKEN_FILE")]
+    pub metrics_token_file: Option<PathBuf>,
     /// A directory of function packages to watch: `DIR/NAME/function.json`
     /// (`{"runtime", "handler", "layers"?: ["deps.zip"], "tags"?, "role"?, "architectures"?,
     /// "account"?, "region"?}`), `DIR/NAME/code.zip` and the layer zips it names. A package whose

@@ -131,6 +131,7 @@ fn main() {
         agentless_roots: Vec::new(),
         harbor_adapter_token: None,
         harbor_allow_plain_http: false,
+        metrics_token: None,
         functions: None,
     };
     rt.spawn(async move {

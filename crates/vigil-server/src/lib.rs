@@ -28,6 +28,7 @@ mod coverage;
 pub mod functions;
 pub mod harbor;
 pub mod jobs;
+mod metrics;
 mod network;
 mod ops;
 mod reevaluate;
@@ -67,6 +68,8 @@ pub struct Config {
     /// Let the Harbor adapter pull over plain HTTP from registries off loopback (Harbor hands
     /// scanners its internal `http://` URL).
     pub harbor_allow_plain_http: bool,
+    /// The bearer token a Prometheus scraper presents to `GET /metrics`; none: no `/metrics`.
+    pub metrics_token: Option<String>,
     /// A directory of function packages the `functions-watch` job publishes (see
     /// [`functions`]), and how often it looks.
     pub functions: Option<FunctionsWatch>,
@@ -111,6 +114,8 @@ pub struct App {
     pub agentless_roots: Vec<PathBuf>,
     /// Harbor's scanner adapter API, when a token is configured.
     pub harbor: Option<harbor::Adapter>,
+    /// The SHA-256 of the `/metrics` bearer token, when one is configured.
+    pub metrics_token: Option<[u8; 32]>,
     /// Function packages: publications, the watched directory.
     pub functions: functions::Functions,
 }
@@ -134,6 +139,7 @@ impl App {
             images,
             agentless_roots: Vec::new(),
             harbor: None,
+            metrics_token: None,
             functions: functions::Functions::default(),
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
@@ -278,6 +284,15 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         });
     }
     app.agentless_roots = config.agentless_roots.clone();
+    app.metrics_token = config
+        .metrics_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            use sha2::Digest;
+            sha2::Sha256::digest(t.as_bytes()).into()
+        });
     app.jobs.add(jobs::Job {
         name: "agentless-rescan",
         description: "inventory the registered host roots (mounted filesystems) whose scan interval has passed",
@@ -350,6 +365,13 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
     // answers the adapter spec's statuses, headers and error shape (see `harbor`)
     if req.uri().path().starts_with("/api/v1/") {
         return harbor::serve(app, req).await;
+    }
+    // Prometheus scrapes with a bearer token, and reads text
+    if req.uri().path() == "/metrics" {
+        let (parts, _) = req.into_parts();
+        return tokio::task::spawn_blocking(move || metrics_route(&app, &parts))
+            .await
+            .unwrap_or_else(|_| ApiError::internal("metrics failed").into_response());
     }
     let (parts, body) = req.into_parts();
     // a function package travels in base64 inside its request
@@ -475,6 +497,46 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"
         ))),
+    }
+}
+
+/// `GET /metrics` with `Authorization: Bearer <token>`: the Prometheus text.
+fn metrics_route(app: &App, parts: &axum::http::request::Parts) -> Response {
+    use sha2::Digest;
+    let Some(want) = app.metrics_token else {
+        return ApiError::unknown_operation(
+            "/metrics is off: start the server with --metrics-token-file",
+        )
+        .into_response();
+    };
+    if parts.method != axum::http::Method::GET {
+        return ApiError::unknown_operation("/metrics is read with GET").into_response();
+    }
+    let given = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| sha2::Sha256::digest(t.trim().as_bytes()));
+    // digests are compared: the time taken says nothing about the token
+    if given.is_none_or(|g| g.as_slice() != want.as_slice()) {
+        return ApiError::Protocol {
+            status: StatusCode::UNAUTHORIZED,
+            code: "UnauthorizedException".into(),
+            message: "missing or wrong `Authorization: Bearer <token>`".into(),
+        }
+        .into_response();
+    }
+    match metrics::render(app) {
+        Ok(text) => {
+            let mut r = Response::new(Body::from(text));
+            r.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            r
+        }
+        Err(e) => e.into_response(),
     }
 }
 

@@ -63,6 +63,14 @@ struct Stats {
 }
 
 impl Images {
+    /// (images scanned, bytes downloaded, blobs reused) since the server started.
+    pub fn totals(&self) -> (u64, u64, u64) {
+        self.stats
+            .lock()
+            .map(|s| (s.images_scanned, s.bytes_downloaded, s.blobs_reused))
+            .unwrap_or_default()
+    }
+
     pub fn open(data_dir: &std::path::Path) -> Result<Images, String> {
         let blobs = BlobStore::open(&data_dir.join("registry-blobs")).map_err(|e| e.to_string())?;
         let layer_cache =

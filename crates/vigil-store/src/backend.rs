@@ -22,6 +22,8 @@ pub trait FindingsStore: Send + Sync {
     /// The secret and account of an active access key.
     fn secret_for(&self, access_key_id: &str) -> Result<Option<(String, String)>>;
     fn accounts(&self) -> Result<Vec<String>>;
+    /// Counts for monitoring: findings and resources by their labels.
+    fn counts(&self) -> Result<crate::Counts>;
     /// Records a scan and applies the finding lifecycle (see [`crate::Store::ingest`]).
     fn ingest(&self, sub: Submission<'_>, matches: Matcher<'_>) -> Result<IngestReport>;
     fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>>;
@@ -114,6 +116,9 @@ impl FindingsStore for crate::Store {
     }
     fn secret_for(&self, access_key_id: &str) -> Result<Option<(String, String)>> {
         crate::Store::secret_for(self, access_key_id)
+    }
+    fn counts(&self) -> Result<crate::Counts> {
+        crate::Store::counts(self)
     }
     fn accounts(&self) -> Result<Vec<String>> {
         crate::Store::accounts(self)

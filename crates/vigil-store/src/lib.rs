@@ -196,6 +196,15 @@ pub struct DeepInspection {
     pub package_paths: Vec<String>,
 }
 
+/// Counts for monitoring ([`Store::counts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// (account, status, severity, type, count)
+    pub findings: Vec<(String, String, String, String, i64)>,
+    /// (account, resource type, scan status, count)
+    pub resources: Vec<(String, String, String, i64)>,
+}
+
 /// One lifecycle transition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -420,6 +429,35 @@ impl Store {
         let secret = String::from_utf8(secret)
             .map_err(|_| Error::Invalid("sealed secret is not UTF-8".into()))?;
         Ok(Some((secret, account)))
+    }
+
+    /// Counts for monitoring: findings by (account, status, severity, type) and resources by
+    /// (account, type, scan status).
+    pub fn counts(&self) -> Result<Counts> {
+        self.with(|c| {
+            let mut findings = Vec::new();
+            let mut st = c.prepare_cached(
+                "SELECT account, status, severity, type, count(*) FROM findings
+                 GROUP BY account, status, severity, type ORDER BY 1, 2, 3, 4",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                findings.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+            }
+            let mut resources = Vec::new();
+            let mut st = c.prepare_cached(
+                "SELECT account, type, coalesce(scan_status, 'PENDING'), count(*) FROM resources
+                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                resources.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+            }
+            Ok(Counts {
+                findings,
+                resources,
+            })
+        })
     }
 
     /// Accounts known to the store.

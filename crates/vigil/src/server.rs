@@ -30,6 +30,22 @@ pub fn run(a: ServerArgs) -> Result<()> {
             Some(token)
         }
     };
+    let metrics_token = match &a.metrics_token_file {
+        None => None,
+        Some(file) => {
+            let text = std::fs::read_to_string(file).with_context(|| {
+                format!("cannot read the metrics token file `{}`", file.display())
+            })?;
+            let token = text.lines().next().unwrap_or("").trim().to_owned();
+            if token.is_empty() {
+                bail!(
+                    "--metrics-token-file `{}`: the file is empty (put the token on its first line)",
+                    file.display()
+                );
+            }
+            Some(token)
+        }
+    };
     let functions = match &a.functions_dir {
         None => None,
         Some(dir) => {
@@ -90,6 +106,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         agentless_roots: a.agentless_roots.clone(),
         harbor_adapter_token,
         harbor_allow_plain_http: a.harbor_allow_plain_http,
+        metrics_token,
         functions,
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
