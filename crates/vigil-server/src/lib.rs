@@ -116,6 +116,9 @@ pub struct App {
     pub harbor: Option<harbor::Adapter>,
     /// The SHA-256 of the `/metrics` bearer token, when one is configured.
     pub metrics_token: Option<[u8; 32]>,
+    /// The last network analysis per account and region, parsed (the Vigil score reads it on
+    /// every scan and re-evaluation).
+    network: network::AnalysisCache,
     /// Function packages: publications, the watched directory.
     pub functions: functions::Functions,
 }
@@ -140,6 +143,7 @@ impl App {
             agentless_roots: Vec::new(),
             harbor: None,
             metrics_token: None,
+            network: Default::default(),
             functions: functions::Functions::default(),
             store: Box::new(Store::open(data_dir)?),
             advisory_db,

@@ -213,11 +213,82 @@ fn finding(p: &Principal, e: &Exposure, model: &Model) -> Value {
     })
 }
 
+/// The last analysis of an account and region, parsed once for the many scans and
+/// re-evaluations that read it (see [`exposure`]).
+#[derive(Debug, Default)]
+pub struct Analyzed {
+    at: String,
+    hosts: BTreeSet<String>,
+    reachable: BTreeSet<String>,
+    /// host -> its reachable (protocol, first port, last port)s
+    exposed: BTreeMap<String, Vec<(String, u64, u64)>>,
+}
+
+impl Analyzed {
+    fn parse(hosts: Vec<String>, summary: &Value, at: String) -> Analyzed {
+        let strings = |v: &Value| -> BTreeSet<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h.as_str().map(str::to_owned))
+                .collect()
+        };
+        let exposed = summary["exposed"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(h, ranges)| {
+                let ranges = ranges
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| {
+                        Some((r[0].as_str()?.to_owned(), r[1].as_u64()?, r[2].as_u64()?))
+                    })
+                    .collect();
+                (h.clone(), ranges)
+            })
+            .collect();
+        Analyzed {
+            at,
+            hosts: hosts.into_iter().collect(),
+            reachable: strings(&summary["reachable"]),
+            exposed,
+        }
+    }
+}
+
+/// Analyses by (account, region), as [`App::network`] caches them: loaded from the store on
+/// first use, replaced by each analysis this server runs (the only writer).
+pub type AnalysisCache =
+    std::sync::Mutex<BTreeMap<(String, String), Option<std::sync::Arc<Analyzed>>>>;
+
+fn analyzed(
+    app: &App,
+    account: &str,
+    region: &str,
+) -> Result<Option<std::sync::Arc<Analyzed>>, ApiError> {
+    let key = (account.to_owned(), region.to_owned());
+    if let Ok(cache) = app.network.lock()
+        && let Some(a) = cache.get(&key)
+    {
+        return Ok(a.clone());
+    }
+    let loaded = app
+        .store
+        .host_store()
+        .network_analysis(account, region)?
+        .map(|(hosts, summary, at)| std::sync::Arc::new(Analyzed::parse(hosts, &summary, at)));
+    if let Ok(mut cache) = app.network.lock() {
+        cache.insert(key, loaded.clone());
+    }
+    Ok(loaded)
+}
+
 /// What the account's last network analysis in `region` says of `resource_id`: reachable from
-/// the internet (it had an exposure), not reachable (analysed without one), or not analysed; and
-/// which of its listening services (with the packages their processes run) sit on a port the
-/// internet reaches. `listening` is the host's sockets when the caller has newer ones than the
-/// store (an inventory being submitted).
+/// the internet (it had an exposure), not reachable (analysed without one), or not analysed;
+/// and which of its listening services (`listening`: the host's sockets as its details carry
+/// them, with the packages their processes run) sit on a port the internet reaches.
 pub fn exposure(
     app: &App,
     account: &str,
@@ -225,73 +296,52 @@ pub fn exposure(
     resource_id: &str,
     listening: Option<&Value>,
 ) -> Result<vigil_matcher::risk::Exposure, ApiError> {
-    let Some((hosts, summary, at)) = app.store.host_store().network_analysis(account, region)?
-    else {
+    let Some(a) = analyzed(app, account, region)? else {
         return Ok(Default::default());
     };
-    if !hosts.iter().any(|h| h == resource_id) {
+    if !a.hosts.contains(resource_id) {
         return Ok(Default::default());
     }
-    let reachable = summary["reachable"]
-        .as_array()
-        .is_some_and(|r| r.iter().any(|h| h == resource_id));
-    let ranges: Vec<(String, u64, u64)> = summary["exposed"][resource_id]
-        .as_array()
+    let ranges = a.exposed.get(resource_id).map_or(&[][..], Vec::as_slice);
+    let mut services = Vec::new();
+    for s in listening
+        .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|r| Some((r[0].as_str()?.to_owned(), r[1].as_u64()?, r[2].as_u64()?)))
-        .collect();
-    let mut services = Vec::new();
-    if !ranges.is_empty() {
-        let stored;
-        let sockets = match listening {
-            Some(l) => l,
-            None => {
-                stored = app
-                    .store
-                    .host_store()
-                    .listening(account, region)?
-                    .into_iter()
-                    .find(|(h, _)| h == resource_id)
-                    .map(|(_, v)| v)
-                    .unwrap_or(Value::Null);
-                &stored
-            }
+        .filter(|_| !ranges.is_empty())
+    {
+        let packages: Vec<String> = s["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect();
+        let loopback = s["address"]
+            .as_str()
+            .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+            .is_none_or(|a| a.is_loopback());
+        let (Some(proto), Some(port)) = (s["protocol"].as_str(), s["port"].as_u64()) else {
+            continue;
         };
-        for s in sockets.as_array().into_iter().flatten() {
-            let packages: Vec<String> = s["packages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.as_str().map(str::to_owned))
-                .collect();
-            let loopback = s["address"]
-                .as_str()
-                .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
-                .is_none_or(|a| a.is_loopback());
-            let (Some(proto), Some(port)) = (s["protocol"].as_str(), s["port"].as_u64()) else {
-                continue;
-            };
-            let proto = proto.to_ascii_uppercase();
-            if packages.is_empty() || loopback {
-                continue;
-            }
-            if ranges
-                .iter()
-                .any(|(p, from, to)| *p == proto && (*from..=*to).contains(&port))
-            {
-                services.push(vigil_matcher::risk::Service {
-                    protocol: proto,
-                    port: port as u16,
-                    process: s["process"].as_str().map(str::to_owned),
-                    packages,
-                });
-            }
+        let proto = proto.to_ascii_uppercase();
+        if packages.is_empty() || loopback {
+            continue;
+        }
+        if ranges
+            .iter()
+            .any(|(p, from, to)| *p == proto && (*from..=*to).contains(&port))
+        {
+            services.push(vigil_matcher::risk::Service {
+                protocol: proto,
+                port: port as u16,
+                process: s["process"].as_str().map(str::to_owned),
+                packages,
+            });
         }
     }
     Ok(vigil_matcher::risk::Exposure {
-        internet_reachable: Some(reachable),
-        analyzed_at: Some(at),
+        internet_reachable: Some(a.reachable.contains(resource_id)),
+        analyzed_at: Some(a.at.clone()),
         services,
     })
 }
@@ -461,6 +511,10 @@ pub fn analyze(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiErro
         "listeningFromAgents": from_agents,
     });
     hosts.set_network_analysis(&p.account, &p.region, &analyzed, &summary, now)?;
+    // the cache drops the old analysis (reloaded, stamped as stored, on next use)
+    if let Ok(mut cache) = app.network.lock() {
+        cache.remove(&(p.account.clone(), p.region.clone()));
+    }
     // re-score the package findings of the hosts whose reachability or exposed ports changed
     let exposed_before = |h: &str| -> Value {
         before
