@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(python3-pip rpm python3-rpm libdpkg-perl ruby php-cli php-composer-semver maven
               openjdk-17-jdk-headless golang-go golang-golang-x-mod-dev docker-registry
-              skopeo apache2-utils iproute2 nftables)
+              skopeo apache2-utils iproute2 nftables nats-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 PIP_PACKAGES=("jsonschema[format]==4.26.0" "cyclonedx-python-lib==11.12.0" "lib4sbom==0.10.4"
               "packaging==24.2" "cvss==3.4" "awscli==1.45.11" "boto3==1.43.11"
-              "prometheus-client==0.26.0")
+              "prometheus-client==0.26.0" "moto[server]==5.2.5")
 python3 -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" 2>&1 \
   | grep -v "Running pip as the 'root' user" || true
 # npm references, unpacked into a cache the tests read ($VIGIL_TEST_CACHE)
