@@ -108,6 +108,8 @@ pub trait FindingsStore: Send + Sync {
     fn host_store(&self) -> &dyn crate::hosts::HostStore;
     /// Function versions and layer versions.
     fn function_store(&self) -> &dyn crate::functions::FunctionStore;
+    /// Principals, access keys and the audit trail.
+    fn access_store(&self) -> &dyn crate::access::AccessStore;
 }
 
 impl FindingsStore for crate::Store {
@@ -252,6 +254,9 @@ impl FindingsStore for crate::Store {
         self
     }
     fn function_store(&self) -> &dyn crate::functions::FunctionStore {
+        self
+    }
+    fn access_store(&self) -> &dyn crate::access::AccessStore {
         self
     }
 }

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+pub mod access;
 mod backend;
 pub mod functions;
 pub mod hosts;
