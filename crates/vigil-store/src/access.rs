@@ -210,8 +210,10 @@ impl AccessStore for Store {
     fn set_policies(&self, account: &str, name: &str, policies: &[String]) -> Result<()> {
         let text = serde_json::to_string(policies).unwrap_or_else(|_| "[]".into());
         let n = self.with(|c| {
-            c.prepare_cached("UPDATE principals SET policies = ?3 WHERE account = ?1 AND name = ?2")?
-                .execute(params![account, name, text])
+            c.prepare_cached(
+                "UPDATE principals SET policies = ?3 WHERE account = ?1 AND name = ?2",
+            )?
+            .execute(params![account, name, text])
         })?;
         if n == 0 {
             return Err(Error::NotFound(format!(
@@ -444,26 +446,37 @@ mod tests {
         ));
         assert!(s.create_principal(&principal("AGENT", None)).is_err());
         assert!(s.create_principal(&principal("ADMIN", None)).is_err());
-        let k1 = s.create_principal_key("111122223333", "alice", now).unwrap();
+        let k1 = s
+            .create_principal_key("111122223333", "alice", now)
+            .unwrap();
         let holder = s.key_holder(&k1.access_key_id).unwrap().unwrap();
         assert_eq!(holder.secret, k1.secret_access_key);
         assert_eq!(holder.principal.unwrap().name, "alice");
         // rotation: a second key, then the first made inactive
-        let k2 = s.create_principal_key("111122223333", "alice", now).unwrap();
+        let k2 = s
+            .create_principal_key("111122223333", "alice", now)
+            .unwrap();
         s.set_key_status("111122223333", &k1.access_key_id, "Inactive")
             .unwrap();
         assert!(s.key_holder(&k1.access_key_id).unwrap().is_none());
         assert!(s.key_holder(&k2.access_key_id).unwrap().is_some());
         // another account cannot touch the key
-        assert!(s
-            .set_key_status("444455556666", &k2.access_key_id, "Inactive")
-            .is_err());
+        assert!(
+            s.set_key_status("444455556666", &k2.access_key_id, "Inactive")
+                .is_err()
+        );
         // deleting the principal deactivates its keys
         assert!(s.delete_principal("111122223333", "alice").unwrap());
         assert!(s.key_holder(&k2.access_key_id).unwrap().is_none());
         // a root key has no principal
         let root = s.create_key("111122223333", now).unwrap();
-        assert!(s.key_holder(&root.access_key_id).unwrap().unwrap().principal.is_none());
+        assert!(
+            s.key_holder(&root.access_key_id)
+                .unwrap()
+                .unwrap()
+                .principal
+                .is_none()
+        );
     }
 
     #[test]
@@ -492,7 +505,9 @@ mod tests {
             })
             .unwrap();
         assert_eq!(
-            all.iter().map(|(_, r)| r.event_name.as_str()).collect::<Vec<_>>(),
+            all.iter()
+                .map(|(_, r)| r.event_name.as_str())
+                .collect::<Vec<_>>(),
             ["DeleteFilter", "CreateFilter"]
         );
         let one = s
