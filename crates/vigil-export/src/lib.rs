@@ -1,6 +1,11 @@
 //! Renderers of findings. Every format carries the same findings; JSON is the inspector2
 //! `Finding` shape (`{"findings": [...]}`), the others are views of it.
 
+pub mod asff;
+pub mod ocsf;
+mod time_value;
+pub mod vex;
+
 use serde_json::{Value, json};
 use vigil_matcher::finding::Finding;
 use vigil_matcher::severity::{SEVERITIES, rank};
@@ -171,37 +176,23 @@ pub fn to_cyclonedx_vex(
         .filter(|j| j.provenance.verdict == "not-affected" && j.provenance.distro_status.is_some())
     {
         let r = component("", &j.package, &j.version);
-        vulns.push(json!({
-            "id": j.provenance.record,
-            "source": { "name": j.provenance.feed },
-            "analysis": {
-                "state": "not_affected",
-                "justification": "code_not_present",
-                "detail": j.provenance.reason,
-            },
-            "affects": [{ "ref": r, "versions": [{ "version": j.version, "status": "unaffected" }] }],
-        }));
+        vulns.push(vex::cyclonedx_not_affected(
+            &j.provenance.record,
+            Some(&j.provenance.feed),
+            Some("code_not_present"),
+            Some(&j.provenance.reason),
+            vec![json!({ "ref": r, "versions": [{ "version": j.version, "status": "unaffected" }] })],
+        ));
     }
     // The same vulnerability on the same component found at several locations (an installed
     // distribution and the manifest declaring it) is one VEX statement.
     let mut seen_statements = std::collections::BTreeSet::new();
     vulns.retain(|v| seen_statements.insert(v.to_string()));
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let doc = json!({
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-        "version": 1,
-        "metadata": {
-            "timestamp": now,
-            "tools": { "components": [{ "type": "application", "name": "vigil", "version": env!("CARGO_PKG_VERSION") }] },
-            "component": { "type": if inv.target.image.is_some() { "container" } else { "application" }, "name": inv.target.name, "bom-ref": "target" },
-        },
-        "components": components,
-        "vulnerabilities": vulns,
-    });
+    let doc = vex::cyclonedx_document(
+        Some(json!({ "type": if inv.target.image.is_some() { "container" } else { "application" }, "name": inv.target.name, "bom-ref": "target" })),
+        components,
+        vulns,
+    );
     serde_json::to_string_pretty(&doc)
 }
 

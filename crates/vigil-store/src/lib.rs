@@ -237,6 +237,15 @@ pub struct FilterRecord {
     pub updated_at: String,
 }
 
+/// What [`Store::upsert_filters`] did with one filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Upsert {
+    Created,
+    Updated,
+    Unchanged,
+}
+
 /// The fields of a filter a caller sets.
 #[derive(Debug, Clone)]
 pub struct FilterSpec {
@@ -1094,6 +1103,87 @@ impl Store {
             )
             .map_err(e)?;
             Ok(())
+        })
+    }
+
+    /// Creates or updates filters by name, all in one transaction (all or nothing): a filter
+    /// named like a spec is updated when its action, criteria, description, reason, expiry or
+    /// tags differ, left alone when they are the same, created when there is none. Findings
+    /// are re-evaluated against what changed. Answers each spec's ARN and what happened.
+    pub fn upsert_filters(
+        &self,
+        account: &str,
+        region: &str,
+        specs: Vec<FilterSpec>,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<Vec<(String, Upsert)>> {
+        let at = timestamp(now);
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            tx.execute(
+                "INSERT OR IGNORE INTO accounts(id, created_at) VALUES (?1, ?2)",
+                params![account, at],
+            )
+            .map_err(e)?;
+            let mut out = Vec::with_capacity(specs.len());
+            for spec in specs {
+                let existing: Option<String> = tx
+                    .query_row(
+                        "SELECT arn FROM filters WHERE account = ?1 AND name = ?2",
+                        params![account, spec.name],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(e)?;
+                let tags = serde_json::to_string(&spec.tags).unwrap_or_default();
+                match existing {
+                    None => {
+                        let arn = format!(
+                            "arn:aws:inspector2:{region}:{account}:owner/{account}/filter/{}",
+                            keys::random_hex(16)?
+                        );
+                        tx.execute(
+                            "INSERT INTO filters(arn, account, name, action, criteria, description, reason, expires_at, tags, created_at, updated_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                            params![
+                                arn, account, spec.name, spec.action, spec.criteria.to_string(), spec.description,
+                                spec.reason, spec.expires_at, tags, at
+                            ],
+                        )
+                        .map_err(e)?;
+                        let reason = format!("suppression rule {arn} created");
+                        reevaluate(tx, account, &at, matches, &reason, Scope::MatchedBy(&arn)).map_err(e)?;
+                        out.push((arn, Upsert::Created));
+                    }
+                    Some(arn) => {
+                        let Some(f) = load_filter(tx, account, &arn).map_err(e)? else {
+                            return Err(Error::NotFound(format!("filter {arn} does not exist")));
+                        };
+                        let same = f.action == spec.action
+                            && f.criteria == spec.criteria
+                            && f.description == spec.description
+                            && f.reason == spec.reason
+                            && f.expires_at == spec.expires_at
+                            && f.tags == spec.tags;
+                        if same {
+                            out.push((arn, Upsert::Unchanged));
+                            continue;
+                        }
+                        tx.execute(
+                            "UPDATE filters SET action = ?2, criteria = ?3, description = ?4, reason = ?5, expires_at = ?6, tags = ?7, updated_at = ?8 WHERE arn = ?1",
+                            params![arn, spec.action, spec.criteria.to_string(), spec.description, spec.reason, spec.expires_at, tags, at],
+                        )
+                        .map_err(e)?;
+                        let reason = format!("suppression rule {arn} updated");
+                        reevaluate(tx, account, &at, matches, &reason, Scope::SuppressedBy(std::slice::from_ref(&arn))).map_err(e)?;
+                        reevaluate(tx, account, &at, matches, &reason, Scope::MatchedBy(&arn)).map_err(e)?;
+                        out.push((arn, Upsert::Updated));
+                    }
+                }
+            }
+            Ok(out)
         })
     }
 
