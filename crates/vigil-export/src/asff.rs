@@ -244,8 +244,14 @@ fn product_fields(f: &Value) -> Map<String, Value> {
             m.insert(clip(k, 128), json!(clip(&v, 2048)));
         }
     };
-    add("vigil/ProductVersion", Some(env!("CARGO_PKG_VERSION").into()));
-    add("vigil/FindingArn", text(f, "/findingArn").map(str::to_owned));
+    add(
+        "vigil/ProductVersion",
+        Some(env!("CARGO_PKG_VERSION").into()),
+    );
+    add(
+        "vigil/FindingArn",
+        text(f, "/findingArn").map(str::to_owned),
+    );
     add("vigil/FindingType", text(f, "/type").map(str::to_owned));
     add("vigil/FindingStatus", text(f, "/status").map(str::to_owned));
     add(
@@ -262,7 +268,10 @@ fn product_fields(f: &Value) -> Map<String, Value> {
         "vigil/InspectorScoreVector",
         text(f, "/inspectorScoreDetails/adjustedCvss/scoringVector").map(str::to_owned),
     );
-    add("vigil/Ecosystem", text(f, "/vigil/ecosystem").map(str::to_owned));
+    add(
+        "vigil/Ecosystem",
+        text(f, "/vigil/ecosystem").map(str::to_owned),
+    );
     add("vigil/Purl", text(f, "/vigil/purl").map(str::to_owned));
     add(
         "vigil/EpssPercentile",
@@ -270,7 +279,10 @@ fn product_fields(f: &Value) -> Map<String, Value> {
             .and_then(Value::as_f64)
             .map(|p| p.to_string()),
     );
-    add("vigil/KevDateAdded", text(f, "/vigil/kev/dateAdded").map(str::to_owned));
+    add(
+        "vigil/KevDateAdded",
+        text(f, "/vigil/kev/dateAdded").map(str::to_owned),
+    );
     add(
         "vigil/SuppressionRule",
         text(f, "/vigil/suppression/filterArn").map(str::to_owned),
@@ -305,14 +317,10 @@ fn resource(r: &Value, region: &str) -> Value {
     let mut o = Map::new();
     o.insert("Type".into(), json!(resource_type(kind)));
     o.insert("Id".into(), json!(text(r, "/id").unwrap_or("unknown")));
-    if let Some(p) = text(r, "/partition").filter(|p| ["aws", "aws-cn", "aws-us-gov"].contains(p))
-    {
+    if let Some(p) = text(r, "/partition").filter(|p| ["aws", "aws-cn", "aws-us-gov"].contains(p)) {
         o.insert("Partition".into(), json!(p));
     }
-    o.insert(
-        "Region".into(),
-        json!(text(r, "/region").unwrap_or(region)),
-    );
+    o.insert("Region".into(), json!(text(r, "/region").unwrap_or(region)));
     let tags: Map<String, Value> = r
         .get("tags")
         .and_then(Value::as_object)
@@ -342,7 +350,11 @@ fn resource(r: &Value, region: &str) -> Value {
             x.insert("IpV6Addresses".into(), json!(v6));
         }
         put(&mut x, "KeyName", text(e, "/keyName"));
-        put(&mut x, "IamInstanceProfileArn", text(e, "/iamInstanceProfileArn"));
+        put(
+            &mut x,
+            "IamInstanceProfileArn",
+            text(e, "/iamInstanceProfileArn"),
+        );
         put(&mut x, "VpcId", text(e, "/vpcId"));
         put(&mut x, "SubnetId", text(e, "/subnetId"));
         put(&mut x, "LaunchedAt", rfc3339(e.get("launchedAt")));
@@ -407,7 +419,9 @@ fn vulnerability(f: &Value) -> Value {
             put(
                 &mut o,
                 "Epoch",
-                p.get("epoch").and_then(Value::as_i64).map(|e| e.to_string()),
+                p.get("epoch")
+                    .and_then(Value::as_i64)
+                    .map(|e| e.to_string()),
             );
             put(&mut o, "Release", text(p, "/release"));
             put(&mut o, "Architecture", text(p, "/arch"));
@@ -431,7 +445,11 @@ fn vulnerability(f: &Value) -> Value {
         .map(|c| {
             let mut o = Map::new();
             put(&mut o, "Version", text(c, "/version"));
-            put(&mut o, "BaseScore", c.get("baseScore").and_then(Value::as_f64));
+            put(
+                &mut o,
+                "BaseScore",
+                c.get("baseScore").and_then(Value::as_f64),
+            );
             put(&mut o, "BaseVector", text(c, "/scoringVector"));
             put(&mut o, "Source", text(c, "/source"));
             Value::Object(o)
@@ -554,7 +572,10 @@ mod tests {
             a["Types"][0],
             "Software and Configuration Checks/Vulnerabilities/CVE"
         );
-        assert_eq!(a["Severity"], json!({"Label": "HIGH", "Normalized": 70, "Original": "HIGH"}));
+        assert_eq!(
+            a["Severity"],
+            json!({"Label": "HIGH", "Normalized": 70, "Original": "HIGH"})
+        );
         assert_eq!(a["FirstObservedAt"], "2026-12-01T10:00:00.500Z");
         assert_eq!(a["CreatedAt"], a["FirstObservedAt"]);
         assert_eq!(a["LastObservedAt"], "2026-12-02T10:00:00.000Z");
@@ -572,8 +593,15 @@ mod tests {
         assert_eq!(r["Type"], "AwsEcrContainerImage");
         assert!(r.get("Partition").is_none(), "vigil is no AWS partition");
         assert_eq!(r["Tags"], json!({"team": "a"}));
-        assert_eq!(r["Details"]["AwsEcrContainerImage"]["ImageDigest"], "sha256:aa");
-        assert!(r["Details"]["AwsEcrContainerImage"].get("ImagePublishedAt").is_none());
+        assert_eq!(
+            r["Details"]["AwsEcrContainerImage"]["ImageDigest"],
+            "sha256:aa"
+        );
+        assert!(
+            r["Details"]["AwsEcrContainerImage"]
+                .get("ImagePublishedAt")
+                .is_none()
+        );
         assert_eq!(a["Workflow"]["Status"], "NEW");
         assert_eq!(a["RecordState"], "ACTIVE");
         assert_eq!(a["ProductFields"]["vigil/InspectorScore"], "7.3");
@@ -586,12 +614,18 @@ mod tests {
         assert_eq!(s["Workflow"]["Status"], "SUPPRESSED");
         assert_eq!(s["RecordState"], "ACTIVE");
         assert_eq!(s["Note"]["Text"], "Suppressed by arn:f: not reachable");
-        let c = from_finding(&package_finding("CLOSED"), &AsffContext {
-            product_arn: Some("arn:aws:securityhub:us-east-1:1:product/1/default".into()),
-        });
+        let c = from_finding(
+            &package_finding("CLOSED"),
+            &AsffContext {
+                product_arn: Some("arn:aws:securityhub:us-east-1:1:product/1/default".into()),
+            },
+        );
         assert_eq!(c["RecordState"], "ARCHIVED");
         assert_eq!(c["Workflow"]["Status"], "RESOLVED");
-        assert_eq!(c["ProductArn"], "arn:aws:securityhub:us-east-1:1:product/1/default");
+        assert_eq!(
+            c["ProductArn"],
+            "arn:aws:securityhub:us-east-1:1:product/1/default"
+        );
     }
 
     #[test]

@@ -181,7 +181,9 @@ pub fn to_cyclonedx_vex(
             Some(&j.provenance.feed),
             Some("code_not_present"),
             Some(&j.provenance.reason),
-            vec![json!({ "ref": r, "versions": [{ "version": j.version, "status": "unaffected" }] })],
+            vec![
+                json!({ "ref": r, "versions": [{ "version": j.version, "status": "unaffected" }] }),
+            ],
         ));
     }
     // The same vulnerability on the same component found at several locations (an installed
@@ -189,7 +191,9 @@ pub fn to_cyclonedx_vex(
     let mut seen_statements = std::collections::BTreeSet::new();
     vulns.retain(|v| seen_statements.insert(v.to_string()));
     let doc = vex::cyclonedx_document(
-        Some(json!({ "type": if inv.target.image.is_some() { "container" } else { "application" }, "name": inv.target.name, "bom-ref": "target" })),
+        Some(
+            json!({ "type": if inv.target.image.is_some() { "container" } else { "application" }, "name": inv.target.name, "bom-ref": "target" }),
+        ),
         components,
         vulns,
     );

@@ -125,7 +125,11 @@ pub fn from_finding(f: &Value, ctx: &OcsfContext) -> Value {
         "account",
         account.map(|a| json!({"uid": a, "type": "AWS Account", "type_id": 10})),
     );
-    put(&mut cloud, "cloud_partition", text(f, "/resources/0/partition"));
+    put(
+        &mut cloud,
+        "cloud_partition",
+        text(f, "/resources/0/partition"),
+    );
 
     let mut out = Map::new();
     out.insert("activity_id".into(), json!(activity_id));
@@ -143,7 +147,11 @@ pub fn from_finding(f: &Value, ctx: &OcsfContext) -> Value {
     out.insert("severity".into(), json!(severity_name));
     out.insert("status_id".into(), json!(status_id));
     out.insert("status".into(), json!(status_name));
-    put(&mut out, "status_detail", text(f, "/vigil/suppression/reason"));
+    put(
+        &mut out,
+        "status_detail",
+        text(f, "/vigil/suppression/reason"),
+    );
     out.insert(
         "time".into(),
         json!(last.or(updated).or(first).unwrap_or(0)),
@@ -152,7 +160,10 @@ pub fn from_finding(f: &Value, ctx: &OcsfContext) -> Value {
     put(&mut out, "end_time", last);
     put(&mut out, "message", Some(title));
     out.insert("finding_info".into(), Value::Object(info));
-    out.insert("vulnerabilities".into(), json!([vulnerability(f, first, last)]));
+    out.insert(
+        "vulnerabilities".into(),
+        json!([vulnerability(f, first, last)]),
+    );
     out.insert(
         "resources".into(),
         Value::Array(
@@ -208,6 +219,26 @@ fn vulnerability(f: &Value, first: Option<i64>, last: Option<i64>) -> Value {
         epoch_ms(f.pointer("/exploitabilityDetails/lastKnownExploitAt")),
     );
     let Some(d) = f.get("packageVulnerabilityDetails") else {
+        // no CVE (a NETWORK_REACHABILITY finding): the class wants one of cve, cwe or advisory;
+        // the exposure is described as a Vigil advisory
+        let mut uid = format!("vigil:{}", text(f, "/type").unwrap_or("FINDING"));
+        if let Some(n) = f.get("networkReachabilityDetails") {
+            uid.push_str(&format!(
+                ":{}:{}-{}",
+                text(n, "/protocol").unwrap_or("ANY"),
+                n.pointer("/openPortRange/begin")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+                n.pointer("/openPortRange/end")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ));
+        }
+        let mut a = json!({"uid": uid, "classification": "Network Reachability"});
+        if let Some(t) = text(f, "/title") {
+            a["title"] = json!(t);
+        }
+        v.insert("advisory".into(), a);
         return Value::Object(v);
     };
     put(&mut v, "vendor_name", text(d, "/source"));
@@ -227,7 +258,11 @@ fn vulnerability(f: &Value, first: Option<i64>, last: Option<i64>) -> Value {
     put(&mut cve, "title", text(f, "/title"));
     put(&mut cve, "desc", text(f, "/description"));
     put(&mut cve, "created_time", epoch_ms(d.get("vendorCreatedAt")));
-    put(&mut cve, "modified_time", epoch_ms(d.get("vendorUpdatedAt")));
+    put(
+        &mut cve,
+        "modified_time",
+        epoch_ms(d.get("vendorUpdatedAt")),
+    );
     if !refs.is_empty() {
         cve.insert("references".into(), json!(refs));
     }
@@ -239,7 +274,10 @@ fn vulnerability(f: &Value, first: Option<i64>, last: Option<i64>) -> Value {
         .filter_map(|c| {
             let score = c.get("baseScore").and_then(Value::as_f64)?;
             let mut o = Map::new();
-            o.insert("version".into(), json!(text(c, "/version").unwrap_or("3.1")));
+            o.insert(
+                "version".into(),
+                json!(text(c, "/version").unwrap_or("3.1")),
+            );
             o.insert("base_score".into(), json!(score));
             o.insert("depth".into(), json!("Base"));
             put(&mut o, "vector_string", text(c, "/scoringVector"));
@@ -252,7 +290,10 @@ fn vulnerability(f: &Value, first: Option<i64>, last: Option<i64>) -> Value {
         && let Some(score) = a.get("score").and_then(Value::as_f64)
     {
         let mut o = Map::new();
-        o.insert("version".into(), json!(text(a, "/version").unwrap_or("3.1")));
+        o.insert(
+            "version".into(),
+            json!(text(a, "/version").unwrap_or("3.1")),
+        );
         o.insert("base_score".into(), json!(score));
         o.insert("overall_score".into(), json!(score));
         o.insert("depth".into(), json!("Environmental"));
@@ -353,7 +394,15 @@ fn unmapped(f: &Value) -> Map<String, Value> {
     );
     if let Some(v) = f.get("vigil") {
         let mut x = Map::new();
-        for k in ["aliases", "ecosystem", "purl", "fixedVersions", "kev", "suppression", "context"] {
+        for k in [
+            "aliases",
+            "ecosystem",
+            "purl",
+            "fixedVersions",
+            "kev",
+            "suppression",
+            "context",
+        ] {
             if let Some(val) = v.get(k).filter(|val| !val.is_null()) {
                 x.insert(k.to_owned(), val.clone());
             }
@@ -392,7 +441,10 @@ mod tests {
         let o = from_finding(&f, &OcsfContext::default());
         assert_eq!(o["class_uid"], 2002);
         assert_eq!(o["type_uid"], 200202);
-        assert_eq!((o["severity_id"].clone(), o["status_id"].clone()), (json!(5), json!(3)));
+        assert_eq!(
+            (o["severity_id"].clone(), o["status_id"].clone()),
+            (json!(5), json!(3))
+        );
         assert_eq!(o["status_detail"], "why");
         assert_eq!(o["time"], 1_796_205_600_000i64);
         let v = &o["vulnerabilities"][0];
@@ -406,6 +458,9 @@ mod tests {
         let mut closed = f.clone();
         closed["status"] = json!("CLOSED");
         let o = from_finding(&closed, &OcsfContext::default());
-        assert_eq!((o["activity_id"].clone(), o["status_id"].clone()), (json!(3), json!(4)));
+        assert_eq!(
+            (o["activity_id"].clone(), o["status_id"].clone()),
+            (json!(3), json!(4))
+        );
     }
 }

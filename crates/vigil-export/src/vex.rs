@@ -215,7 +215,10 @@ pub fn detect(doc: &Value) -> Option<VexFormat> {
 }
 
 /// Reads a document (of `format`, or of the format [`detect`] finds).
-pub fn parse(doc: &Value, format: Option<VexFormat>) -> Result<(VexFormat, Vec<Statement>), VexError> {
+pub fn parse(
+    doc: &Value,
+    format: Option<VexFormat>,
+) -> Result<(VexFormat, Vec<Statement>), VexError> {
     if !doc.is_object() {
         return Err(err("document", "must be a JSON object"));
     }
@@ -304,7 +307,10 @@ fn parse_openvex(doc: &Value) -> Result<Vec<Statement>, VexError> {
             _ => (String::new(), Vec::new()),
         };
         if id.is_empty() {
-            return Err(err(format!("{at}.vulnerability"), "names no vulnerability (`name`)"));
+            return Err(err(
+                format!("{at}.vulnerability"),
+                "names no vulnerability (`name`)",
+            ));
         }
         if let Some(v) = nonempty(vuln, "@id").filter(|v| *v != id && !v.contains('/')) {
             aliases.push(v.to_owned());
@@ -312,7 +318,8 @@ fn parse_openvex(doc: &Value) -> Result<Vec<Statement>, VexError> {
         let status = nonempty(s, "status")
             .ok_or_else(|| err(format!("{at}.status"), "is required"))?
             .to_owned();
-        if !["not_affected", "affected", "fixed", "under_investigation"].contains(&status.as_str()) {
+        if !["not_affected", "affected", "fixed", "under_investigation"].contains(&status.as_str())
+        {
             return Err(err(
                 format!("{at}.status"),
                 format!("`{status}` is not an OpenVEX status"),
@@ -380,7 +387,10 @@ fn parse_openvex(doc: &Value) -> Result<Vec<Statement>, VexError> {
         let detail = nonempty(s, "impact_statement")
             .or_else(|| nonempty(s, "status_notes"))
             .map(str::to_owned);
-        if status == "not_affected" && justification.is_none() && nonempty(s, "impact_statement").is_none() {
+        if status == "not_affected"
+            && justification.is_none()
+            && nonempty(s, "impact_statement").is_none()
+        {
             return Err(err(
                 at,
                 "a not_affected statement needs a `justification` or an `impact_statement`",
@@ -601,9 +611,11 @@ fn csaf_products(doc: &Value) -> CsafProducts {
         .flatten()
     {
         let (Some(id), Some(component), Some(product)) = (
-            r.pointer("/full_product_name/product_id").and_then(Value::as_str),
+            r.pointer("/full_product_name/product_id")
+                .and_then(Value::as_str),
             r.get("product_reference").and_then(Value::as_str),
-            r.get("relates_to_product_reference").and_then(Value::as_str),
+            r.get("relates_to_product_reference")
+                .and_then(Value::as_str),
         ) else {
             continue;
         };
@@ -666,7 +678,10 @@ fn parse_csaf(doc: &Value) -> Result<Vec<Statement>, VexError> {
             }
         }
         if ids.is_empty() {
-            return Err(err(format!("{at}.cve"), "names no vulnerability (`cve` or `ids`)"));
+            return Err(err(
+                format!("{at}.cve"),
+                "names no vulnerability (`cve` or `ids`)",
+            ));
         }
         let id = ids.remove(0);
         let flags = array(v, "flags", &at)?;
@@ -1045,7 +1060,10 @@ mod tests {
         let p = Purl::parse("pkg:maven/org.a/b@1").unwrap();
         assert_eq!(p.display_name(), "org.a:b");
         let p = Purl::parse("pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64").unwrap();
-        assert_eq!((p.name.as_str(), p.version.as_deref()), ("openssl", Some("3.0.11-1~deb12u2")));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref()),
+            ("openssl", Some("3.0.11-1~deb12u2"))
+        );
         let p = Purl::parse("pkg:oci/demo@sha256%3Aabc").unwrap();
         assert_eq!(p.version.as_deref(), Some("sha256:abc"));
         assert!(Purl::parse("sha256:abc").is_none());
@@ -1070,9 +1088,22 @@ mod tests {
             s[0].products[0].resource_scope(),
             Some(ResourceScope::ResourceId("sha256:aa".into()))
         );
-        assert_eq!(s[0].products[0].components[0].name.as_deref(), Some("jinja2"));
+        assert_eq!(
+            s[0].products[0].components[0].name.as_deref(),
+            Some("jinja2")
+        );
         assert_eq!(s[1].products[0].resource_scope(), None);
-        assert_eq!(s[1].products[0].components[0].version.as_deref(), Some("4.17.20"));
+        assert_eq!(
+            s[1].products[0].purl.as_deref(),
+            Some("pkg:npm/lodash@4.17.20")
+        );
+        assert!(s[1].products[0].components.is_empty());
+        assert_eq!(
+            Component::from_id("pkg:npm/lodash@4.17.20")
+                .version
+                .as_deref(),
+            Some("4.17.20")
+        );
 
         let mut bad = doc.clone();
         bad["statements"][1]["products"] = json!([]);
@@ -1092,7 +1123,10 @@ mod tests {
             parse(&bad, None).unwrap_err().location,
             "document.statements[0].justification"
         );
-        assert_eq!(parse(&json!({"a": 1}), None).unwrap_err().location, "document");
+        assert_eq!(
+            parse(&json!({"a": 1}), None).unwrap_err().location,
+            "document"
+        );
     }
 
     #[test]
@@ -1110,7 +1144,10 @@ mod tests {
         assert_eq!(f, VexFormat::CycloneDx);
         assert!(s[0].not_affected);
         assert_eq!(s[0].products[0].id, "sha256:aa");
-        assert_eq!(s[0].products[0].components[0].purl.as_deref(), Some("pkg:pypi/jinja2@2.10"));
+        assert_eq!(
+            s[0].products[0].components[0].purl.as_deref(),
+            Some("pkg:pypi/jinja2@2.10")
+        );
         assert!(!s[1].not_affected);
         let mut bad = cdx;
         bad["vulnerabilities"][1]["affects"][0]["ref"] = json!("nowhere");
@@ -1140,7 +1177,10 @@ mod tests {
             s[0].products[0].resource_scope(),
             Some(ResourceScope::ImageDigest("sha256:aa".into()))
         );
-        assert_eq!(s[0].justification.as_ref().unwrap().label, "vulnerable_code_not_present");
+        assert_eq!(
+            s[0].justification.as_ref().unwrap().label,
+            "vulnerable_code_not_present"
+        );
         assert!(!s[1].not_affected);
         let mut bad = csaf;
         bad["vulnerabilities"][0]["flags"] = json!([]);
@@ -1162,7 +1202,10 @@ mod tests {
             format: VexFormat::Csaf,
             label: "vulnerable_code_not_in_execute_path".into(),
         };
-        assert_eq!(j.to(VexFormat::OpenVex), "vulnerable_code_not_in_execute_path");
+        assert_eq!(
+            j.to(VexFormat::OpenVex),
+            "vulnerable_code_not_in_execute_path"
+        );
         assert_eq!(j.to(VexFormat::CycloneDx), "code_not_reachable");
     }
 
@@ -1183,7 +1226,10 @@ mod tests {
             detail: Some("not used".into()),
             timestamp: "2026-01-01T00:00:00Z".into(),
         };
-        for doc in [to_openvex(std::slice::from_ref(&st), "me"), to_cyclonedx(std::slice::from_ref(&st))] {
+        for doc in [
+            to_openvex(std::slice::from_ref(&st), "me"),
+            to_cyclonedx(std::slice::from_ref(&st)),
+        ] {
             let (_, back) = parse(&doc, None).unwrap();
             assert_eq!(back.len(), 1, "{doc}");
             assert_eq!(back[0].vulnerability, "CVE-1");

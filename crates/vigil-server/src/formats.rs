@@ -278,12 +278,13 @@ fn on_component(f: &Value, c: &Component) -> bool {
             return false;
         };
         return have.base().eq_ignore_ascii_case(&want.base())
-            && want
-                .version
-                .as_ref()
-                .is_none_or(|v| have.version.as_ref() == Some(v) || text(pkg, "/version") == Some(v));
+            && want.version.as_ref().is_none_or(|v| {
+                have.version.as_ref() == Some(v) || text(pkg, "/version") == Some(v)
+            });
     }
-    c.name.as_deref().is_some_and(|n| text(pkg, "/name") == Some(n))
+    c.name
+        .as_deref()
+        .is_some_and(|n| text(pkg, "/name") == Some(n))
         && c.version
             .as_deref()
             .is_none_or(|v| text(pkg, "/version") == Some(v))
@@ -297,9 +298,10 @@ fn in_scope(f: &Value, scope: Option<&ResourceScope>) -> bool {
             .into_iter()
             .flatten()
             .any(|r| text(r, "/id") == Some(id.as_str())),
-        Some(ResourceScope::ImageDigest(d)) => resources.into_iter().flatten().any(|r| {
-            text(r, "/details/awsEcrContainerImage/imageHash") == Some(d.as_str())
-        }),
+        Some(ResourceScope::ImageDigest(d)) => resources
+            .into_iter()
+            .flatten()
+            .any(|r| text(r, "/details/awsEcrContainerImage/imageHash") == Some(d.as_str())),
     }
 }
 
@@ -354,7 +356,10 @@ fn plan(
             .iter()
             .filter_map(|f| {
                 let p = f.pointer("/packageVulnerabilityDetails/vulnerablePackages/0")?;
-                Some((text(p, "/name")?.to_owned(), text(p, "/version").map(str::to_owned)))
+                Some((
+                    text(p, "/name")?.to_owned(),
+                    text(p, "/version").map(str::to_owned),
+                ))
             })
             .collect();
         if packages.is_empty() {
@@ -393,9 +398,8 @@ fn plan(
     let component_key = component
         .and_then(|c| c.purl.clone().or_else(|| c.name.clone()))
         .unwrap_or_default();
-    let digest = Sha256::digest(
-        format!("{}\0{}\0{component_key}", s.vulnerability, product.id).as_bytes(),
-    );
+    let digest =
+        Sha256::digest(format!("{}\0{}\0{component_key}", s.vulnerability, product.id).as_bytes());
     let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
     let name = format!("vex:{}:{hex}", clip(&s.vulnerability, 100));
     let mut tags = BTreeMap::new();
@@ -458,9 +462,10 @@ pub fn vex_import(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiE
     check_members(input, &["document", "format", "reason", "dryRun"])?;
     let format = match string_field(input, "format", 16)? {
         None => None,
-        Some(f) => Some(VexFormat::from_name(f).ok_or_else(|| {
-            ApiError::field("format", "must be OPENVEX, CYCLONEDX or CSAF")
-        })?),
+        Some(f) => Some(
+            VexFormat::from_name(f)
+                .ok_or_else(|| ApiError::field("format", "must be OPENVEX, CYCLONEDX or CSAF"))?,
+        ),
     };
     let reason = string_field(input, "reason", 512)?;
     let dry_run = match input.get("dryRun") {
@@ -551,7 +556,9 @@ pub fn vex_import(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiE
                 if planned.len() > MAX_VEX_RULES {
                     return Err(ApiError::field(
                         "document",
-                        &format!("would make more than {MAX_VEX_RULES} suppression rules; split it"),
+                        &format!(
+                            "would make more than {MAX_VEX_RULES} suppression rules; split it"
+                        ),
                     ));
                 }
             }

@@ -51,7 +51,13 @@ fn export_all(s: &Server, format: &str, criteria: Option<Value>) -> Vec<Value> {
         }
         let page = s.native("/vigil/v1/findings/export", &body);
         assert_eq!(page["format"], format, "{page}");
-        out.extend(page["findings"].as_array().expect("findings").iter().cloned());
+        out.extend(
+            page["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .cloned(),
+        );
         match page["nextToken"].as_str() {
             Some(t) => token = Some(t.to_owned()),
             None => return out,
@@ -65,7 +71,11 @@ fn network_fixtures() -> Value {
     let mut files = serde_json::Map::new();
     for e in std::fs::read_dir(&dir).expect("fixtures") {
         let p = e.expect("entry").path();
-        let name = p.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_owned();
         files.insert(name, json!(std::fs::read_to_string(&p).expect("read")));
     }
     Value::Object(files)
@@ -113,7 +123,10 @@ fn a_mix_of_findings_exports_as_valid_asff_and_ocsf() {
         &json!({"functionName": "orders", "runtime": "python3.11", "handler": "app.handler",
                 "tags": {"team": "payments"}, "code": code}),
     );
-    assert!(function["findings"]["total"].as_u64().expect("total") > 0, "{function}");
+    assert!(
+        function["findings"]["total"].as_u64().expect("total") > 0,
+        "{function}"
+    );
     // NETWORK_REACHABILITY findings from a network analysis
     let net = s.native(
         "/vigil/v1/network/analyze",
@@ -163,8 +176,15 @@ fn a_mix_of_findings_exports_as_valid_asff_and_ocsf() {
         .iter()
         .filter_map(|f| f["Resources"][0]["Type"].as_str())
         .collect();
-    for t in ["AwsEc2Instance", "AwsEcrContainerImage", "AwsLambdaFunction"] {
-        assert!(resource_types.contains(t), "{t} missing: {resource_types:?}");
+    for t in [
+        "AwsEc2Instance",
+        "AwsEcrContainerImage",
+        "AwsLambdaFunction",
+    ] {
+        assert!(
+            resource_types.contains(t),
+            "{t} missing: {resource_types:?}"
+        );
     }
     let network: Vec<&Value> = asff
         .iter()
@@ -174,8 +194,15 @@ fn a_mix_of_findings_exports_as_valid_asff_and_ocsf() {
         })
         .collect();
     assert!(!network.is_empty());
-    assert!(network.iter().all(|f| f.get("Vulnerabilities").is_none() && f["NetworkPath"].is_array()));
-    let closed: Vec<&Value> = asff.iter().filter(|f| f["RecordState"] == "ARCHIVED").collect();
+    assert!(
+        network
+            .iter()
+            .all(|f| f.get("Vulnerabilities").is_none() && f["NetworkPath"].is_array())
+    );
+    let closed: Vec<&Value> = asff
+        .iter()
+        .filter(|f| f["RecordState"] == "ARCHIVED")
+        .collect();
     assert!(
         !closed.is_empty() && closed.iter().all(|f| f["Workflow"]["Status"] == "RESOLVED"),
         "CLOSED findings are archived"
@@ -209,8 +236,15 @@ fn a_mix_of_findings_exports_as_valid_asff_and_ocsf() {
             f["ProductArn"],
             "arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default"
         );
-        assert!(f["ProductFields"].get("aws/inspector/ProductVersion").is_none());
-        assert!(f["Resources"][0].get("Partition").is_none(), "partition vigil is not AWS's");
+        assert!(
+            f["ProductFields"]
+                .get("aws/inspector/ProductVersion")
+                .is_none()
+        );
+        assert!(
+            f["Resources"][0].get("Partition").is_none(),
+            "partition vigil is not AWS's"
+        );
     }
     // the package vulnerability as Inspector sends it: CVE type, CVSS, EPSS, fix availability
     let pkg = asff
@@ -244,14 +278,25 @@ fn a_mix_of_findings_exports_as_valid_asff_and_ocsf() {
     assert_eq!(ocsf.len(), n);
     let report = validate(&s, "ocsf", &Value::Array(ocsf.clone()));
     assert_eq!(report["valid"], n as u64, "{report}");
-    let statuses: BTreeSet<u64> = ocsf.iter().filter_map(|e| e["status_id"].as_u64()).collect();
-    assert_eq!(statuses, BTreeSet::from([1, 3, 4]), "new, suppressed and resolved");
-    assert!(ocsf.iter().all(|e| e["class_uid"] == 2002 && e["category_uid"] == 2));
+    let statuses: BTreeSet<u64> = ocsf
+        .iter()
+        .filter_map(|e| e["status_id"].as_u64())
+        .collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from([1, 3, 4]),
+        "new, suppressed and resolved"
+    );
     assert!(
         ocsf.iter()
-            .any(|e| e["vulnerabilities"][0]["cve"]["uid"].as_str().is_some_and(|c| c.starts_with("CVE-"))
-                && e["vulnerabilities"][0]["affected_packages"][0]["purl"].is_string())
+            .all(|e| e["class_uid"] == 2002 && e["category_uid"] == 2)
     );
+    assert!(ocsf.iter().any(|e| {
+        e["vulnerabilities"][0]["cve"]["uid"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("CVE-"))
+            && e["vulnerabilities"][0]["affected_packages"][0]["purl"].is_string()
+    }));
 
     // filters narrow the export as they narrow ListFindings
     let criteria = json!({"findingStatus": [{"comparison": "EQUALS", "value": "SUPPRESSED"}]});

@@ -67,7 +67,7 @@ def asff(findings):
 def ocsf(events):
     try:
         import jsonschema
-        from ocsf_json_schema import get_ocsf_schema, OcsfJsonSchemaEmbedded
+        from ocsf_json_schema import get_ocsf_schema, get_packaged_versions, OcsfJsonSchemaEmbedded
     except ImportError as e:  # pragma: no cover
         sys.exit(f"missing Python module ({e}); {INSTALL}")
     errors = []
@@ -76,6 +76,10 @@ def ocsf(events):
         version = e.get("metadata", {}).get("version")
         profiles = tuple(e.get("metadata", {}).get("profiles", []))
         key = (version, profiles)
+        if version not in get_packaged_versions():
+            errors.append(f"events[{i}].metadata.version: `{version}` is not an OCSF version "
+                          f"ocsf-json-schema ships ({sorted(get_packaged_versions())})")
+            continue
         if key not in validators:
             schema = OcsfJsonSchemaEmbedded(get_ocsf_schema(version)).get_class_schema(
                 "vulnerability_finding", list(profiles))

@@ -26,12 +26,22 @@ fn view(s: &Server, home: &Path) -> Vec<(String, String, String, String)> {
         if let Some(t) = &token {
             body["nextToken"] = json!(t);
         }
-        let page = s.native_as(home, "/vigil/v1/findings/export", body.to_string().as_bytes());
+        let page = s.native_as(
+            home,
+            "/vigil/v1/findings/export",
+            body.to_string().as_bytes(),
+        );
         for f in page["findings"].as_array().expect("findings") {
             out.push((
                 f["Id"].as_str().unwrap_or("").to_owned(),
-                f["Vulnerabilities"][0]["Id"].as_str().unwrap_or("").to_owned(),
-                f["ProductFields"]["vigil/Purl"].as_str().unwrap_or("").to_owned(),
+                f["Vulnerabilities"][0]["Id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+                f["ProductFields"]["vigil/Purl"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
                 f["ProductFields"]["vigil/FindingStatus"]
                     .as_str()
                     .unwrap_or("")
@@ -122,7 +132,10 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
             .expect("json");
     let scan = json!({"sbom": sbom, "resourceId": IMAGE});
     let scanned = s.native("/vigil/v1/scans", &scan);
-    assert_eq!(scanned["resourceType"], "AWS_ECR_CONTAINER_IMAGE", "{scanned}");
+    assert_eq!(
+        scanned["resourceType"], "AWS_ECR_CONTAINER_IMAGE",
+        "{scanned}"
+    );
     let rows = view(&s, &s.home);
     assert!(rows.iter().all(|r| r.3 == "ACTIVE"));
     // four packages, a vulnerability of each (four different vulnerabilities)
@@ -165,11 +178,18 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
     assert_eq!(rules.len(), 1, "{r:#}");
     assert_eq!(rules[0]["outcome"], "CREATED");
     assert_eq!(rules[0]["filterCriteria"]["resourceId"][0]["value"], IMAGE);
-    assert_eq!(rules[0]["filterCriteria"]["vulnerabilityId"][0]["value"], v0.as_str());
+    assert_eq!(
+        rules[0]["filterCriteria"]["vulnerabilityId"][0]["value"],
+        v0.as_str()
+    );
     let ignored = r["ignored"].as_array().expect("ignored");
     assert_eq!(ignored.len(), 1);
     assert_eq!(ignored[0]["statement"], "document.statements[1]");
-    assert!(ignored[0]["reason"].as_str().is_some_and(|x| x.contains("fixed")));
+    assert!(
+        ignored[0]["reason"]
+            .as_str()
+            .is_some_and(|x| x.contains("fixed"))
+    );
     let rule_arn = rules[0]["arn"].as_str().expect("arn").to_owned();
     let now = suppressed(&view(&s, &s.home));
     assert_eq!(now, BTreeSet::from([(v0.clone(), p0.clone())]), "{now:?}");
@@ -226,9 +246,15 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         "vulnerabilities": [{"cve": v2, "product_status": {"known_not_affected": ["IMG:PKG"]},
                              "flags": [{"label": "vulnerable_code_not_present", "product_ids": ["IMG:PKG"]}]}],
     });
-    let r = s.native("/vigil/v1/vex/import", &json!({"document": csaf, "format": "CSAF"}));
+    let r = s.native(
+        "/vigil/v1/vex/import",
+        &json!({"document": csaf, "format": "CSAF"}),
+    );
     assert_eq!(r["rules"][0]["outcome"], "CREATED", "{r:#}");
-    assert_eq!(r["rules"][0]["filterCriteria"]["resourceId"][0]["value"], IMAGE);
+    assert_eq!(
+        r["rules"][0]["filterCriteria"]["resourceId"][0]["value"],
+        IMAGE
+    );
     let want: BTreeSet<(String, String)> = [
         (v0.clone(), p0.clone()),
         (v1.clone(), p1.clone()),
@@ -244,7 +270,10 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         "@context": "https://openvex.dev/ns/v0.2.0", "@id": "urn:x:dry", "author": "a", "timestamp": "2026-11-30T12:00:00Z", "version": 1,
         "statements": [{"vulnerability": {"name": v3}, "products": [{"@id": p3}], "status": "not_affected", "justification": "component_not_present"}],
     });
-    let r = s.native("/vigil/v1/vex/import", &json!({"document": dry, "dryRun": true}));
+    let r = s.native(
+        "/vigil/v1/vex/import",
+        &json!({"document": dry, "dryRun": true}),
+    );
     assert_eq!(r["dryRun"], true);
     assert_eq!(r["rules"][0]["outcome"], "CREATED", "{r:#}");
     assert!(r["rules"][0].get("arn").is_none());
@@ -260,15 +289,28 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         .push(json!({"vulnerability": {"name": v2}, "products": [], "status": "not_affected", "justification": "component_not_present"}));
     let m = error_message(&s.native("/vigil/v1/vex/import", &json!({"document": bad}))).to_owned();
     assert!(m.contains("document.statements[1].products: empty"), "{m}");
-    let m = error_message(&s.native("/vigil/v1/vex/import", &json!({"document": "{\"statements\": ["}))).to_owned();
+    let m = error_message(&s.native(
+        "/vigil/v1/vex/import",
+        &json!({"document": "{\"statements\": ["}),
+    ))
+    .to_owned();
     assert!(m.contains("document: is not valid JSON"), "{m}");
-    let m = error_message(&s.native("/vigil/v1/vex/import", &json!({"document": {"hello": "world"}}))).to_owned();
+    let m = error_message(&s.native(
+        "/vigil/v1/vex/import",
+        &json!({"document": {"hello": "world"}}),
+    ))
+    .to_owned();
     assert!(m.contains("unknown format"), "{m}");
-    let m = error_message(&s.native("/vigil/v1/vex/import", &json!({"document": dry, "format": "SPDX"}))).to_owned();
+    let m = error_message(&s.native(
+        "/vigil/v1/vex/import",
+        &json!({"document": dry, "format": "SPDX"}),
+    ))
+    .to_owned();
     assert!(m.starts_with("format:"), "{m}");
     let mut no_flag = csaf.clone();
     no_flag["vulnerabilities"][0]["flags"] = json!([]);
-    let m = error_message(&s.native("/vigil/v1/vex/import", &json!({"document": no_flag}))).to_owned();
+    let m =
+        error_message(&s.native("/vigil/v1/vex/import", &json!({"document": no_flag}))).to_owned();
     assert!(
         m.contains("document.vulnerabilities[0].product_status.known_not_affected[0]"),
         "{m}"
@@ -278,7 +320,11 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         .as_object_mut()
         .expect("statement")
         .remove("justification");
-    let m = error_message(&s.native("/vigil/v1/vex/import", &json!({"document": no_justification}))).to_owned();
+    let m = error_message(&s.native(
+        "/vigil/v1/vex/import",
+        &json!({"document": no_justification}),
+    ))
+    .to_owned();
     assert!(m.contains("document.statements[0]"), "{m}");
     let huge = format!(
         "{{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": [], \"padding\": \"{}\"}}",
@@ -309,10 +355,22 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         BTreeSet::from([v0.as_str(), v1.as_str(), v2.as_str()]),
         "{doc:#}"
     );
-    assert_eq!(by_vuln[v0.as_str()]["justification"], "vulnerable_code_not_in_execute_path");
-    assert_eq!(by_vuln[v0.as_str()]["impact_statement"], "the vulnerable function is never called");
-    assert_eq!(by_vuln[v1.as_str()]["justification"], "vulnerable_code_not_present");
-    assert_eq!(by_vuln[v2.as_str()]["justification"], "vulnerable_code_not_present");
+    assert_eq!(
+        by_vuln[v0.as_str()]["justification"],
+        "vulnerable_code_not_in_execute_path"
+    );
+    assert_eq!(
+        by_vuln[v0.as_str()]["impact_statement"],
+        "the vulnerable function is never called"
+    );
+    assert_eq!(
+        by_vuln[v1.as_str()]["justification"],
+        "vulnerable_code_not_present"
+    );
+    assert_eq!(
+        by_vuln[v2.as_str()]["justification"],
+        "vulnerable_code_not_present"
+    );
     for st in statements {
         assert_eq!(st["status"], "not_affected");
         assert_eq!(st["products"][0]["@id"], IMAGE, "{st}");
@@ -326,7 +384,9 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
     let cdx_export = s.native("/vigil/v1/vex/export", &json!({"format": "CYCLONEDX"}));
     let cdx_doc = &cdx_export["document"];
     validate_cyclonedx(&s, cdx_doc);
-    let vulns = cdx_doc["vulnerabilities"].as_array().expect("vulnerabilities");
+    let vulns = cdx_doc["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities");
     let j = |v: &str| {
         vulns
             .iter()
@@ -336,7 +396,11 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
     };
     assert_eq!(j(v1), "code_not_present");
     assert_eq!(j(v0), "code_not_reachable");
-    assert!(vulns.iter().all(|x| x["analysis"]["state"] == "not_affected"));
+    assert!(
+        vulns
+            .iter()
+            .all(|x| x["analysis"]["state"] == "not_affected")
+    );
     // a filter narrows the export
     let one = s.native(
         "/vigil/v1/vex/export",
@@ -352,7 +416,14 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         assert_eq!(scanned["new"], json!(rows.len()), "{scanned}");
         assert!(suppressed(&view(&s, &home)).is_empty());
         let r = import(&s, &home, &json!({"document": document}));
-        assert!(r["rules"].as_array().is_some_and(|x| !x.is_empty()), "{r:#}");
-        assert_eq!(suppressed(&view(&s, &home)), want, "account {account}: {r:#}");
+        assert!(
+            r["rules"].as_array().is_some_and(|x| !x.is_empty()),
+            "{r:#}"
+        );
+        assert_eq!(
+            suppressed(&view(&s, &home)),
+            want,
+            "account {account}: {r:#}"
+        );
     }
 }
