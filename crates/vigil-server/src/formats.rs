@@ -324,7 +324,7 @@ fn plan(
     s: &Statement,
     product: &Product,
     component: Option<&Component>,
-    findings: &[Value],
+    findings: &[&Value],
     reason: Option<&str>,
 ) -> Result<Planned, ApiError> {
     let scope = product.resource_scope();
@@ -335,6 +335,7 @@ fn plan(
     // (the document may say CVE-… where a finding is a GHSA with that alias)
     let matched: Vec<&Value> = findings
         .iter()
+        .copied()
         .filter(|f| concerns(f, &ids))
         .filter(|f| component.is_none_or(|c| on_component(f, c)))
         .filter(|f| in_scope(f, scope.as_ref()))
@@ -526,6 +527,27 @@ pub fn vex_import(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiE
         };
         app.store.findings(&q, &|f| concerns(f, &ids))?
     };
+    // findings by every id they are known by, so that each statement looks at its own
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        let mut known: BTreeSet<&str> = BTreeSet::new();
+        known.extend(text(f, "/packageVulnerabilityDetails/vulnerabilityId"));
+        for list in [
+            "/vigil/aliases",
+            "/packageVulnerabilityDetails/relatedVulnerabilities",
+        ] {
+            known.extend(
+                f.pointer(list)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str),
+            );
+        }
+        for k in known {
+            by_id.entry(k).or_default().push(i);
+        }
+    }
     let mut planned: Vec<Planned> = Vec::new();
     let mut ignored = Vec::new();
     let mut names = BTreeSet::new();
@@ -537,6 +559,15 @@ pub fn vex_import(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiE
             }));
             continue;
         }
+        let mut candidates: Vec<usize> = std::iter::once(&s.vulnerability)
+            .chain(&s.aliases)
+            .filter_map(|id| by_id.get(id.as_str()))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let candidates: Vec<&Value> = candidates.iter().map(|&i| &findings[i]).collect();
         for product in &s.products {
             let own;
             let components: Vec<Option<&Component>> = if !product.components.is_empty() {
@@ -548,7 +579,7 @@ pub fn vex_import(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiE
                 vec![Some(&own)]
             };
             for c in components {
-                let plan = plan(format, doc_id, s, product, c, &findings, reason)?;
+                let plan = plan(format, doc_id, s, product, c, &candidates, reason)?;
                 // the same (vulnerability, product, component) twice is one rule
                 if names.insert(plan.spec.name.clone()) {
                     planned.push(plan);

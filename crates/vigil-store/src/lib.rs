@@ -1153,8 +1153,6 @@ impl Store {
                             ],
                         )
                         .map_err(e)?;
-                        let reason = format!("suppression rule {arn} created");
-                        reevaluate(tx, account, &at, matches, &reason, Scope::MatchedBy(&arn)).map_err(e)?;
                         out.push((arn, Upsert::Created));
                     }
                     Some(arn) => {
@@ -1176,12 +1174,30 @@ impl Store {
                             params![arn, spec.action, spec.criteria.to_string(), spec.description, spec.reason, spec.expires_at, tags, at],
                         )
                         .map_err(e)?;
-                        let reason = format!("suppression rule {arn} updated");
-                        reevaluate(tx, account, &at, matches, &reason, Scope::SuppressedBy(std::slice::from_ref(&arn))).map_err(e)?;
-                        reevaluate(tx, account, &at, matches, &reason, Scope::MatchedBy(&arn)).map_err(e)?;
                         out.push((arn, Upsert::Updated));
                     }
                 }
+            }
+            // the findings re-evaluated once for all the rules written (a pass per rule is
+            // quadratic for a VEX document of hundreds of statements)
+            let updated: Vec<String> = out
+                .iter()
+                .filter(|(_, o)| *o == Upsert::Updated)
+                .map(|(a, _)| a.clone())
+                .collect();
+            let written: Vec<String> = out
+                .iter()
+                .filter(|(_, o)| *o != Upsert::Unchanged)
+                .map(|(a, _)| a.clone())
+                .collect();
+            if !written.is_empty() {
+                let reason = match written.as_slice() {
+                    [one] if updated.is_empty() => format!("suppression rule {one} created"),
+                    [one] => format!("suppression rule {one} updated"),
+                    many => format!("{} suppression rules created or updated", many.len()),
+                };
+                reevaluate(tx, account, &at, matches, &reason, Scope::SuppressedBy(&updated)).map_err(e)?;
+                reevaluate(tx, account, &at, matches, &reason, Scope::MatchedByAny(&written)).map_err(e)?;
             }
             Ok(out)
         })
@@ -1600,6 +1616,8 @@ enum Scope<'a> {
     /// Only the findings these rules suppress (the rules were deleted, expired or changed:
     /// nothing else can return to ACTIVE).
     SuppressedBy(&'a [String]),
+    /// Those one of these rules matches (rules created or changed together), in one pass.
+    MatchedByAny(&'a [String]),
 }
 
 /// Findings are re-evaluated in batches of this many rows (keyset on rowid), so that memory
@@ -1643,14 +1661,15 @@ fn reevaluate(
         "rowid, arn, status, suppressed_by, first_observed_at, last_observed_at, updated_at, body";
     let rules = compiled_rules(tx, account, at, matches)?;
     let mut changed = 0;
-    let mut apply = |batch: &[Row], only: Option<&Compiled>| -> rusqlite::Result<()> {
+    // `only`: look at the findings one of these rules matches (none: every row given)
+    let mut apply = |batch: &[Row], only: &[&Compiled]| -> rusqlite::Result<()> {
         for row in batch {
-            if only.is_some_and(|rule| !rule.could_match(&row.body)) {
+            if !only.is_empty() && !only.iter().any(|rule| rule.could_match(&row.body)) {
                 continue;
             }
             let body: Value = serde_json::from_str(&row.body).unwrap_or(Value::Null);
             let probe = probe(&body, "ACTIVE", &row.first, &row.last, &row.updated);
-            if only.is_some_and(|rule| !(rule.test)(&probe)) {
+            if !only.is_empty() && !only.iter().any(|rule| (rule.test)(&probe)) {
                 continue;
             }
             let now_by = rules
@@ -1676,10 +1695,22 @@ fn reevaluate(
         Ok(())
     };
     match scope {
-        Scope::MatchedBy(arn) => {
-            let Some((_, rule)) = rules.iter().find(|(a, _)| a == arn) else {
-                return Ok(0); // not an active suppression rule (action NONE, or expired)
+        Scope::MatchedBy(_) | Scope::MatchedByAny(_) => {
+            let wanted: &[&str] = match &scope {
+                Scope::MatchedBy(arn) => std::slice::from_ref(arn),
+                _ => &[],
             };
+            let selected: Vec<&Compiled> = rules
+                .iter()
+                .filter(|(a, _)| match &scope {
+                    Scope::MatchedByAny(arns) => arns.iter().any(|x| x == a),
+                    _ => wanted.contains(&a.as_str()),
+                })
+                .map(|(_, rule)| rule)
+                .collect();
+            if selected.is_empty() {
+                return Ok(0); // no active suppression rule (action NONE, or expired)
+            }
             let mut st = tx.prepare(&format!(
                 "SELECT {COLS} FROM findings NOT INDEXED
                  WHERE account = ?1 AND status != 'CLOSED' AND rowid > ?2 ORDER BY rowid LIMIT ?3"
@@ -1691,7 +1722,7 @@ fn reevaluate(
                     .collect::<rusqlite::Result<_>>()?;
                 let Some(last) = batch.last() else { break };
                 after = last.rowid;
-                apply(&batch, Some(rule))?;
+                apply(&batch, &selected)?;
             }
         }
         Scope::SuppressedBy(suppressors) => {
@@ -1708,7 +1739,7 @@ fn reevaluate(
                         .collect::<rusqlite::Result<_>>()?;
                     let Some(last) = batch.last() else { break };
                     after = last.rowid;
-                    apply(&batch, None)?;
+                    apply(&batch, &[])?;
                 }
             }
         }
