@@ -222,6 +222,14 @@ pub fn parse(
     if !doc.is_object() {
         return Err(err("document", "must be a JSON object"));
     }
+    if let (Some(given), Some(seen)) = (format, detect(doc))
+        && given != seen
+    {
+        return Err(err(
+            "format",
+            format!("is {} but the document is {}", given.name(), seen.name()),
+        ));
+    }
     let format = match format.or_else(|| detect(doc)) {
         Some(f) => f,
         None => {
@@ -236,6 +244,13 @@ pub fn parse(
         VexFormat::CycloneDx => parse_cyclonedx(doc)?,
         VexFormat::Csaf => parse_csaf(doc)?,
     };
+    if statements.is_empty() {
+        let list = match format {
+            VexFormat::OpenVex => "document.statements",
+            _ => "document.vulnerabilities",
+        };
+        return Err(err(list, "empty: no statement to import"));
+    }
     Ok((format, statements))
 }
 
@@ -1117,6 +1132,16 @@ mod tests {
             .unwrap()
             .remove("justification");
         assert!(parse(&bad, None).unwrap_err().location == "document.statements[0]");
+        let mut empty = doc.clone();
+        empty["statements"] = json!([]);
+        assert_eq!(
+            parse(&empty, None).unwrap_err().to_string(),
+            "document.statements: empty: no statement to import"
+        );
+        assert_eq!(
+            parse(&doc, Some(VexFormat::Csaf)).unwrap_err().to_string(),
+            "format: is CSAF but the document is OPENVEX"
+        );
         let mut bad = doc;
         bad["statements"][0]["justification"] = json!("because");
         assert_eq!(
