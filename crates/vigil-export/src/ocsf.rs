@@ -123,7 +123,8 @@ pub fn from_finding(f: &Value, ctx: &OcsfContext) -> Value {
     put(
         &mut cloud,
         "account",
-        account.map(|a| json!({"uid": a, "type": "AWS Account", "type_id": 10})),
+        // the account is Vigil's (AWS-shaped ids), not an AWS account: type Other
+        account.map(|a| json!({"uid": a, "type": "Vigil account", "type_id": 99})),
     );
     put(
         &mut cloud,

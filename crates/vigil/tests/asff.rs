@@ -118,10 +118,18 @@ fn a_mix_of_findings_exports_as_valid_asff_and_ocsf() {
             ("requirements.txt", "requests==2.19.0\nurllib3==1.24.1\n"),
         ],
     );
+    let (layer, _) = make_zip(
+        &work.path().join("layer.zip"),
+        &[(
+            "python/lib/python3.11/site-packages/Jinja2-2.10.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.10\n",
+        )],
+    );
     let function = s.native(
         "/vigil/v1/functions/publish",
         &json!({"functionName": "orders", "runtime": "python3.11", "handler": "app.handler",
-                "tags": {"team": "payments"}, "code": code}),
+                "tags": {"team": "payments"}, "code": code,
+                "layers": [{"name": "deps", "content": layer}]}),
     );
     assert!(
         function["findings"]["total"].as_u64().expect("total") > 0,
@@ -272,6 +280,21 @@ fn a_mix_of_findings_exports_as_valid_asff_and_ocsf() {
         "orders"
     );
     assert_eq!(lambda["Resources"][0]["Tags"]["team"], "payments");
+    assert!(
+        lambda["Resources"][0]["Details"]["AwsLambdaFunction"]["Layers"][0]["Arn"]
+            .as_str()
+            .is_some_and(|a| a.contains(":layer:deps:")),
+        "{lambda}"
+    );
+    // a package of the layer names the layer it came from
+    assert!(
+        asff.iter().any(
+            |f| f["Vulnerabilities"][0]["VulnerablePackages"][0]["SourceLayerArn"]
+                .as_str()
+                .is_some_and(|a| a.contains(":layer:deps:"))
+        ),
+        "no finding names its Lambda layer"
+    );
 
     // OCSF: every finding, valid against the class schema
     let ocsf = export_all(&s, "OCSF", None);
