@@ -483,9 +483,8 @@ fn parse_cyclonedx(doc: &Value) -> Result<Vec<Statement>, VexError> {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        if state.is_empty() {
-            return Err(err(format!("{at}.analysis.state"), "is required for VEX"));
-        }
+        // a vulnerability without an analysis (a scanner's report) states nothing: it is kept
+        // with an empty status and reported as ignored
         let justification = match v.pointer("/analysis/justification").and_then(Value::as_str) {
             None => None,
             Some(j) if CYCLONEDX_JUSTIFICATIONS.contains(&j) => Some(Justification {

@@ -454,6 +454,10 @@ fn ignored_reason(format: VexFormat, status: &str) -> String {
         (_, "affected" | "exploitable" | "known_affected" | "first_affected" | "last_affected") => {
             format!("status `{status}`: the product is affected, nothing to suppress")
         }
+        (_, "") => {
+            "no status (a CycloneDX vulnerability without `analysis.state`): not a VEX statement"
+                .to_owned()
+        }
         _ => format!("status `{status}`: not a not-affected judgement, nothing to suppress"),
     }
 }

@@ -220,7 +220,8 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
         "components": [{"type": "library", "bom-ref": "comp-1", "name": "x", "purl": p1}],
         "vulnerabilities": [{"id": v1, "analysis": {"state": "not_affected", "justification": "code_not_present", "detail": "stripped from the build"},
-                             "affects": [{"ref": "comp-1"}]}],
+                             "affects": [{"ref": "comp-1"}]},
+                            {"id": v3, "affects": [{"ref": "comp-1"}]}],
     });
     let r = s.native(
         "/vigil/v1/vex/import",
@@ -229,6 +230,11 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
     assert_eq!(r["format"], "CYCLONEDX", "{r:#}");
     assert_eq!(r["rules"][0]["outcome"], "CREATED", "{r:#}");
     assert!(r["rules"][0]["filterCriteria"].get("resourceId").is_none());
+    assert_eq!(r["rules"].as_array().map(Vec::len), Some(1), "{r:#}");
+    assert_eq!(
+        r["ignored"][0]["statement"], "document.vulnerabilities[1]",
+        "{r:#}"
+    );
 
     // 3. CSAF 2.0 VEX: the package as a component of the image (a relationship), a flag
     let csaf = json!({
