@@ -358,6 +358,10 @@ fn parse_openvex(doc: &Value) -> Result<Vec<Statement>, VexError> {
             if pid.is_empty() {
                 return Err(err(pat, "has no `@id` or `identifiers.purl`"));
             }
+            let pid = match pid.strip_prefix(RESOURCE_URN) {
+                Some(encoded) if !encoded.is_empty() => percent_decode(encoded),
+                _ => pid,
+            };
             let purl = p
                 .pointer("/identifiers/purl")
                 .and_then(Value::as_str)
@@ -797,6 +801,39 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// OpenVEX identifies products by IRI: a resource id that is not one (a host's `i-0abc`, a
+/// name) is written as `urn:vigil:resource:<percent-encoded id>` and read back as the id.
+pub const RESOURCE_URN: &str = "urn:vigil:resource:";
+
+fn is_iri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        && !rest.is_empty()
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"{}|\\^`".contains(c))
+}
+
+/// `id` as an IRI (itself when it is one).
+pub fn resource_iri(id: &str) -> String {
+    if is_iri(id) && !id.starts_with(RESOURCE_URN) {
+        return id.to_owned();
+    }
+    let mut out = String::from(RESOURCE_URN);
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 impl Purl {
     pub fn parse(s: &str) -> Option<Purl> {
         let rest = s.trim().strip_prefix("pkg:")?;
@@ -870,7 +907,7 @@ pub fn to_openvex(statements: &[ExportStatement], author: &str) -> Value {
                 .products
                 .iter()
                 .map(|p| {
-                    let mut o = json!({"@id": p.id});
+                    let mut o = json!({"@id": resource_iri(&p.id)});
                     if let Some(purl) = &p.purl {
                         o["identifiers"] = json!({"purl": purl});
                     }
@@ -1231,6 +1268,43 @@ mod tests {
             "vulnerable_code_not_in_execute_path"
         );
         assert_eq!(j.to(VexFormat::CycloneDx), "code_not_reachable");
+    }
+
+    #[test]
+    fn resource_ids_become_iris_and_back() {
+        assert_eq!(resource_iri("sha256:aa"), "sha256:aa");
+        assert_eq!(
+            resource_iri("arn:vigil:lambda:r:1:function:f:1"),
+            "arn:vigil:lambda:r:1:function:f:1"
+        );
+        assert_eq!(resource_iri("i-0web 1"), "urn:vigil:resource:i-0web%201");
+        assert_eq!(resource_iri("web-host"), "urn:vigil:resource:web-host");
+        let st = ExportStatement {
+            vulnerability: "CVE-1".into(),
+            aliases: Vec::new(),
+            products: vec![Product {
+                id: "i-0web 1".into(),
+                purl: None,
+                components: vec![component_of("pkg:pypi/jinja2@2.10", None)],
+            }],
+            justification: None,
+            detail: None,
+            timestamp: "2026-01-01T00:00:00Z".into(),
+        };
+        let doc = to_openvex(&[st], "me");
+        assert_eq!(
+            doc["statements"][0]["products"][0]["@id"],
+            "urn:vigil:resource:i-0web%201"
+        );
+        assert_eq!(
+            doc["statements"][0]["impact_statement"],
+            "suppressed in Vigil"
+        );
+        let (_, back) = parse(&doc, None).unwrap();
+        assert_eq!(
+            back[0].products[0].resource_scope(),
+            Some(ResourceScope::ResourceId("i-0web 1".into()))
+        );
     }
 
     #[test]

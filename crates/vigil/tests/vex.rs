@@ -345,8 +345,32 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
     assert_eq!(filter_count(&s), before, "nothing was created");
     assert_eq!(suppressed(&view(&s, &s.home)), want);
 
-    // 6. export: OpenVEX, valid, one statement per suppressed vulnerability, justifications kept
-    // (or mapped from CycloneDX's vocabulary), the image as product with the package inside
+    // a resource whose id is no IRI, with a plain suppression rule (not from VEX) on it
+    let host_scan = json!({"sbom": sbom, "resourceId": "web-host"});
+    s.native("/vigil/v1/scans", &host_scan);
+    s.aws(&[
+        "create-filter",
+        "--name",
+        "retired-host",
+        "--action",
+        "SUPPRESS",
+        "--reason",
+        "web-host is being retired",
+        "--filter-criteria",
+        &json!({"resourceId": [{"comparison": "EQUALS", "value": "web-host"}],
+                "vulnerabilityId": [{"comparison": "EQUALS", "value": v3}]})
+        .to_string(),
+    ]);
+    let in_a = suppressed(&view(&s, &s.home));
+    assert!(in_a.contains(&(v3.clone(), p3.clone())));
+    let count_a = view(&s, &s.home)
+        .iter()
+        .filter(|r| r.3 == "SUPPRESSED")
+        .count();
+
+    // 6. export: OpenVEX, valid, one statement per suppressed vulnerability and rule,
+    // justifications kept (or mapped from CycloneDX's vocabulary), the resources as products
+    // with the packages inside
     let exported = s.native("/vigil/v1/vex/export", &json!({"format": "OPENVEX"}));
     let doc = &exported["document"];
     let report = validate_openvex(&s, doc);
@@ -358,9 +382,15 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         .collect();
     assert_eq!(
         by_vuln.keys().copied().collect::<BTreeSet<_>>(),
-        BTreeSet::from([v0.as_str(), v1.as_str(), v2.as_str()]),
+        BTreeSet::from([v0.as_str(), v1.as_str(), v2.as_str(), v3.as_str()]),
         "{doc:#}"
     );
+    // the plain rule: its reason is the impact statement, no justification; the host's id
+    // written as an IRI
+    let st3 = by_vuln[v3.as_str()];
+    assert_eq!(st3["impact_statement"], "web-host is being retired");
+    assert!(st3.get("justification").is_none());
+    assert_eq!(st3["products"][0]["@id"], "urn:vigil:resource:web-host");
     assert_eq!(
         by_vuln[v0.as_str()]["justification"],
         "vulnerable_code_not_in_execute_path"
@@ -379,8 +409,21 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
     );
     for st in statements {
         assert_eq!(st["status"], "not_affected");
-        assert_eq!(st["products"][0]["@id"], IMAGE, "{st}");
     }
+    for v in [v0, v2] {
+        assert_eq!(by_vuln[v.as_str()]["products"][0]["@id"], IMAGE);
+    }
+    // the CycloneDX rule had no resource: it suppresses the package on both resources
+    let v1_products: BTreeSet<&str> = by_vuln[v1.as_str()]["products"]
+        .as_array()
+        .expect("products")
+        .iter()
+        .filter_map(|p| p["@id"].as_str())
+        .collect();
+    assert_eq!(
+        v1_products,
+        BTreeSet::from([IMAGE, "urn:vigil:resource:web-host"])
+    );
     assert_eq!(
         by_vuln[v0.as_str()]["products"][0]["subcomponents"][0]["@id"],
         p0.as_str()
@@ -402,6 +445,7 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
     };
     assert_eq!(j(v1), "code_not_present");
     assert_eq!(j(v0), "code_not_reachable");
+    assert_eq!(j(v3), Value::Null);
     assert!(
         vulns
             .iter()
@@ -414,12 +458,14 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
     );
     assert_eq!(one["statements"], 1, "{one:#}");
 
-    // 7. round trip: other accounts scanned the same image; importing the exports suppresses
-    // the same findings there
+    // 7. round trip: other accounts scanned the same resources; importing the exports
+    // suppresses the same findings there
     for (account, document) in [("444455556666", doc), ("777788889999", cdx_doc)] {
         let home = s.second_account(account);
-        let scanned = s.native_as(&home, "/vigil/v1/scans", scan.to_string().as_bytes());
-        assert_eq!(scanned["new"], json!(rows.len()), "{scanned}");
+        for body in [&scan, &host_scan] {
+            let scanned = s.native_as(&home, "/vigil/v1/scans", body.to_string().as_bytes());
+            assert_eq!(scanned["new"], json!(rows.len()), "{scanned}");
+        }
         assert!(suppressed(&view(&s, &home)).is_empty());
         let r = import(&s, &home, &json!({"document": document}));
         assert!(
@@ -428,8 +474,16 @@ fn vex_documents_become_suppression_rules_and_round_trip() {
         );
         assert_eq!(
             suppressed(&view(&s, &home)),
-            want,
+            in_a,
             "account {account}: {r:#}"
+        );
+        let count = view(&s, &home)
+            .iter()
+            .filter(|r| r.3 == "SUPPRESSED")
+            .count();
+        assert_eq!(
+            count, count_a,
+            "account {account}: as many findings suppressed"
         );
     }
 }
