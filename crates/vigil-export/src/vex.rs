@@ -880,9 +880,19 @@ impl Purl {
     }
 }
 
-/// A statement to write: one vulnerability, the products it is about, why not affected.
+/// What a written statement says of its products.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportStatus {
+    /// Not affected (a suppression, a distribution's judgement).
+    NotAffected,
+    /// Affected (a finding); `action` says what to do.
+    Affected { action: String },
+}
+
+/// A statement to write: one vulnerability, the products it is about, why (not) affected.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportStatement {
+    pub status: ExportStatus,
     pub vulnerability: String,
     pub aliases: Vec<String>,
     pub products: Vec<Product>,
@@ -893,7 +903,8 @@ pub struct ExportStatement {
     pub timestamp: String,
 }
 
-/// OpenVEX 0.2.0: one `not_affected` statement per [`ExportStatement`].
+/// OpenVEX 0.2.0: one statement per [`ExportStatement`] (`not_affected` with a justification
+/// and/or impact statement, or `affected` with an action statement).
 pub fn to_openvex(statements: &[ExportStatement], author: &str) -> Value {
     let now = crate::time_value::now_rfc3339();
     let list: Vec<Value> = statements
@@ -929,6 +940,11 @@ pub fn to_openvex(statements: &[ExportStatement], author: &str) -> Value {
             st.insert("vulnerability".into(), vuln);
             st.insert("timestamp".into(), json!(s.timestamp));
             st.insert("products".into(), Value::Array(products));
+            if let ExportStatus::Affected { action } = &s.status {
+                st.insert("status".into(), json!("affected"));
+                st.insert("action_statement".into(), json!(action));
+                return Value::Object(st);
+            }
             st.insert("status".into(), json!("not_affected"));
             if let Some(j) = &s.justification {
                 st.insert("justification".into(), json!(j.to(VexFormat::OpenVex)));
@@ -1083,6 +1099,9 @@ pub fn to_cyclonedx(statements: &[ExportStatement]) -> Value {
             s.detail.as_deref(),
             refs,
         );
+        if let ExportStatus::Affected { action } = &s.status {
+            v["analysis"] = json!({"state": "exploitable", "detail": action});
+        }
         if !s.aliases.is_empty() {
             v["references"] = Value::Array(
                 s.aliases
@@ -1280,6 +1299,7 @@ mod tests {
         assert_eq!(resource_iri("i-0web 1"), "urn:vigil:resource:i-0web%201");
         assert_eq!(resource_iri("web-host"), "urn:vigil:resource:web-host");
         let st = ExportStatement {
+            status: ExportStatus::NotAffected,
             vulnerability: "CVE-1".into(),
             aliases: Vec::new(),
             products: vec![Product {
@@ -1310,6 +1330,7 @@ mod tests {
     #[test]
     fn exports_read_back() {
         let st = ExportStatement {
+            status: ExportStatus::NotAffected,
             vulnerability: "CVE-1".into(),
             aliases: vec!["GHSA-x".into()],
             products: vec![Product {

@@ -221,6 +221,7 @@ pub fn vex_export(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiE
                 .or(g.reason)
                 .or_else(|| rule.map(|r| format!("suppressed by rule `{}`", r.name)));
             ExportStatement {
+                status: vex::ExportStatus::NotAffected,
                 vulnerability: vuln,
                 aliases: g.aliases.into_iter().collect(),
                 products: g
