@@ -442,6 +442,8 @@ pub enum ScanFormat {
     Sarif,
     #[value(name = "cyclonedx-vex")]
     CyclonedxVex,
+    /// OpenVEX 0.2.0: affected findings and distribution not-affected judgements
+    Openvex,
 }
 
 #[derive(Debug, clap::Args)]

@@ -26,6 +26,7 @@ pub mod access;
 mod account;
 pub mod agentless;
 mod coverage;
+mod formats;
 pub mod functions;
 pub mod harbor;
 pub mod jobs;
@@ -502,6 +503,11 @@ fn route(
         }
         ("POST", "/scan/sbom") => account::scan_sbom(app, &principal, &input()?),
         ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, body),
+        ("POST", "/vigil/v1/findings/export") => {
+            formats::export_findings(app, &principal, &input()?)
+        }
+        ("POST", "/vigil/v1/vex/export") => formats::vex_export(app, &principal, &input()?),
+        ("POST", "/vigil/v1/vex/import") => formats::vex_import(app, &principal, &input()?),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
         ("POST", "/vigil/v1/resources/delete") => ops::delete_resource(app, &principal, &input()?),
         ("POST", "/vigil/v1/functions/publish") => functions::publish_api(app, &principal, body),

@@ -74,6 +74,16 @@ pub trait FindingsStore: Send + Sync {
         now: OffsetDateTime,
         matches: Matcher<'_>,
     ) -> Result<()>;
+    /// Creates or updates filters by name in one transaction (see
+    /// [`crate::Store::upsert_filters`]).
+    fn upsert_filters(
+        &self,
+        account: &str,
+        region: &str,
+        specs: Vec<FilterSpec>,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<Vec<(String, crate::Upsert)>>;
     fn filters(&self, account: &str) -> Result<Vec<FilterRecord>>;
     fn expire_rules(&self, account: &str, now: OffsetDateTime, matches: Matcher<'_>)
     -> Result<u64>;
@@ -197,6 +207,16 @@ impl FindingsStore for crate::Store {
         matches: Matcher<'_>,
     ) -> Result<()> {
         crate::Store::delete_filter(self, account, arn, now, matches)
+    }
+    fn upsert_filters(
+        &self,
+        account: &str,
+        region: &str,
+        specs: Vec<FilterSpec>,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<Vec<(String, crate::Upsert)>> {
+        crate::Store::upsert_filters(self, account, region, specs, now, matches)
     }
     fn filters(&self, account: &str) -> Result<Vec<FilterRecord>> {
         crate::Store::filters(self, account)
