@@ -37,6 +37,7 @@ const READ_ONLY_ALLOWED: &[&str] = &[
     "ListDestinations",
     "GetDestination",
     "ListDeadLetters",
+    "ListUsageTotals",
 ];
 
 /// Read-only operations the read-only policy does not grant, on purpose: scanning an SBOM
