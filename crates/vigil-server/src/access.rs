@@ -153,6 +153,10 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
         "/delegatedadminaccounts/list",
         op("ListDelegatedAdminAccounts", I, true),
     ),
+    (
+        "/ec2deepinspectionconfiguration/org/update",
+        op("UpdateOrgEc2DeepInspectionConfiguration", I, false),
+    ),
     ("/members/associate", op("AssociateMember", I, false)),
     ("/members/disassociate", op("DisassociateMember", I, false)),
     ("/members/list", op("ListMembers", I, true)),

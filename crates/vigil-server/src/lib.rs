@@ -560,6 +560,9 @@ fn route(
         ("POST", "/delegatedadminaccounts/list") => {
             org::list_delegated_admins(app, &principal, &input()?)
         }
+        ("POST", "/ec2deepinspectionconfiguration/org/update") => {
+            account::update_org_deep_inspection(app, &principal, &input()?)
+        }
         ("POST", "/members/associate") => org::associate_member(app, &principal, &input()?),
         ("POST", "/members/disassociate") => org::disassociate_member(app, &principal, &input()?),
         ("POST", "/members/list") => org::list_members(app, &principal, &input()?),

@@ -215,6 +215,45 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     );
     assert_eq!(r["accounts"][0]["resourceStatus"]["lambda"], "ENABLED");
 
+    // organization package paths reach the members' hosts beside their own
+    aws_as(
+        &server,
+        ADMIN,
+        &[
+            "update-org-ec2-deep-inspection-configuration",
+            "--org-package-paths",
+            "/opt/corp/lib",
+        ],
+    );
+    aws_as(
+        &server,
+        NEWCOMER,
+        &[
+            "update-ec2-deep-inspection-configuration",
+            "--package-paths",
+            "/srv/app/lib",
+        ],
+    );
+    let r = aws_as(
+        &server,
+        NEWCOMER,
+        &["get-ec2-deep-inspection-configuration"],
+    );
+    assert_eq!(r["orgPackagePaths"], serde_json::json!(["/opt/corp/lib"]));
+    assert_eq!(r["packagePaths"], serde_json::json!(["/srv/app/lib"]));
+    assert!(
+        aws_err_as(
+            &server,
+            NEWCOMER,
+            &[
+                "update-org-ec2-deep-inspection-configuration",
+                "--org-package-paths",
+                "/x"
+            ]
+        )
+        .contains("AccessDeniedException")
+    );
+
     // the administrator sees its members' findings and coverage; members only their own
     let sbom = demo_sbom(server.dir.path());
     for a in [ADMIN, MEMBER, NEWCOMER] {
@@ -289,6 +328,8 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     // and its data stays its own
     assert_eq!(finding_accounts(&server, ADMIN, None), [ADMIN, NEWCOMER]);
     assert_eq!(finding_accounts(&server, MEMBER, None), [MEMBER]);
+    let r = aws_as(&server, MEMBER, &["get-ec2-deep-inspection-configuration"]);
+    assert_eq!(r["orgPackagePaths"], serde_json::json!([]));
     // and the administrator steps down: nobody manages anyone
     aws_as(
         &server,
