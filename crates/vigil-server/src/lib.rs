@@ -450,7 +450,15 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         )));
     };
     let now = OffsetDateTime::now_utc();
-    if let Err(e) = access::authorize(&principal, &caller, &op, now) {
+    let managed = || {
+        app.store
+            .org_store()
+            .managed_accounts(&principal.account)
+            .unwrap_or_else(|_| vec![principal.account.clone()])
+    };
+    if let Err(e) = access::authorize(&principal, &caller, &op, now)
+        .and_then(|()| access::check_body_arns(&principal, &caller, &op, body, &managed))
+    {
         let refused = Err(e);
         access::record(app, &principal, &caller, &op, body, &refused, now);
         return refused;

@@ -279,6 +279,75 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     let r = aws_as(&server, MEMBER, &["list-coverage"]);
     assert_eq!(r["coveredResources"].as_array().map(Vec::len), Some(1));
 
+    // ARNs of other accounts' resources in a request are refused, and the refusal audited
+    let admin_filter = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "create-filter",
+            "--name",
+            "mine",
+            "--action",
+            "NONE",
+            "--filter-criteria",
+            "{\"severity\":[{\"comparison\":\"EQUALS\",\"value\":\"HIGH\"}]}",
+        ],
+    );
+    let admin_filter = admin_filter["arn"].as_str().unwrap().to_owned();
+    let err = aws_err_as(&server, MEMBER, &["delete-filter", "--arn", &admin_filter]);
+    assert!(
+        err.contains("AccessDeniedException")
+            && err.contains(&format!("belongs to account {ADMIN}")),
+        "{err}"
+    );
+    let arn_of = |account: &str| -> String {
+        aws_as(&server, account, &["list-findings", "--max-results", "1"])["findings"][0]["findingArn"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (member_finding, admin_finding) = (arn_of(MEMBER), arn_of(ADMIN));
+    let r = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "batch-get-finding-details",
+            "--finding-arns",
+            &member_finding,
+        ],
+    );
+    assert_eq!(r["findingDetails"].as_array().map(Vec::len), Some(1), "{r}");
+    let err = aws_err_as(
+        &server,
+        MEMBER,
+        &[
+            "batch-get-finding-details",
+            "--finding-arns",
+            &admin_finding,
+        ],
+    );
+    assert!(err.contains("AccessDeniedException"), "{err}");
+    let audit = server.python(&format!(
+        r#"
+import json, os, urllib.request
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+body = json.dumps({{"LookupAttributes": [{{"AttributeKey": "EventName", "AttributeValue": "DeleteFilter"}}]}})
+r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + "/vigil/v1/audit/lookup", data=body.encode(),
+               headers={{"content-type": "application/json"}})
+SigV4Auth(Credentials({id:?}, {secret:?}), "inspector2", "us-east-1").add_auth(r)
+req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
+print(json.dumps(json.load(urllib.request.urlopen(req, timeout=60))))
+"#,
+        id = keys[MEMBER]["accessKeyId"].as_str().unwrap(),
+        secret = keys[MEMBER]["secretAccessKey"].as_str().unwrap()
+    ));
+    let record: Value =
+        serde_json::from_str(audit["Events"][0]["CloudTrailEvent"].as_str().unwrap()).unwrap();
+    assert_eq!(record["errorCode"], "AccessDeniedException");
+    assert_eq!(record["requestParameters"]["arn"], admin_filter.as_str());
+
     // members cannot escalate or reach each other
     assert!(
         aws_err_as(
