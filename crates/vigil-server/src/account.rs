@@ -218,7 +218,9 @@ fn change(
     let mut accounts = Vec::new();
     let now = OffsetDateTime::now_utc();
     for account in &ok {
-        let state = app.store.set_scan_types(account, types, status, now)?;
+        let state = app
+            .store
+            .set_scan_types(account, &p.region, types, status, now)?;
         accounts.push(json!({
             "accountId": account,
             "status": account_status(&state),
@@ -259,7 +261,7 @@ pub fn batch_get_account_status(
     let (ok, failed) = targets(app, &ids, p)?;
     let mut accounts = Vec::new();
     for account in &ok {
-        let types = app.store.scan_types(account)?;
+        let types = app.store.scan_types(account, &p.region)?;
         let mut rs = Map::new();
         for (t, s) in &types {
             if let Some((_, key)) = STATUS_KEYS.iter().find(|(k, _)| k == t) {

@@ -87,10 +87,11 @@ pub trait FindingsStore: Send + Sync {
     fn filters(&self, account: &str) -> Result<Vec<FilterRecord>>;
     fn expire_rules(&self, account: &str, now: OffsetDateTime, matches: Matcher<'_>)
     -> Result<u64>;
-    fn scan_types(&self, account: &str) -> Result<Vec<(String, String)>>;
+    fn scan_types(&self, account: &str, region: &str) -> Result<Vec<(String, String)>>;
     fn set_scan_types(
         &self,
         account: &str,
+        region: &str,
         types: &[&str],
         status: &str,
         now: OffsetDateTime,
@@ -238,17 +239,18 @@ impl FindingsStore for crate::Store {
     ) -> Result<u64> {
         crate::Store::expire_rules(self, account, now, matches)
     }
-    fn scan_types(&self, account: &str) -> Result<Vec<(String, String)>> {
-        crate::Store::scan_types(self, account)
+    fn scan_types(&self, account: &str, region: &str) -> Result<Vec<(String, String)>> {
+        crate::Store::scan_types(self, account, region)
     }
     fn set_scan_types(
         &self,
         account: &str,
+        region: &str,
         types: &[&str],
         status: &str,
         now: OffsetDateTime,
     ) -> Result<Vec<(String, String)>> {
-        crate::Store::set_scan_types(self, account, types, status, now)
+        crate::Store::set_scan_types(self, account, region, types, status, now)
     }
     fn configuration(&self, account: &str) -> Result<Option<Value>> {
         crate::Store::configuration(self, account)

@@ -1282,15 +1282,18 @@ impl Store {
 
     // --- account enablement and configuration ------------------------------------------------
 
-    /// The account's scan status for every resource type in [`SCAN_TYPES`] order: the stored
-    /// status where one was set, else the default ([`DEFAULT_ENABLED_SCAN_TYPES`] ENABLED,
-    /// the rest DISABLED).
-    pub fn scan_types(&self, account: &str) -> Result<Vec<(String, String)>> {
+    /// The account's scan status in a region for every resource type in [`SCAN_TYPES`] order:
+    /// the region's stored status where one was set, else the account-wide one (region `*`,
+    /// set by an organization's auto-enable), else the default ([`DEFAULT_ENABLED_SCAN_TYPES`]
+    /// ENABLED, the rest DISABLED).
+    pub fn scan_types(&self, account: &str, region: &str) -> Result<Vec<(String, String)>> {
         let stored: std::collections::BTreeMap<String, String> = self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT resource_type, status FROM account_scan_types WHERE account = ?1",
+                // the region's own row sorts after the `*` one and so wins
+                "SELECT resource_type, status FROM account_scan_types
+                 WHERE account = ?1 AND region IN ('*', ?2) ORDER BY region = ?2",
             )?;
-            let rows = st.query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = st.query_map([account, region], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })?;
         Ok(SCAN_TYPES
@@ -1308,11 +1311,12 @@ impl Store {
             .collect())
     }
 
-    /// Sets `status` (`ENABLED` or `DISABLED`) for the given resource types of an existing
-    /// account, answering the account's status for every type afterwards.
+    /// Sets `status` (`ENABLED` or `DISABLED`) in a region for the given resource types of an
+    /// existing account, answering the account's status there for every type afterwards.
     pub fn set_scan_types(
         &self,
         account: &str,
+        region: &str,
         types: &[&str],
         status: &str,
         now: OffsetDateTime,
@@ -1332,17 +1336,17 @@ impl Store {
                 .ok_or_else(|| Error::NotFound(format!("account {account} does not exist")))?;
             for t in types {
                 tx.execute(
-                    "INSERT INTO account_scan_types(account, resource_type, status, updated_at)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT(account, resource_type)
+                    "INSERT INTO account_scan_types(account, region, resource_type, status, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(account, region, resource_type)
                      DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-                    params![account, t, status, at],
+                    params![account, region, t, status, at],
                 )
                 .map_err(e)?;
             }
             Ok(())
         })?;
-        self.scan_types(account)
+        self.scan_types(account, region)
     }
 
     /// The account's stored scan configuration (a JSON object the server defines), if set.

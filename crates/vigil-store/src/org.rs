@@ -311,7 +311,7 @@ mod tests {
         s.create_key("555555555555", now).unwrap();
         let m = s.member("222222222222", "555555555555").unwrap().unwrap();
         assert_eq!(m.relationship_status, "ENABLED");
-        let types = s.scan_types("555555555555").unwrap();
+        let types = s.scan_types("555555555555", "eu-west-1").unwrap();
         let of = |t: &str| {
             types
                 .iter()

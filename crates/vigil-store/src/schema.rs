@@ -249,9 +249,23 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, region, resource_id, month)
      );
      CREATE INDEX usage_by_month ON usage_meter(account, month);",
-    // 16: the organization: its delegated administrator, members, auto-enable settings, and
-    //     the trigger that enrols a new account in the same transaction that creates it
-    "CREATE TABLE org_admin (
+    // 16: enablement per region (region '*': every region without a row of its own; earlier
+    //     rows become '*'); the organization: its delegated administrator, members, auto-enable
+    //     settings, and the trigger that enrols a new account in the same transaction that
+    //     creates it
+    "CREATE TABLE account_scan_types_by_region (
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (account, region, resource_type)
+     );
+     INSERT INTO account_scan_types_by_region(account, region, resource_type, status, updated_at)
+       SELECT account, '*', resource_type, status, updated_at FROM account_scan_types;
+     DROP TABLE account_scan_types;
+     ALTER TABLE account_scan_types_by_region RENAME TO account_scan_types;
+     CREATE TABLE org_admin (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         admin_account TEXT NOT NULL,
         updated_at TEXT NOT NULL
@@ -280,8 +294,8 @@ const MIGRATIONS: &[&str] = &[
                       THEN 'ENABLED' ELSE 'CREATED' END,
                  NEW.created_at
           FROM org_admin a JOIN org_configuration c ON c.admin_account = a.admin_account;
-        INSERT OR REPLACE INTO account_scan_types(account, resource_type, status, updated_at)
-          SELECT NEW.id, t.type,
+        INSERT OR REPLACE INTO account_scan_types(account, region, resource_type, status, updated_at)
+          SELECT NEW.id, '*', t.type,
                  CASE WHEN (CASE t.type WHEN 'EC2' THEN c.ec2 WHEN 'ECR' THEN c.ecr
                                         WHEN 'LAMBDA' THEN c.lambda WHEN 'LAMBDA_CODE' THEN c.lambda_code
                                         ELSE c.code_repository END)

@@ -25,7 +25,7 @@ fn status(v: &[(String, String)], t: &str) -> String {
 #[test]
 fn new_accounts_scan_ec2_ecr_and_lambda() {
     let (_d, s) = store();
-    let v = s.scan_types(ACCOUNT).expect("types");
+    let v = s.scan_types(ACCOUNT, "us-east-1").expect("types");
     assert_eq!(
         v.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
         vigil_store::SCAN_TYPES
@@ -47,6 +47,7 @@ fn enablement_persists_across_reopen() {
         let v = s
             .set_scan_types(
                 ACCOUNT,
+                "us-east-1",
                 &["ECR", "EC2"],
                 "DISABLED",
                 OffsetDateTime::now_utc(),
@@ -58,15 +59,20 @@ fn enablement_persists_across_reopen() {
         let v = s
             .set_scan_types(
                 ACCOUNT,
+                "us-east-1",
                 &["LAMBDA_CODE"],
                 "ENABLED",
                 OffsetDateTime::now_utc(),
             )
             .expect("enable");
         assert_eq!(status(&v, "LAMBDA_CODE"), "ENABLED");
+        // enablement is per region: another region keeps the defaults
+        let other = s.scan_types(ACCOUNT, "eu-west-1").expect("types");
+        assert_eq!(status(&other, "ECR"), "ENABLED");
+        assert_eq!(status(&other, "LAMBDA_CODE"), "DISABLED");
     }
     let s = Store::open(dir.path()).expect("reopen");
-    let v = s.scan_types(ACCOUNT).expect("types");
+    let v = s.scan_types(ACCOUNT, "us-east-1").expect("types");
     assert_eq!(status(&v, "ECR"), "DISABLED");
     assert_eq!(status(&v, "LAMBDA_CODE"), "ENABLED");
     assert_eq!(status(&v, "CODE_REPOSITORY"), "DISABLED");
@@ -77,15 +83,15 @@ fn bad_types_statuses_and_accounts_are_refused() {
     let (_d, s) = store();
     let now = OffsetDateTime::now_utc();
     assert!(matches!(
-        s.set_scan_types(ACCOUNT, &["S3"], "ENABLED", now),
+        s.set_scan_types(ACCOUNT, "us-east-1", &["S3"], "ENABLED", now),
         Err(vigil_store::Error::Invalid(_))
     ));
     assert!(matches!(
-        s.set_scan_types(ACCOUNT, &["EC2"], "SUSPENDED", now),
+        s.set_scan_types(ACCOUNT, "us-east-1", &["EC2"], "SUSPENDED", now),
         Err(vigil_store::Error::Invalid(_))
     ));
     assert!(matches!(
-        s.set_scan_types("999999999999", &["EC2"], "ENABLED", now),
+        s.set_scan_types("999999999999", "us-east-1", &["EC2"], "ENABLED", now),
         Err(vigil_store::Error::NotFound(_))
     ));
     assert!(matches!(

@@ -214,6 +214,24 @@ fn delegate_auto_enable_associate_and_no_escalation() {
         ],
     );
     assert_eq!(r["accounts"][0]["resourceStatus"]["lambda"], "ENABLED");
+    // enablement is per region (the SigV4 scope's): eu-west-1 keeps the auto-enabled set
+    let r = server.aws(&[
+        "--profile",
+        ADMIN,
+        "--region",
+        "eu-west-1",
+        "batch-get-account-status",
+        "--account-ids",
+        NEWCOMER,
+    ]);
+    assert_eq!(
+        r["accounts"][0]["resourceState"]["lambda"]["status"], "DISABLED",
+        "{r}"
+    );
+    assert_eq!(
+        r["accounts"][0]["resourceState"]["ec2"]["status"], "ENABLED",
+        "{r}"
+    );
 
     // organization package paths reach the members' hosts beside their own
     aws_as(
