@@ -208,6 +208,10 @@ pub enum AdminCommand {
     /// Make an access key Active or Inactive (rotation: create a new key, then deactivate the
     /// old one).
     SetKeyStatus(SetKeyStatusArgs),
+    /// Set or rotate a principal's console password (read from stdin, or from the environment
+    /// variable `--password-env` names; never from the command line). Only an argon2id hash is
+    /// kept.
+    SetPassword(SetPasswordArgs),
     /// Print an account's audit trail as a CloudTrail log file (`{"Records": [...]}`, oldest
     /// first).
     AuditExport(AuditExportArgs),
@@ -251,6 +255,20 @@ pub struct SetKeyStatusArgs {
     /// Active or Inactive.
     #[arg(long)]
     pub status: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetPasswordArgs {
+    #[arg(long, default_value = "./vigil-data")]
+    pub data_dir: PathBuf,
+    #[arg(long, default_value = "000000000000")]
+    pub account: String,
+    /// The principal's name.
+    #[arg(long)]
+    pub name: String,
+    /// The environment variable holding the password (else the first line of stdin).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -15,6 +15,11 @@ use time::OffsetDateTime;
 
 use crate::{Error, Result, Store, db_err, keys, timestamp};
 
+/// Console passwords: at least this many characters...
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// ... and at most this many (hashing time is bounded).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
 /// The kinds of principal.
 pub const PRINCIPAL_KINDS: [&str; 3] = ["USER", "ROLE", "AGENT"];
 
@@ -108,6 +113,16 @@ pub trait AccessStore: Send + Sync {
     /// Sets a key's status (Active or Inactive): rotation is a new key, then the old one
     /// made Inactive.
     fn set_key_status(&self, account: &str, access_key_id: &str, status: &str) -> Result<()>;
+    /// Sets (or rotates) a principal's console password: only an argon2id hash is kept.
+    fn set_password(
+        &self,
+        account: &str,
+        name: &str,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<()>;
+    /// Does the password match the principal's? (false when it has none)
+    fn verify_password(&self, account: &str, name: &str, password: &str) -> Result<bool>;
     /// Appends an audit record; answers its sequence number.
     fn append_audit(&self, r: &AuditRecord) -> Result<i64>;
     /// Audit records, newest first, with their sequence numbers.
@@ -338,6 +353,65 @@ impl AccessStore for Store {
         Ok(())
     }
 
+    fn set_password(
+        &self,
+        account: &str,
+        name: &str,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let n = password.chars().count();
+        if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
+            return Err(Error::Invalid(format!(
+                "a console password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+            )));
+        }
+        let salt_bytes = keys::random_bytes(16)?;
+        let salt = SaltString::encode_b64(&salt_bytes)
+            .map_err(|e| Error::Invalid(format!("password salt: {e}")))?;
+        let hash = argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| Error::Invalid(format!("password hashing failed: {e}")))?
+            .to_string();
+        let at = timestamp(now);
+        let n = self.with(|c| {
+            c.prepare_cached(
+                "UPDATE principals SET password_hash = ?3, password_changed_at = ?4
+                 WHERE account = ?1 AND name = ?2",
+            )?
+            .execute(params![account, name, hash, at])
+        })?;
+        if n == 0 {
+            return Err(Error::NotFound(format!(
+                "no principal `{name}` in account {account}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn verify_password(&self, account: &str, name: &str, password: &str) -> Result<bool> {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        let stored: Option<Option<String>> = self.with(|c| {
+            c.prepare_cached(
+                "SELECT password_hash FROM principals WHERE account = ?1 AND name = ?2",
+            )?
+            .query_row(params![account, name], |r| r.get(0))
+            .optional()
+        })?;
+        let Some(Some(stored)) = stored else {
+            return Ok(false);
+        };
+        if password.chars().count() > MAX_PASSWORD_CHARS {
+            return Ok(false);
+        }
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|e| Error::Invalid(format!("stored password hash of `{name}`: {e}")))?;
+        Ok(argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    }
+
     fn append_audit(&self, r: &AuditRecord) -> Result<i64> {
         self.with(|c| {
             c.prepare_cached(
@@ -468,6 +542,52 @@ mod tests {
         // deleting the principal deactivates its keys
         assert!(s.delete_principal("111122223333", "alice").unwrap());
         assert!(s.key_holder(&k2.access_key_id).unwrap().is_none());
+        // console passwords: hashed, verified, rotated
+        s.create_principal(&PrincipalRecord {
+            name: "bob".into(),
+            ..principal("USER", None)
+        })
+        .unwrap();
+        assert!(
+            !s.verify_password("111122223333", "bob", "anything at all")
+                .unwrap()
+        );
+        assert!(s.set_password("111122223333", "bob", "short", now).is_err());
+        s.set_password("111122223333", "bob", "correct horse battery", now)
+            .unwrap();
+        assert!(
+            s.verify_password("111122223333", "bob", "correct horse battery")
+                .unwrap()
+        );
+        assert!(
+            !s.verify_password("111122223333", "bob", "correct horse battery!")
+                .unwrap()
+        );
+        let stored: String = s
+            .with(|c| {
+                c.query_row(
+                    "SELECT password_hash FROM principals WHERE name = 'bob'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains("correct horse"));
+        s.set_password("111122223333", "bob", "a new passphrase here", now)
+            .unwrap();
+        assert!(
+            !s.verify_password("111122223333", "bob", "correct horse battery")
+                .unwrap()
+        );
+        assert!(
+            s.verify_password("111122223333", "bob", "a new passphrase here")
+                .unwrap()
+        );
+        assert!(
+            s.set_password("111122223333", "nobody", "a new passphrase here", now)
+                .is_err()
+        );
         // a root key has no principal
         let root = s.create_key("111122223333", now).unwrap();
         assert!(

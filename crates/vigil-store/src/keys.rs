@@ -24,6 +24,11 @@ fn random(n: usize) -> Result<Vec<u8>> {
     Ok(b)
 }
 
+/// `n` random bytes from the system.
+pub fn random_bytes(n: usize) -> Result<Vec<u8>> {
+    random(n)
+}
+
 pub fn random_hex(n: usize) -> Result<String> {
     Ok(random(n)?.iter().map(|b| format!("{b:02x}")).collect())
 }

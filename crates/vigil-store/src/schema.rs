@@ -305,6 +305,9 @@ const MIGRATIONS: &[&str] = &[
           CROSS JOIN (SELECT 'EC2' AS type UNION ALL SELECT 'ECR' UNION ALL SELECT 'LAMBDA'
                       UNION ALL SELECT 'LAMBDA_CODE' UNION ALL SELECT 'CODE_REPOSITORY') t;
      END;",
+    // 17: console passwords (argon2id hashes, never the password)
+    "ALTER TABLE principals ADD COLUMN password_hash TEXT;
+     ALTER TABLE principals ADD COLUMN password_changed_at TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -144,6 +144,33 @@ pub fn admin(cmd: AdminCommand) -> Result<()> {
             Ok(())
         }
         AdminCommand::AuditExport(a) => audit_export(a),
+        AdminCommand::SetPassword(a) => {
+            let password = match &a.password_env {
+                Some(var) => std::env::var(var).with_context(|| {
+                    format!("--password-env {var}: the environment variable is not set")
+                })?,
+                None => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the password from stdin")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let store = vigil_store::Store::open(&a.data_dir)
+                .with_context(|| format!("cannot open the store in `{}`", a.data_dir.display()))?;
+            vigil_store::FindingsStore::access_store(&store).set_password(
+                &a.account,
+                &a.name,
+                &password,
+                time::OffsetDateTime::now_utc(),
+            )?;
+            println!(
+                "{}",
+                serde_json::json!({"account": a.account, "name": a.name, "passwordSet": true})
+            );
+            Ok(())
+        }
     }
 }
 
