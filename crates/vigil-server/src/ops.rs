@@ -15,7 +15,7 @@ use crate::{ApiError, App, Principal};
 /// Vigil's extension to inspector2 filters: a suppression rule's expiry travels as this tag.
 pub const EXPIRES_TAG: &str = "vigil:expiresAt";
 
-fn parse_criteria(v: Option<&Value>, field: &str) -> Result<Option<FilterCriteria>, ApiError> {
+pub(crate) fn parse_criteria(v: Option<&Value>, field: &str) -> Result<Option<FilterCriteria>, ApiError> {
     let Some(v) = v else { return Ok(None) };
     let c: FilterCriteria =
         serde_json::from_value(v.clone()).map_err(|e| ApiError::field(field, &e.to_string()))?;
@@ -108,7 +108,7 @@ pub(crate) fn read_token(input: &Value, query: &str) -> Result<usize, ApiError> 
 
 /// Equality lists the store can apply with its indexes: only when every entry of the
 /// criterion is EQUALS (other comparisons are left to the full matcher).
-fn equals_values(criteria: Option<&Value>, key: &str) -> Vec<String> {
+pub(crate) fn equals_values(criteria: Option<&Value>, key: &str) -> Vec<String> {
     let Some(list) = criteria.and_then(|c| c.get(key)).and_then(Value::as_array) else {
         return Vec::new();
     };

@@ -108,6 +108,8 @@ pub trait FindingsStore: Send + Sync {
     fn host_store(&self) -> &dyn crate::hosts::HostStore;
     /// Function versions and layer versions.
     fn function_store(&self) -> &dyn crate::functions::FunctionStore;
+    /// Findings reports and SBOM exports.
+    fn report_store(&self) -> &dyn crate::reports::ReportStore;
 }
 
 impl FindingsStore for crate::Store {
@@ -252,6 +254,9 @@ impl FindingsStore for crate::Store {
         self
     }
     fn function_store(&self) -> &dyn crate::functions::FunctionStore {
+        self
+    }
+    fn report_store(&self) -> &dyn crate::reports::ReportStore {
         self
     }
 }

@@ -204,6 +204,27 @@ const MIGRATIONS: &[&str] = &[
         analyzed_at TEXT NOT NULL,
         PRIMARY KEY (account, region)
      );",
+    // 11: reserved for finding events (the events branch); a no-op here so that migration 12
+    //     keeps its number
+    "SELECT 1;",
+    // 12: findings reports and SBOM exports (CreateFindingsReport, CreateSbomExport): one row
+    //     per request with its state; rows IN_PROGRESS when a server starts are marked FAILED
+    "CREATE TABLE IF NOT EXISTS reports (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        format TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error_code TEXT,
+        error_message TEXT,
+        destination TEXT NOT NULL,
+        criteria TEXT,
+        objects INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS reports_by_account ON reports (account, kind, status, created_at);",
 ];
 
 /// The schema version this build writes.
