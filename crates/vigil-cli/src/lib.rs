@@ -191,14 +191,29 @@ pub struct ServerArgs {
     /// (path-style requests, SigV4): `https://host[:port]`, or `http://` to a loopback host.
     /// Credentials come from --export-s3-credentials-file or the AWS_ACCESS_KEY_ID and
     /// AWS_SECRET_ACCESS_KEY environment variables.
-    #[arg(long, value_name = "URL", env = "VIGIL_EXPORT_S3_ENDPOINT", conflicts_with = "export_dir")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "VIGIL_EXPORT_S3_ENDPOINT",
+        conflicts_with = "export_dir"
+    )]
     pub export_s3_endpoint: Option<String>,
     /// A file with the S3 credentials: an AWS credentials file (`aws_access_key_id = …`,
     /// `aws_secret_access_key = …`) or the key id and the secret on two lines.
-    #[arg(long, value_name = "FILE", env = "VIGIL_EXPORT_S3_CREDENTIALS_FILE", requires = "export_s3_endpoint")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "VIGIL_EXPORT_S3_CREDENTIALS_FILE",
+        requires = "export_s3_endpoint"
+    )]
     pub export_s3_credentials_file: Option<PathBuf>,
     /// The region S3 requests are signed for.
-    #[arg(long, value_name = "REGION", env = "VIGIL_EXPORT_S3_REGION", default_value = "us-east-1")]
+    #[arg(
+        long,
+        value_name = "REGION",
+        env = "VIGIL_EXPORT_S3_REGION",
+        default_value = "us-east-1"
+    )]
     pub export_s3_region: String,
     /// At most this many resources in one SBOM export (a request matching more is rejected).
     #[arg(long, value_name = "N", env = "VIGIL_SBOM_EXPORT_MAX_RESOURCES", default_value_t = 10_000,

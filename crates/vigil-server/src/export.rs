@@ -346,7 +346,11 @@ impl ObjectSink for LocalSink {
             .ok_or_else(|| ExportError::internal("object already closed"))?;
         let target = self.target.clone();
         let tmp = file.into_inner().map_err(|e| {
-            ExportError::internal(format!("cannot write `{}`: {}", target.display(), e.error()))
+            ExportError::internal(format!(
+                "cannot write `{}`: {}",
+                target.display(),
+                e.error()
+            ))
         })?;
         tmp.as_file().sync_all().map_err(|e| {
             ExportError::internal(format!("cannot write `{}`: {e}", target.display()))
@@ -360,7 +364,11 @@ impl ObjectSink for LocalSink {
             })?;
         }
         tmp.persist(&target).map_err(|e| {
-            ExportError::internal(format!("cannot publish `{}`: {}", target.display(), e.error))
+            ExportError::internal(format!(
+                "cannot publish `{}`: {}",
+                target.display(),
+                e.error
+            ))
         })?;
         Ok(())
     }
@@ -469,14 +477,7 @@ impl S3Client {
         Ok((status, text, etag))
     }
 
-    fn fail(
-        &self,
-        what: &str,
-        bucket: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> ExportError {
+    fn fail(&self, what: &str, bucket: &str, key: &str, status: u16, body: &str) -> ExportError {
         let code = xml_value(body, "Code").unwrap_or_default();
         let message = xml_value(body, "Message").unwrap_or_default();
         let detail = format!(
@@ -772,7 +773,10 @@ mod tests {
     fn credentials_files() {
         let c = read_credentials("[default]\naws_access_key_id = AK\naws_secret_access_key = SK\n")
             .expect("ini");
-        assert_eq!((c.access_key_id.as_str(), c.secret_access_key.as_str()), ("AK", "SK"));
+        assert_eq!(
+            (c.access_key_id.as_str(), c.secret_access_key.as_str()),
+            ("AK", "SK")
+        );
         let c = read_credentials("AK2\nSK2\n").expect("lines");
         assert_eq!(c.access_key_id, "AK2");
         assert!(read_credentials("only-one\n").is_err());

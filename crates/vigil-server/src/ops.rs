@@ -15,7 +15,10 @@ use crate::{ApiError, App, Principal};
 /// Vigil's extension to inspector2 filters: a suppression rule's expiry travels as this tag.
 pub const EXPIRES_TAG: &str = "vigil:expiresAt";
 
-pub(crate) fn parse_criteria(v: Option<&Value>, field: &str) -> Result<Option<FilterCriteria>, ApiError> {
+pub(crate) fn parse_criteria(
+    v: Option<&Value>,
+    field: &str,
+) -> Result<Option<FilterCriteria>, ApiError> {
     let Some(v) = v else { return Ok(None) };
     let c: FilterCriteria =
         serde_json::from_value(v.clone()).map_err(|e| ApiError::field(field, &e.to_string()))?;

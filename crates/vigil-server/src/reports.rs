@@ -28,7 +28,6 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -129,7 +128,10 @@ impl Reports {
     }
 
     fn is_cancelled(&self, id: &str) -> bool {
-        self.cancelled.lock().map(|c| c.contains(id)).unwrap_or(false)
+        self.cancelled
+            .lock()
+            .map(|c| c.contains(id))
+            .unwrap_or(false)
     }
 }
 
@@ -257,11 +259,7 @@ fn record(
 }
 
 /// `POST /reporting/create`.
-pub fn create_findings_report(
-    app: &App,
-    p: &Principal,
-    input: &Value,
-) -> Result<Value, ApiError> {
+pub fn create_findings_report(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
     check_members(input, &["filterCriteria", "reportFormat", "s3Destination"])?;
     let format = format_field(input, &["CSV", "JSON"])?;
     let criteria = input.get("filterCriteria").filter(|v| !v.is_null());
@@ -349,7 +347,11 @@ pub fn get_findings_report_status(
     check_members(input, &["reportId"])?;
     let r = match report_id(input, false)? {
         Some(id) => lookup(app, p, &id, FINDINGS)?,
-        None => match app.store.report_store().latest_report(&p.account, FINDINGS)? {
+        None => match app
+            .store
+            .report_store()
+            .latest_report(&p.account, FINDINGS)?
+        {
             Some(r) => r,
             None => return Ok(json!({})),
         },
@@ -389,13 +391,10 @@ fn cancel(app: &App, p: &Principal, input: &Value, kind: &str) -> Result<Value, 
     if let Ok(mut c) = app.reports.cancelled.lock() {
         c.insert(id.clone());
     }
-    let changed = app.store.report_store().finish_report(
-        &id,
-        "CANCELLED",
-        None,
-        r.objects,
-        now(),
-    )?;
+    let changed =
+        app.store
+            .report_store()
+            .finish_report(&id, "CANCELLED", None, r.objects, now())?;
     if !changed {
         let status = app
             .store
@@ -509,7 +508,11 @@ pub fn run(app: &App, r: ReportRecord) {
     }
     match (&outcome, recorded) {
         (Ok(()), Ok(true)) => {
-            tracing::info!(objects, seconds = t.elapsed().as_secs_f64(), "report written")
+            tracing::info!(
+                objects,
+                seconds = t.elapsed().as_secs_f64(),
+                "report written"
+            )
         }
         (Err(Stop::Failed(e)), _) => tracing::warn!("report failed: {e}"),
         (_, Err(e)) => tracing::error!("cannot record the report's state: {e}"),
@@ -749,9 +752,7 @@ fn cvss(f: &Value, nvd: bool, major: &str) -> (String, String) {
         l.iter().find(|c| {
             let src = c["source"].as_str().unwrap_or_default();
             (src.eq_ignore_ascii_case("NVD") == nvd)
-                && c["version"]
-                    .as_str()
-                    .is_some_and(|v| v.starts_with(major))
+                && c["version"].as_str().is_some_and(|v| v.starts_with(major))
         })
     });
     match hit {
@@ -780,9 +781,7 @@ fn csv_row(f: &Value, today: OffsetDateTime) -> impl Iterator<Item = String> {
     let age = f
         .get("firstObservedAt")
         .and_then(Value::as_str)
-        .and_then(|t| {
-            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-        })
+        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
         .map(|t| (today - t).whole_days().max(0).to_string())
         .unwrap_or_default();
     let net = f.get("networkReachabilityDetails");
@@ -1030,7 +1029,9 @@ mod tests {
         let mut out = Vec::new();
         write_csv_row(
             &mut out,
-            ["a", "b,\"c\"", "line\nbreak"].iter().map(|s| s.to_string()),
+            ["a", "b,\"c\"", "line\nbreak"]
+                .iter()
+                .map(|s| s.to_string()),
         )
         .expect("write");
         assert_eq!(
@@ -1081,11 +1082,27 @@ mod tests {
             heartbeat_at: None,
         };
         let f = |v: Value| ResourceFilter::parse(Some(&v)).expect("parse");
-        assert!(f(json!({"resourceId": [{"comparison": "EQUALS", "value": "i-1"}]})).matches("1", &r));
-        assert!(!f(json!({"resourceId": [{"comparison": "NOT_EQUALS", "value": "i-1"}]})).matches("1", &r));
-        assert!(f(json!({"ec2InstanceTags": [{"comparison": "EQUALS", "key": "team", "value": "x"}]})).matches("1", &r));
-        assert!(!f(json!({"lambdaFunctionTags": [{"comparison": "EQUALS", "key": "team"}]})).matches("1", &r));
+        assert!(
+            f(json!({"resourceId": [{"comparison": "EQUALS", "value": "i-1"}]})).matches("1", &r)
+        );
+        assert!(
+            !f(json!({"resourceId": [{"comparison": "NOT_EQUALS", "value": "i-1"}]}))
+                .matches("1", &r)
+        );
+        assert!(
+            f(json!({"ec2InstanceTags": [{"comparison": "EQUALS", "key": "team", "value": "x"}]}))
+                .matches("1", &r)
+        );
+        assert!(
+            !f(json!({"lambdaFunctionTags": [{"comparison": "EQUALS", "key": "team"}]}))
+                .matches("1", &r)
+        );
         assert!(ResourceFilter::parse(Some(&json!({"bogus": []}))).is_err());
-        assert!(ResourceFilter::parse(Some(&json!({"resourceId": [{"comparison": "PREFIX", "value": "i"}]}))).is_err());
+        assert!(
+            ResourceFilter::parse(Some(
+                &json!({"resourceId": [{"comparison": "PREFIX", "value": "i"}]})
+            ))
+            .is_err()
+        );
     }
 }
