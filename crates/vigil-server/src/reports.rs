@@ -884,12 +884,15 @@ impl StringList {
     }
 }
 
+/// A tag filter: the key, and the value when one is given.
+type TagFilter = (String, Option<String>);
+
 /// inspector2 `ResourceFilterCriteria`, checked.
 #[derive(Default)]
 struct ResourceFilter {
     strings: Vec<(&'static str, StringList)>,
     /// (member, [(key, value)]) for `ec2InstanceTags` and `lambdaFunctionTags`.
-    maps: Vec<(&'static str, Vec<(String, Option<String>)>)>,
+    maps: Vec<(&'static str, Vec<TagFilter>)>,
 }
 
 const STRING_MEMBERS: [&str; 6] = [
