@@ -403,6 +403,10 @@ fn cancel(app: &App, p: &Principal, input: &Value, kind: &str) -> Result<Value, 
             .map(|r| r.status)
             .unwrap_or_default();
         if status != "CANCELLED" {
+            // finished before the cancel: nothing to stop
+            if let Ok(mut c) = app.reports.cancelled.lock() {
+                c.remove(&id);
+            }
             return Err(ApiError::validation(&format!(
                 "report `{id}` is not in progress (it is {status}); only a report in progress can be cancelled"
             )));
