@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use vigil_store::reports::{FINDINGS, ReportRecord, ReportStore};
+use vigil_store::reports::{FINDINGS, ReportRecord};
 use vigil_store::{ResourceRecord, Store, Submission};
 
 const ACCOUNT: &str = "111122223333";

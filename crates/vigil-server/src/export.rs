@@ -408,7 +408,7 @@ impl S3Client {
         bucket: &str,
         key: &str,
         query: &str,
-        body: &[u8],
+        body: Vec<u8>,
     ) -> Result<(u16, String, Option<String>), ExportError> {
         let path = if key.is_empty() {
             format!("/{bucket}")
@@ -427,7 +427,7 @@ impl S3Client {
             path: &path,
             query,
             headers: &headers,
-            body,
+            body: &body,
         };
         let signed = vigil_sigv4::sign(
             &req,
@@ -452,7 +452,7 @@ impl S3Client {
                 .map_err(|e| ExportError::internal(format!("{method} {url}: {e}")))?
         } else {
             builder
-                .body(body.to_vec())
+                .body(body)
                 .map(|r| self.agent.run(r))
                 .map_err(|e| ExportError::internal(format!("{method} {url}: {e}")))?
         };
@@ -493,7 +493,7 @@ impl S3Client {
     }
 
     fn head_bucket(&self, bucket: &str) -> Result<(), ExportError> {
-        let (status, body, _) = self.call("HEAD", bucket, "", "", b"")?;
+        let (status, body, _) = self.call("HEAD", bucket, "", "", Vec::new())?;
         if status == 200 {
             Ok(())
         } else if status == 404 {
@@ -509,7 +509,7 @@ impl S3Client {
         }
     }
 
-    fn put(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), ExportError> {
+    fn put(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), ExportError> {
         let (status, text, _) = self.call("PUT", bucket, key, "", body)?;
         if status == 200 {
             Ok(())
@@ -519,7 +519,7 @@ impl S3Client {
     }
 
     fn delete(&self, bucket: &str, key: &str) -> Result<(), ExportError> {
-        let (status, text, _) = self.call("DELETE", bucket, key, "", b"")?;
+        let (status, text, _) = self.call("DELETE", bucket, key, "", Vec::new())?;
         if status == 204 || status == 200 || status == 404 {
             Ok(())
         } else {
@@ -528,7 +528,7 @@ impl S3Client {
     }
 
     fn create_upload(&self, bucket: &str, key: &str) -> Result<String, ExportError> {
-        let (status, text, _) = self.call("POST", bucket, key, "uploads=", b"")?;
+        let (status, text, _) = self.call("POST", bucket, key, "uploads=", Vec::new())?;
         if status != 200 {
             return Err(self.fail("CreateMultipartUpload", bucket, key, status, &text));
         }
@@ -545,7 +545,7 @@ impl S3Client {
         key: &str,
         upload: &str,
         n: usize,
-        body: &[u8],
+        body: Vec<u8>,
     ) -> Result<String, ExportError> {
         let query = format!("partNumber={n}&uploadId={}", encode(upload));
         let (status, text, etag) = self.call("PUT", bucket, key, &query, body)?;
@@ -578,7 +578,7 @@ impl S3Client {
         }
         xml.push_str("</CompleteMultipartUpload>");
         let query = format!("uploadId={}", encode(upload));
-        let (status, text, _) = self.call("POST", bucket, key, &query, xml.as_bytes())?;
+        let (status, text, _) = self.call("POST", bucket, key, &query, xml.into_bytes())?;
         // S3 may answer 200 with an error document
         if status != 200 || text.contains("<Error>") {
             return Err(self.fail("CompleteMultipartUpload", bucket, key, status, &text));
@@ -588,7 +588,7 @@ impl S3Client {
 
     fn abort_upload(&self, bucket: &str, key: &str, upload: &str) {
         let query = format!("uploadId={}", encode(upload));
-        match self.call("DELETE", bucket, key, &query, b"") {
+        match self.call("DELETE", bucket, key, &query, Vec::new()) {
             Ok((204 | 200 | 404, _, _)) => {}
             Ok((status, text, _)) => {
                 tracing::warn!(bucket, key, status, "AbortMultipartUpload failed: {text}")
@@ -649,11 +649,11 @@ impl S3Sink {
             }
         };
         let n = self.parts.len() + 1;
+        let part = std::mem::take(&mut self.buf);
         let etag = self
             .client
-            .upload_part(&self.bucket, &self.key, &upload, n, &self.buf)?;
+            .upload_part(&self.bucket, &self.key, &upload, n, part)?;
         self.parts.push(etag);
-        self.buf.clear();
         Ok(())
     }
 }
@@ -688,7 +688,8 @@ impl ObjectSink for S3Sink {
             return Err(e);
         }
         let Some(upload) = self.upload.clone() else {
-            return self.client.put(&self.bucket, &self.key, &self.buf);
+            let body = std::mem::take(&mut self.buf);
+            return self.client.put(&self.bucket, &self.key, body);
         };
         let out = (|| {
             if !self.buf.is_empty() {
