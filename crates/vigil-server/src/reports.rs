@@ -438,6 +438,12 @@ pub fn run_pending(app: &Arc<App>) {
             return;
         }
     };
+    // a report cancelled before the worker took it up needs no flag
+    if let Ok(running) = app.reports.running.lock()
+        && let Ok(mut cancelled) = app.reports.cancelled.lock()
+    {
+        cancelled.retain(|id| running.contains(id));
+    }
     for r in pending {
         let claimed = app
             .reports
@@ -475,6 +481,12 @@ impl From<ExportError> for Stop {
 pub fn run(app: &App, r: ReportRecord) {
     let span = tracing::info_span!("report", id = %r.id, kind = %r.kind, format = %r.format);
     let _g = span.enter();
+    // cancelled between being listed and being taken up: nothing to do
+    if let Ok(Some(current)) = app.store.report_store().report(&r.account, &r.id)
+        && current.status != "IN_PROGRESS"
+    {
+        return;
+    }
     let t = std::time::Instant::now();
     let bucket = r.destination["bucketName"]
         .as_str()

@@ -672,7 +672,7 @@ fn s3_endpoint_down_fails_and_cancel_withdraws_the_object() {
             ("AWS_SECRET_ACCESS_KEY", "testing"),
         ],
     );
-    scan_demo(&s, &["host-1"]);
+    scan_demo(&s, &["host-1", "host-2"]);
     let id = s.aws(&[
         "create-findings-report",
         "--report-format",
@@ -728,6 +728,45 @@ fn s3_endpoint_down_fails_and_cancel_withdraws_the_object() {
     let st = wait_report(&s, "get-findings-report-status", &next);
     assert_eq!(st["status"], "SUCCEEDED", "{st}");
     assert!(!logged().contains(&format!("DELETE /reports/{next}.json")));
+
+    // 3. an SBOM export cancelled while its first document uploads: it writes no second one,
+    //    and the first is deleted once its upload returns
+    std::fs::remove_file(&release).expect("hold uploads again");
+    let sid = s.aws(&[
+        "create-sbom-export",
+        "--report-format",
+        "SPDX_2_3",
+        "--s3-destination",
+        &dest,
+    ])["reportId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let docs = format!("PUT /reports/SBOM_Export/{sid}/");
+    wait_for("the first SBOM upload", || logged().contains(&docs));
+    s.aws(&["cancel-sbom-export", "--report-id", &sid]);
+    assert_eq!(
+        s.aws(&["get-sbom-export", "--report-id", &sid])["status"],
+        "CANCELLED"
+    );
+    std::fs::write(&release, "").expect("release");
+    let deleted = format!("DELETE /reports/SBOM_Export/{sid}/");
+    wait_for("the SBOM document to be deleted", || {
+        logged().contains(&deleted)
+    });
+    let text = logged();
+    let put: Vec<&str> = text.lines().filter(|l| l.starts_with(&docs)).collect();
+    let del: Vec<&str> = text.lines().filter(|l| l.starts_with(&deleted)).collect();
+    assert_eq!(put.len(), 1, "{text}");
+    assert_eq!(del.len(), 1, "{text}");
+    assert_eq!(
+        put[0].trim_start_matches("PUT "),
+        del[0].trim_start_matches("DELETE ")
+    );
+    assert_eq!(
+        s.aws(&["get-sbom-export", "--report-id", &sid])["status"],
+        "CANCELLED"
+    );
 }
 
 #[test]
