@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 #   maven-artifact (Debian's maven, compiled against with javac), Ruby's Gem::Version, PHP
 #   composer/semver; CVSS against Red Hat's `cvss`.
 # - The findings service is driven by the real AWS CLI and boto3 (inspector2 API, SigV4).
+# - Exports: ASFF is validated with botocore's securityhub model (BatchImportFindings), OCSF
+#   with the Vulnerability Finding schema ocsf-json-schema generates from the OCSF 1.4.0 export
+#   it ships, OpenVEX with vexipy's models of the specification, CycloneDX VEX with the
+#   official schema (cyclonedx-python-lib).
 # - The OCI distribution tests push to and pull from Debian's docker-registry on loopback
 #   (plain and behind htpasswd basic auth; apache2-utils makes the bcrypt htpasswd file);
 #   scan on push configures that registry to notify the server and pushes with skopeo.
@@ -32,7 +36,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 PIP_PACKAGES=("jsonschema[format]==4.26.0" "cyclonedx-python-lib==11.12.0" "lib4sbom==0.10.4"
               "packaging==24.2" "cvss==3.4" "awscli==1.45.11" "boto3==1.43.11"
-              "prometheus-client==0.26.0" "moto[server]==5.2.5")
+              "prometheus-client==0.26.0" "moto[server]==5.2.5" "ocsf-json-schema==1.2.0"
+              "vexipy==0.3.0")
 python3 -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" 2>&1 \
   | grep -v "Running pip as the 'root' user" || true
 # npm references, unpacked into a cache the tests read ($VIGIL_TEST_CACHE)

@@ -229,6 +229,67 @@ pub enum AdminCommand {
     /// `{"name", "notificationUrl", "token"}`, the endpoint and bearer token for the registry's
     /// `notifications.endpoints` configuration.
     AddRegistry(AddRegistryArgs),
+    /// Create a principal (a user, a role, or a host agent scoped to one region) with identity
+    /// policies, and an access key for it; prints the principal with `accessKeyId` and
+    /// `secretAccessKey` (shown once).
+    CreatePrincipal(CreatePrincipalArgs),
+    /// Make an access key Active or Inactive (rotation: create a new key, then deactivate the
+    /// old one).
+    SetKeyStatus(SetKeyStatusArgs),
+    /// Print an account's audit trail as a CloudTrail log file (`{"Records": [...]}`, oldest
+    /// first).
+    AuditExport(AuditExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrincipalKind {
+    User,
+    Role,
+    Agent,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreatePrincipalArgs {
+    #[arg(long, default_value = "./vigil-data")]
+    pub data_dir: PathBuf,
+    #[arg(long, default_value = "000000000000")]
+    pub account: String,
+    /// The principal's name (letters, digits and +=,.@_-, at most 64).
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_enum)]
+    pub kind: PrincipalKind,
+    /// The one region an agent may act in (agents only).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// An identity policy: `read-only`, `full-access`, `agent` (built-in), or `@FILE` with an
+    /// IAM policy document (repeatable; agents default to `agent`).
+    #[arg(long = "policy", value_name = "POLICY")]
+    pub policies: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetKeyStatusArgs {
+    #[arg(long, default_value = "./vigil-data")]
+    pub data_dir: PathBuf,
+    #[arg(long, default_value = "000000000000")]
+    pub account: String,
+    #[arg(long)]
+    pub access_key_id: String,
+    /// Active or Inactive.
+    #[arg(long)]
+    pub status: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditExportArgs {
+    #[arg(long, default_value = "./vigil-data")]
+    pub data_dir: PathBuf,
+    #[arg(long, default_value = "000000000000")]
+    pub account: String,
+    /// Only events at or after this time (RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -270,6 +331,10 @@ pub struct CreateKeyArgs {
     /// The account the key acts for (12 digits, or a name).
     #[arg(long, default_value = "000000000000")]
     pub account: String,
+    /// A key for this principal of the account (see `create-principal`) instead of the
+    /// account's root key.
+    #[arg(long)]
+    pub principal: Option<String>,
 }
 
 /// Where scanning options point the database. Without `--db`: `$VIGIL_DB`, else
@@ -413,6 +478,8 @@ pub enum ScanFormat {
     Sarif,
     #[value(name = "cyclonedx-vex")]
     CyclonedxVex,
+    /// OpenVEX 0.2.0: affected findings and distribution not-affected judgements
+    Openvex,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,11 @@
 //! Renderers of findings. Every format carries the same findings; JSON is the inspector2
 //! `Finding` shape (`{"findings": [...]}`), the others are views of it.
 
+pub mod asff;
+pub mod ocsf;
+mod time_value;
+pub mod vex;
+
 use serde_json::{Value, json};
 use vigil_matcher::finding::Finding;
 use vigil_matcher::severity::{SEVERITIES, rank};
@@ -171,37 +176,110 @@ pub fn to_cyclonedx_vex(
         .filter(|j| j.provenance.verdict == "not-affected" && j.provenance.distro_status.is_some())
     {
         let r = component("", &j.package, &j.version);
-        vulns.push(json!({
-            "id": j.provenance.record,
-            "source": { "name": j.provenance.feed },
-            "analysis": {
-                "state": "not_affected",
-                "justification": "code_not_present",
-                "detail": j.provenance.reason,
-            },
-            "affects": [{ "ref": r, "versions": [{ "version": j.version, "status": "unaffected" }] }],
-        }));
+        vulns.push(vex::cyclonedx_not_affected(
+            &j.provenance.record,
+            Some(&j.provenance.feed),
+            Some("code_not_present"),
+            Some(&j.provenance.reason),
+            vec![
+                json!({ "ref": r, "versions": [{ "version": j.version, "status": "unaffected" }] }),
+            ],
+        ));
     }
     // The same vulnerability on the same component found at several locations (an installed
     // distribution and the manifest declaring it) is one VEX statement.
     let mut seen_statements = std::collections::BTreeSet::new();
     vulns.retain(|v| seen_statements.insert(v.to_string()));
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let doc = json!({
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-        "version": 1,
-        "metadata": {
-            "timestamp": now,
-            "tools": { "components": [{ "type": "application", "name": "vigil", "version": env!("CARGO_PKG_VERSION") }] },
-            "component": { "type": if inv.target.image.is_some() { "container" } else { "application" }, "name": inv.target.name, "bom-ref": "target" },
-        },
-        "components": components,
-        "vulnerabilities": vulns,
-    });
+    let doc = vex::cyclonedx_document(
+        Some(
+            json!({ "type": if inv.target.image.is_some() { "container" } else { "application" }, "name": inv.target.name, "bom-ref": "target" }),
+        ),
+        components,
+        vulns,
+    );
+    serde_json::to_string_pretty(&doc)
+}
+
+/// OpenVEX 0.2.0 of a scan: `affected` for each (vulnerability, package) found, with the
+/// recommendation as action statement, and `not_affected` (`vulnerable_code_not_present`, the
+/// record's reason as impact statement) for packages a distribution's record marks not
+/// affected. Products are the packages, by purl (packages without one are left out: OpenVEX
+/// names products by IRI).
+pub fn to_openvex(
+    findings: &[Finding],
+    judgements: &[vigil_matcher::Judgement],
+    inv: &Inventory,
+) -> Result<String, serde_json::Error> {
+    use vex::{ExportStatement, ExportStatus, Justification, Product, VexFormat};
+    let now = time_value::now_rfc3339();
+    let product = |purl: &str| Product {
+        id: purl.to_owned(),
+        purl: Some(purl.to_owned()),
+        components: Vec::new(),
+    };
+    let mut statements = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in findings {
+        let d = &f.package_vulnerability_details;
+        let purl = f.vigil.purl.as_str();
+        if purl.is_empty() || !seen.insert((d.vulnerability_id.clone(), purl.to_owned())) {
+            continue;
+        }
+        let mut aliases: Vec<String> = d
+            .related_vulnerabilities
+            .iter()
+            .chain(&f.vigil.aliases)
+            .filter(|a| **a != d.vulnerability_id)
+            .cloned()
+            .collect();
+        aliases.sort();
+        aliases.dedup();
+        statements.push(ExportStatement {
+            status: ExportStatus::Affected {
+                action: f.remediation.recommendation.text.clone(),
+            },
+            vulnerability: d.vulnerability_id.clone(),
+            aliases,
+            products: vec![product(purl)],
+            justification: None,
+            detail: None,
+            timestamp: now.clone(),
+        });
+    }
+    for j in judgements
+        .iter()
+        .filter(|j| j.provenance.verdict == "not-affected" && j.provenance.distro_status.is_some())
+    {
+        let Some(purl) = inv
+            .packages
+            .iter()
+            .find(|p| p.name == j.package && p.version == j.version && !p.purl.is_empty())
+            .map(|p| p.purl.clone())
+        else {
+            continue;
+        };
+        if !seen.insert((j.provenance.record.clone(), purl.clone())) {
+            continue;
+        }
+        statements.push(ExportStatement {
+            status: ExportStatus::NotAffected,
+            vulnerability: j.provenance.record.clone(),
+            aliases: j
+                .ids
+                .iter()
+                .filter(|i| **i != j.provenance.record)
+                .cloned()
+                .collect(),
+            products: vec![product(&purl)],
+            justification: Some(Justification {
+                format: VexFormat::OpenVex,
+                label: "vulnerable_code_not_present".into(),
+            }),
+            detail: Some(j.provenance.reason.clone()),
+            timestamp: now.clone(),
+        });
+    }
+    let doc = vex::to_openvex(&statements, &format!("Vigil scan of {}", inv.target.name));
     serde_json::to_string_pretty(&doc)
 }
 

@@ -22,10 +22,12 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use vigil_store::{FindingsStore, Store};
 
+pub mod access;
 mod account;
 pub mod agentless;
 mod coverage;
 pub mod export;
+mod formats;
 pub mod functions;
 pub mod harbor;
 pub mod jobs;
@@ -429,7 +431,12 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         });
     }
     let router = axum::Router::new().fallback(dispatch).with_state(app);
-    axum::serve(listener, router).await
+    // the peer's address goes into audit records (`sourceIPAddress`)
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }
 
 async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -493,9 +500,36 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
             .and_then(|v| v.to_str().ok());
         return registry::notification(app, name, auth, body);
     }
-    let principal = authenticate(app, parts, body)?;
+    let (principal, caller) = authenticate(app, parts, body)?;
     let method = parts.method.as_str();
     tracing::debug!(%method, %path, account = %principal.account, "request");
+    let Some(op) = access::operation(method, path) else {
+        return Err(ApiError::unknown_operation(&format!(
+            "{method} {path} is not an operation this server implements"
+        )));
+    };
+    let now = OffsetDateTime::now_utc();
+    if let Err(e) = access::authorize(&principal, &caller, &op, now) {
+        let refused = Err(e);
+        access::record(app, &principal, &caller, &op, body, &refused, now);
+        return refused;
+    }
+    let outcome = route(app, &principal, method, path, body);
+    if op.audited {
+        access::record(app, &principal, &caller, &op, body, &outcome, now);
+    }
+    outcome
+}
+
+/// Runs a signed, authorised operation.
+fn route(
+    app: &App,
+    principal: &Principal,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    let principal = principal.clone();
     let input = || -> Result<Value, ApiError> {
         if body.is_empty() {
             return Ok(json!({}));
@@ -549,6 +583,11 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         ("POST", "/sbomexport/get") => reports::get_sbom_export(app, &principal, &input()?),
         ("POST", "/sbomexport/cancel") => reports::cancel_sbom_export(app, &principal, &input()?),
         ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, body),
+        ("POST", "/vigil/v1/findings/export") => {
+            formats::export_findings(app, &principal, &input()?)
+        }
+        ("POST", "/vigil/v1/vex/export") => formats::vex_export(app, &principal, &input()?),
+        ("POST", "/vigil/v1/vex/import") => formats::vex_import(app, &principal, &input()?),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
         ("POST", "/vigil/v1/resources/delete") => ops::delete_resource(app, &principal, &input()?),
         ("POST", "/vigil/v1/functions/publish") => functions::publish_api(app, &principal, body),
@@ -578,6 +617,7 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         ("POST", "/ec2deepinspectionconfiguration/update") => {
             account::update_deep_inspection(app, &principal, &input()?)
         }
+        ("POST", "/vigil/v1/audit/lookup") => access::lookup(app, &principal, &input()?),
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"
         ))),
@@ -624,12 +664,12 @@ fn metrics_route(app: &App, parts: &axum::http::request::Parts) -> Response {
     }
 }
 
-/// Verifies the request's SigV4 signature and resolves its key to an account.
+/// Verifies the request's SigV4 signature and resolves its key to an account and principal.
 fn authenticate(
     app: &App,
     parts: &axum::http::request::Parts,
     body: &[u8],
-) -> Result<Principal, ApiError> {
+) -> Result<(Principal, access::Caller), ApiError> {
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -648,9 +688,10 @@ fn authenticate(
         body,
     };
     let claim = vigil_sigv4::parse(&req).map_err(|e| ApiError::auth(e.code(), &e.to_string()))?;
-    let Some((secret, account)) = app
+    let Some(holder) = app
         .store
-        .secret_for(&claim.access_key_id)
+        .access_store()
+        .key_holder(&claim.access_key_id)
         .map_err(|e| ApiError::internal(&e.to_string()))?
     else {
         return Err(ApiError::auth(
@@ -667,15 +708,30 @@ fn authenticate(
     vigil_sigv4::verify(
         &req,
         &claim,
-        &secret,
+        &holder.secret,
         service,
         OffsetDateTime::now_utc(),
         CLOCK_SKEW,
     )
     .map_err(|e| ApiError::auth(e.code(), &e.to_string()))?;
-    Ok(Principal {
-        account,
-        region: claim.region.clone(),
-        access_key_id: claim.access_key_id.clone(),
-    })
+    let caller = access::Caller {
+        principal: holder.principal,
+        source_ip: parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+        user_agent: parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect()),
+    };
+    Ok((
+        Principal {
+            account: holder.account,
+            region: claim.region.clone(),
+            access_key_id: claim.access_key_id.clone(),
+        },
+        caller,
+    ))
 }

@@ -28,6 +28,20 @@ impl ApiError {
             ApiError::Protocol { message, .. } => message,
         }
     }
+    /// The error's code (`ValidationException`, `AccessDeniedException`, ...).
+    pub fn code(&self) -> &str {
+        match self {
+            ApiError::Model(m) => m.code.as_str(),
+            ApiError::Protocol { code, .. } => code,
+        }
+    }
+    /// The caller may not do this (403, inspector2's AccessDeniedException).
+    pub fn access_denied(message: &str) -> ApiError {
+        ApiError::Model(ModelError::new(
+            vigil_api::error::ErrorCode::AccessDeniedException,
+            message,
+        ))
+    }
     pub fn validation(message: &str) -> ApiError {
         ApiError::Model(ModelError::validation(
             ValidationReason::Other,

@@ -74,6 +74,16 @@ pub trait FindingsStore: Send + Sync {
         now: OffsetDateTime,
         matches: Matcher<'_>,
     ) -> Result<()>;
+    /// Creates or updates filters by name in one transaction (see
+    /// [`crate::Store::upsert_filters`]).
+    fn upsert_filters(
+        &self,
+        account: &str,
+        region: &str,
+        specs: Vec<FilterSpec>,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<Vec<(String, crate::Upsert)>>;
     fn filters(&self, account: &str) -> Result<Vec<FilterRecord>>;
     fn expire_rules(&self, account: &str, now: OffsetDateTime, matches: Matcher<'_>)
     -> Result<u64>;
@@ -108,6 +118,8 @@ pub trait FindingsStore: Send + Sync {
     fn host_store(&self) -> &dyn crate::hosts::HostStore;
     /// Function versions and layer versions.
     fn function_store(&self) -> &dyn crate::functions::FunctionStore;
+    /// Principals, access keys and the audit trail.
+    fn access_store(&self) -> &dyn crate::access::AccessStore;
     /// Findings reports and SBOM exports.
     fn report_store(&self) -> &dyn crate::reports::ReportStore;
 }
@@ -198,6 +210,16 @@ impl FindingsStore for crate::Store {
     ) -> Result<()> {
         crate::Store::delete_filter(self, account, arn, now, matches)
     }
+    fn upsert_filters(
+        &self,
+        account: &str,
+        region: &str,
+        specs: Vec<FilterSpec>,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<Vec<(String, crate::Upsert)>> {
+        crate::Store::upsert_filters(self, account, region, specs, now, matches)
+    }
     fn filters(&self, account: &str) -> Result<Vec<FilterRecord>> {
         crate::Store::filters(self, account)
     }
@@ -254,6 +276,9 @@ impl FindingsStore for crate::Store {
         self
     }
     fn function_store(&self) -> &dyn crate::functions::FunctionStore {
+        self
+    }
+    fn access_store(&self) -> &dyn crate::access::AccessStore {
         self
     }
     fn report_store(&self) -> &dyn crate::reports::ReportStore {

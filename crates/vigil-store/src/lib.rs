@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+pub mod access;
 mod backend;
 pub mod functions;
 pub mod hosts;
@@ -236,6 +237,15 @@ pub struct FilterRecord {
     pub tags: std::collections::BTreeMap<String, String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// What [`Store::upsert_filters`] did with one filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Upsert {
+    Created,
+    Updated,
+    Unchanged,
 }
 
 /// The fields of a filter a caller sets.
@@ -1114,6 +1124,103 @@ impl Store {
         })
     }
 
+    /// Creates or updates filters by name, all in one transaction (all or nothing): a filter
+    /// named like a spec is updated when its action, criteria, description, reason, expiry or
+    /// tags differ, left alone when they are the same, created when there is none. Findings
+    /// are re-evaluated against what changed. Answers each spec's ARN and what happened.
+    pub fn upsert_filters(
+        &self,
+        account: &str,
+        region: &str,
+        specs: Vec<FilterSpec>,
+        now: OffsetDateTime,
+        matches: Matcher<'_>,
+    ) -> Result<Vec<(String, Upsert)>> {
+        let at = timestamp(now);
+        let path = self.path.clone();
+        self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            tx.execute(
+                "INSERT OR IGNORE INTO accounts(id, created_at) VALUES (?1, ?2)",
+                params![account, at],
+            )
+            .map_err(e)?;
+            let mut out = Vec::with_capacity(specs.len());
+            for spec in specs {
+                let existing: Option<String> = tx
+                    .query_row(
+                        "SELECT arn FROM filters WHERE account = ?1 AND name = ?2",
+                        params![account, spec.name],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(e)?;
+                let tags = serde_json::to_string(&spec.tags).unwrap_or_default();
+                match existing {
+                    None => {
+                        let arn = format!(
+                            "arn:aws:inspector2:{region}:{account}:owner/{account}/filter/{}",
+                            keys::random_hex(16)?
+                        );
+                        tx.execute(
+                            "INSERT INTO filters(arn, account, name, action, criteria, description, reason, expires_at, tags, created_at, updated_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                            params![
+                                arn, account, spec.name, spec.action, spec.criteria.to_string(), spec.description,
+                                spec.reason, spec.expires_at, tags, at
+                            ],
+                        )
+                        .map_err(e)?;
+                        out.push((arn, Upsert::Created));
+                    }
+                    Some(arn) => {
+                        let Some(f) = load_filter(tx, account, &arn).map_err(e)? else {
+                            return Err(Error::NotFound(format!("filter {arn} does not exist")));
+                        };
+                        let same = f.action == spec.action
+                            && f.criteria == spec.criteria
+                            && f.description == spec.description
+                            && f.reason == spec.reason
+                            && f.expires_at == spec.expires_at
+                            && f.tags == spec.tags;
+                        if same {
+                            out.push((arn, Upsert::Unchanged));
+                            continue;
+                        }
+                        tx.execute(
+                            "UPDATE filters SET action = ?2, criteria = ?3, description = ?4, reason = ?5, expires_at = ?6, tags = ?7, updated_at = ?8 WHERE arn = ?1",
+                            params![arn, spec.action, spec.criteria.to_string(), spec.description, spec.reason, spec.expires_at, tags, at],
+                        )
+                        .map_err(e)?;
+                        out.push((arn, Upsert::Updated));
+                    }
+                }
+            }
+            // the findings re-evaluated once for all the rules written (a pass per rule is
+            // quadratic for a VEX document of hundreds of statements)
+            let updated: Vec<String> = out
+                .iter()
+                .filter(|(_, o)| *o == Upsert::Updated)
+                .map(|(a, _)| a.clone())
+                .collect();
+            let written: Vec<String> = out
+                .iter()
+                .filter(|(_, o)| *o != Upsert::Unchanged)
+                .map(|(a, _)| a.clone())
+                .collect();
+            if !written.is_empty() {
+                let reason = match written.as_slice() {
+                    [one] if updated.is_empty() => format!("suppression rule {one} created"),
+                    [one] => format!("suppression rule {one} updated"),
+                    many => format!("{} suppression rules created or updated", many.len()),
+                };
+                reevaluate(tx, account, &at, matches, &reason, Scope::SuppressedBy(&updated)).map_err(e)?;
+                reevaluate(tx, account, &at, matches, &reason, Scope::MatchedByAny(&written)).map_err(e)?;
+            }
+            Ok(out)
+        })
+    }
+
     pub fn filters(&self, account: &str) -> Result<Vec<FilterRecord>> {
         self.with(|c| {
             let mut st = c.prepare_cached(
@@ -1527,6 +1634,8 @@ enum Scope<'a> {
     /// Only the findings these rules suppress (the rules were deleted, expired or changed:
     /// nothing else can return to ACTIVE).
     SuppressedBy(&'a [String]),
+    /// Those one of these rules matches (rules created or changed together), in one pass.
+    MatchedByAny(&'a [String]),
 }
 
 /// Findings are re-evaluated in batches of this many rows (keyset on rowid), so that memory
@@ -1570,14 +1679,15 @@ fn reevaluate(
         "rowid, arn, status, suppressed_by, first_observed_at, last_observed_at, updated_at, body";
     let rules = compiled_rules(tx, account, at, matches)?;
     let mut changed = 0;
-    let mut apply = |batch: &[Row], only: Option<&Compiled>| -> rusqlite::Result<()> {
+    // `only`: look at the findings one of these rules matches (none: every row given)
+    let mut apply = |batch: &[Row], only: &[&Compiled]| -> rusqlite::Result<()> {
         for row in batch {
-            if only.is_some_and(|rule| !rule.could_match(&row.body)) {
+            if !only.is_empty() && !only.iter().any(|rule| rule.could_match(&row.body)) {
                 continue;
             }
             let body: Value = serde_json::from_str(&row.body).unwrap_or(Value::Null);
             let probe = probe(&body, "ACTIVE", &row.first, &row.last, &row.updated);
-            if only.is_some_and(|rule| !(rule.test)(&probe)) {
+            if !only.is_empty() && !only.iter().any(|rule| (rule.test)(&probe)) {
                 continue;
             }
             let now_by = rules
@@ -1603,10 +1713,22 @@ fn reevaluate(
         Ok(())
     };
     match scope {
-        Scope::MatchedBy(arn) => {
-            let Some((_, rule)) = rules.iter().find(|(a, _)| a == arn) else {
-                return Ok(0); // not an active suppression rule (action NONE, or expired)
+        Scope::MatchedBy(_) | Scope::MatchedByAny(_) => {
+            let wanted: &[&str] = match &scope {
+                Scope::MatchedBy(arn) => std::slice::from_ref(arn),
+                _ => &[],
             };
+            let selected: Vec<&Compiled> = rules
+                .iter()
+                .filter(|(a, _)| match &scope {
+                    Scope::MatchedByAny(arns) => arns.iter().any(|x| x == a),
+                    _ => wanted.contains(&a.as_str()),
+                })
+                .map(|(_, rule)| rule)
+                .collect();
+            if selected.is_empty() {
+                return Ok(0); // no active suppression rule (action NONE, or expired)
+            }
             let mut st = tx.prepare(&format!(
                 "SELECT {COLS} FROM findings NOT INDEXED
                  WHERE account = ?1 AND status != 'CLOSED' AND rowid > ?2 ORDER BY rowid LIMIT ?3"
@@ -1618,7 +1740,7 @@ fn reevaluate(
                     .collect::<rusqlite::Result<_>>()?;
                 let Some(last) = batch.last() else { break };
                 after = last.rowid;
-                apply(&batch, Some(rule))?;
+                apply(&batch, &selected)?;
             }
         }
         Scope::SuppressedBy(suppressors) => {
@@ -1635,7 +1757,7 @@ fn reevaluate(
                         .collect::<rusqlite::Result<_>>()?;
                     let Some(last) = batch.last() else { break };
                     after = last.rowid;
-                    apply(&batch, None)?;
+                    apply(&batch, &[])?;
                 }
             }
         }

@@ -204,9 +204,37 @@ const MIGRATIONS: &[&str] = &[
         analyzed_at TEXT NOT NULL,
         PRIMARY KEY (account, region)
      );",
-    // 11: reserved for finding events (the events branch); a no-op here so that migration 12
-    //     keeps its number
-    "SELECT 1;",
+    // 14: principals (users, roles, agents) with identity policies; keys belong to one
+    //     (NULL: the account's root key); the append-only audit trail
+    "CREATE TABLE principals (
+        account TEXT NOT NULL REFERENCES accounts(id),
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        region TEXT,
+        policies TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (account, name)
+     );
+     ALTER TABLE access_keys ADD COLUMN principal TEXT;
+     CREATE TABLE audit_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        event_name TEXT NOT NULL,
+        event_source TEXT NOT NULL,
+        read_only INTEGER NOT NULL,
+        access_key_id TEXT,
+        username TEXT,
+        error_code TEXT,
+        record TEXT NOT NULL
+     );
+     CREATE INDEX audit_by_account ON audit_events(account, seq);
+     CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+     CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
     // 12: findings reports and SBOM exports (CreateFindingsReport, CreateSbomExport): one row
     //     per request with its state; rows IN_PROGRESS when a server starts are marked FAILED
     "CREATE TABLE IF NOT EXISTS reports (

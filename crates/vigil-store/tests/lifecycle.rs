@@ -527,3 +527,82 @@ fn listening_sockets_live_in_the_host_details() {
         Vec::new()
     );
 }
+
+#[test]
+fn filters_upsert_by_name_in_one_transaction() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(dir.path()).expect("open");
+    let t0 = OffsetDateTime::now_utc();
+    submit(
+        &store,
+        vec![finding("arn:f1", "HIGH"), finding("arn:f2", "LOW")],
+        t0,
+    );
+    let spec = |name: &str, severity: &str, reason: &str| FilterSpec {
+        name: name.into(),
+        action: "SUPPRESS".into(),
+        criteria: json!({"severity": severity}),
+        description: None,
+        reason: Some(reason.into()),
+        expires_at: None,
+        tags: [("vigil:vexFormat".to_owned(), "OPENVEX".to_owned())].into(),
+    };
+    let first = store
+        .upsert_filters(
+            "111122223333",
+            "us-east-1",
+            vec![spec("vex:a", "HIGH", "r")],
+            t0,
+            &matcher,
+        )
+        .expect("upsert");
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].1, vigil_store::Upsert::Created);
+    assert_eq!(
+        statuses(&store),
+        vec![
+            ("arn:f1".into(), "SUPPRESSED".into()),
+            ("arn:f2".into(), "ACTIVE".into())
+        ]
+    );
+    // the same specs again: nothing changes; a changed one is updated in place (same ARN) and
+    // re-applied; a new one is created
+    let again = store
+        .upsert_filters(
+            "111122223333",
+            "us-east-1",
+            vec![spec("vex:a", "HIGH", "r"), spec("vex:b", "LOW", "r")],
+            t0 + Duration::seconds(1),
+            &matcher,
+        )
+        .expect("upsert");
+    assert_eq!(
+        again[0],
+        (first[0].0.clone(), vigil_store::Upsert::Unchanged)
+    );
+    assert_eq!(again[1].1, vigil_store::Upsert::Created);
+    let changed = store
+        .upsert_filters(
+            "111122223333",
+            "us-east-1",
+            vec![spec("vex:a", "CRITICAL", "r2")],
+            t0 + Duration::seconds(2),
+            &matcher,
+        )
+        .expect("upsert");
+    assert_eq!(
+        changed[0],
+        (first[0].0.clone(), vigil_store::Upsert::Updated)
+    );
+    assert_eq!(
+        statuses(&store),
+        vec![
+            ("arn:f1".into(), "ACTIVE".into()),
+            ("arn:f2".into(), "SUPPRESSED".into())
+        ]
+    );
+    let filters = store.filters("111122223333").expect("filters");
+    assert_eq!(filters.len(), 2);
+    assert_eq!(filters[0].reason.as_deref(), Some("r2"));
+    assert_eq!(filters[0].tags["vigil:vexFormat"], "OPENVEX");
+}

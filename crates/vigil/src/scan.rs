@@ -105,6 +105,9 @@ pub fn run(args: ScanArgs) -> Result<Outcome> {
         ScanFormat::CyclonedxVex => {
             vigil_export::to_cyclonedx_vex(&report.findings, &report.judgements, &inventory)?
         }
+        ScanFormat::Openvex => {
+            vigil_export::to_openvex(&report.findings, &report.judgements, &inventory)?
+        }
         ScanFormat::Table => {
             let colour = args.output.is_none()
                 && std::io::stdout().is_terminal()

@@ -179,12 +179,118 @@ pub fn admin(cmd: AdminCommand) -> Result<()> {
         AdminCommand::CreateKey(a) => {
             let store = vigil_store::Store::open(&a.data_dir)
                 .with_context(|| format!("cannot open the store in `{}`", a.data_dir.display()))?;
-            let key = store.create_key(&a.account, time::OffsetDateTime::now_utc())?;
+            let now = time::OffsetDateTime::now_utc();
+            let key = match &a.principal {
+                None => store.create_key(&a.account, now)?,
+                Some(p) => vigil_store::FindingsStore::access_store(&store)
+                    .create_principal_key(&a.account, p, now)?,
+            };
             println!("{}", serde_json::to_string(&key)?);
             Ok(())
         }
         AdminCommand::AddRegistry(a) => add_registry(a),
+        AdminCommand::CreatePrincipal(a) => create_principal(a),
+        AdminCommand::SetKeyStatus(a) => {
+            let store = vigil_store::Store::open(&a.data_dir)
+                .with_context(|| format!("cannot open the store in `{}`", a.data_dir.display()))?;
+            vigil_store::FindingsStore::access_store(&store).set_key_status(
+                &a.account,
+                &a.access_key_id,
+                &a.status,
+            )?;
+            println!(
+                "{}",
+                serde_json::json!({"accessKeyId": a.access_key_id, "status": a.status})
+            );
+            Ok(())
+        }
+        AdminCommand::AuditExport(a) => audit_export(a),
     }
+}
+
+fn create_principal(a: vigil_cli::CreatePrincipalArgs) -> Result<()> {
+    use vigil_cli::PrincipalKind;
+    let kind = match a.kind {
+        PrincipalKind::User => "USER",
+        PrincipalKind::Role => "ROLE",
+        PrincipalKind::Agent => "AGENT",
+    };
+    if (a.kind == PrincipalKind::Agent) != a.region.is_some() {
+        bail!("--region: an agent is scoped to exactly one region; users and roles take none");
+    }
+    let mut policies = Vec::new();
+    for p in &a.policies {
+        match p.strip_prefix('@') {
+            Some(file) => policies.push(
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("--policy @{file}: cannot read the file"))?,
+            ),
+            None => policies.push(format!("builtin:{p}")),
+        }
+    }
+    if policies.is_empty() {
+        if a.kind != PrincipalKind::Agent {
+            bail!("--policy: give at least one (read-only, full-access, or @FILE)");
+        }
+        policies.push("builtin:agent".into());
+    }
+    // refuse a policy now rather than deny every call later
+    vigil_server::access::parse_policies(&policies).map_err(|e| anyhow::anyhow!("--policy {e}"))?;
+    let store = vigil_store::Store::open(&a.data_dir)
+        .with_context(|| format!("cannot open the store in `{}`", a.data_dir.display()))?;
+    let now = time::OffsetDateTime::now_utc();
+    let access = vigil_store::FindingsStore::access_store(&store);
+    access.create_principal(&vigil_store::access::PrincipalRecord {
+        account: a.account.clone(),
+        name: a.name.clone(),
+        kind: kind.into(),
+        region: a.region.clone(),
+        policies,
+        created_at: vigil_store::timestamp(now),
+    })?;
+    let key = access.create_principal_key(&a.account, &a.name, now)?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "account": a.account, "name": a.name, "kind": kind, "region": a.region,
+            "accessKeyId": key.access_key_id, "secretAccessKey": key.secret_access_key,
+        })
+    );
+    Ok(())
+}
+
+fn audit_export(a: vigil_cli::AuditExportArgs) -> Result<()> {
+    let since = match &a.since {
+        None => None,
+        Some(s) => Some(vigil_store::timestamp(
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .with_context(|| format!("--since `{s}` is not an RFC 3339 time"))?,
+        )),
+    };
+    let store = vigil_store::Store::open(&a.data_dir)
+        .with_context(|| format!("cannot open the store in `{}`", a.data_dir.display()))?;
+    let access = vigil_store::FindingsStore::access_store(&store);
+    let mut records = Vec::new();
+    let mut before = None;
+    loop {
+        let page = access.audit(&vigil_store::access::AuditQuery {
+            account: a.account.clone(),
+            start: since.clone(),
+            before_seq: before,
+            limit: 1000,
+            ..Default::default()
+        })?;
+        let Some((last, _)) = page.last() else { break };
+        before = Some(*last);
+        let full = page.len() == 1000;
+        records.extend(page.into_iter().map(|(_, r)| r.record));
+        if !full {
+            break;
+        }
+    }
+    records.reverse();
+    println!("{}", serde_json::json!({ "Records": records }));
+    Ok(())
 }
 
 fn add_registry(a: vigil_cli::AddRegistryArgs) -> Result<()> {

@@ -322,7 +322,12 @@ fn scan_sarif_and_vex_are_valid_against_official_schemas() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sarif = dir.path().join("out.sarif");
     let vex = dir.path().join("out.vex.json");
-    for (fmt, path) in [("sarif", &sarif), ("cyclonedx-vex", &vex)] {
+    let openvex = dir.path().join("out.openvex.json");
+    for (fmt, path) in [
+        ("sarif", &sarif),
+        ("cyclonedx-vex", &vex),
+        ("openvex", &openvex),
+    ] {
         let st = vigil()
             .args([
                 "scan",
@@ -363,4 +368,21 @@ fn scan_sarif_and_vex_are_valid_against_official_schemas() {
         ),
         vec!["cyclonedx".into(), vex.display().to_string()],
     );
+    // OpenVEX: vexipy's models of the specification; every finding an `affected` statement
+    check(
+        format!("{}/tests/validate_formats.py", env!("CARGO_MANIFEST_DIR")),
+        vec!["openvex".into(), openvex.display().to_string()],
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&openvex).expect("openvex")).expect("json");
+    let statements = doc["statements"].as_array().expect("statements");
+    assert!(!statements.is_empty());
+    assert!(statements.iter().all(|s| (s["status"] == "affected"
+        && s["action_statement"].is_string())
+        || (s["status"] == "not_affected" && s["justification"].is_string())));
+    assert!(statements.iter().any(|s| {
+        s["products"][0]["@id"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("pkg:pypi/"))
+    }));
 }

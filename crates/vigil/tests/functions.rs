@@ -5,74 +5,17 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
-use common::{ACCOUNT, Server, repo, run_ok, vigil};
+use common::{ACCOUNT, Server, make_zip, repo, run_ok, vigil};
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
 
-/// Writes a zip of `files` (name, content) at `path`; answers its base64 and hex SHA-256.
-fn make_zip(path: &Path, files: &[(&str, &str)]) -> (String, String) {
-    let out = run_ok(
-        Command::new("python3")
-            .arg("-c")
-            .arg(
-                r#"
-import base64, hashlib, json, sys, zipfile
-# fixed entry times: the same files make the same zip
-with zipfile.ZipFile(sys.argv[1], "w") as z:
-    for name, content in json.loads(sys.argv[2]):
-        info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        z.writestr(info, content)
-data = open(sys.argv[1], "rb").read()
-print(json.dumps([base64.b64encode(data).decode(), hashlib.sha256(data).hexdigest()]))
-"#,
-            )
-            .arg(path)
-            .arg(json!(files).to_string()),
-    );
-    let v: Vec<String> = serde_json::from_str(&out).expect("zip json");
-    (v[0].clone(), v[1].clone())
-}
-
-/// A SigV4-signed (botocore) POST of `body` to a native endpoint, the body passed through a
-/// file (a function package is too big for an argument); answers the JSON, or
-/// `{"status", "type", "message"}` for an error.
+/// A SigV4-signed (botocore) POST of `body` to a native endpoint (through a file: a function
+/// package is too big for an argument); answers the JSON, or `{"status", "type", "message"}`.
 fn post_raw(server: &Server, path: &str, body: &[u8]) -> Value {
-    let file = server.dir.path().join("request.json");
-    std::fs::write(&file, body).expect("request body");
-    let mut c = Command::new("python3");
-    server.env(&mut c);
-    c.arg("-c")
-        .arg(
-            r#"
-import json, os, sys, urllib.request, urllib.error, botocore.session
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-creds = botocore.session.get_session().get_credentials()
-data = open(sys.argv[2], "rb").read()
-r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + sys.argv[1], data=data,
-               headers={"content-type": "application/json"})
-SigV4Auth(creds, "inspector2", "us-east-1").add_auth(r)
-req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
-try:
-    print(json.dumps(json.load(urllib.request.urlopen(req, timeout=600))))
-except urllib.error.HTTPError as e:
-    body = e.read()
-    try:
-        message = json.loads(body).get("message")
-    except Exception:
-        message = body.decode(errors="replace")
-    print(json.dumps({"status": e.code, "type": e.headers.get("x-amzn-ErrorType"), "message": message}))
-"#,
-        )
-        .arg(path)
-        .arg(&file)
-        .env("VIGIL_URL", &server.url);
-    serde_json::from_str(&run_ok(&mut c)).expect("answer json")
+    server.native_raw(path, body)
 }
 
 fn post(server: &Server, path: &str, body: &Value) -> Value {

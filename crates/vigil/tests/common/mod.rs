@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub const ACCOUNT: &str = "111122223333";
 
@@ -85,6 +85,31 @@ pub fn demo_sbom(dir: &Path) -> PathBuf {
             .arg(repo().join("examples/demo-image")),
     );
     sbom
+}
+
+/// Writes a zip of `files` (name, content) at `path`; answers its base64 and hex SHA-256.
+pub fn make_zip(path: &Path, files: &[(&str, &str)]) -> (String, String) {
+    let out = run_ok(
+        Command::new("python3")
+            .arg("-c")
+            .arg(
+                r#"
+import base64, hashlib, json, sys, zipfile
+# fixed entry times: the same files make the same zip
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for name, content in json.loads(sys.argv[2]):
+        info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, content)
+data = open(sys.argv[1], "rb").read()
+print(json.dumps([base64.b64encode(data).decode(), hashlib.sha256(data).hexdigest()]))
+"#,
+            )
+            .arg(path)
+            .arg(json!(files).to_string()),
+    );
+    let v: Vec<String> = serde_json::from_str(&out).expect("zip json");
+    (v[0].clone(), v[1].clone())
 }
 
 pub struct Server {
@@ -230,31 +255,79 @@ impl Server {
     }
 
     /// A SigV4-signed (by botocore) POST of `body` to one of Vigil's native endpoints; answers
-    /// the JSON, or `{"status": HTTP status, "type": error type}` for an error.
+    /// the JSON, or `{"status": HTTP status, "type": error type, "message"}` for an error.
     pub fn native(&self, path: &str, body: &Value) -> Value {
+        self.native_raw(path, body.to_string().as_bytes())
+    }
+
+    /// [`Server::native`] with a body of any size (passed through a file).
+    pub fn native_raw(&self, path: &str, body: &[u8]) -> Value {
+        self.native_as(&self.home, path, body)
+    }
+
+    /// [`Server::native_raw`] signed with the credentials of another home's AWS profile (another
+    /// account's key).
+    pub fn native_as(&self, home: &Path, path: &str, body: &[u8]) -> Value {
+        let file = tempfile::NamedTempFile::new_in(self.dir.path()).expect("request file");
+        std::fs::write(file.path(), body).expect("request body");
         let mut c = Command::new("python3");
         self.env(&mut c);
-        c.arg("-c")
+        c.env("HOME", home)
+            .arg("-c")
             .arg(
                 r#"
 import json, os, sys, urllib.request, urllib.error, botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 creds = botocore.session.get_session().get_credentials()
-r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + sys.argv[1], data=sys.argv[2].encode(),
+data = open(sys.argv[2], "rb").read()
+r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + sys.argv[1], data=data,
                headers={"content-type": "application/json"})
 SigV4Auth(creds, "inspector2", "us-east-1").add_auth(r)
 req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
 try:
-    print(json.dumps(json.load(urllib.request.urlopen(req, timeout=300))))
+    print(json.dumps(json.load(urllib.request.urlopen(req, timeout=600))))
 except urllib.error.HTTPError as e:
-    print(json.dumps({"status": e.code, "type": e.headers.get("x-amzn-ErrorType")}))
+    body = e.read()
+    try:
+        message = json.loads(body).get("message")
+    except Exception:
+        message = body.decode(errors="replace")
+    print(json.dumps({"status": e.code, "type": e.headers.get("x-amzn-ErrorType"), "message": message}))
 "#,
             )
             .arg(path)
-            .arg(body.to_string())
+            .arg(file.path())
             .env("VIGIL_URL", &self.url);
         serde_json::from_str(&run_ok(&mut c)).expect("native json")
+    }
+
+    /// A key for another account, and a home whose AWS profile uses it (for
+    /// [`Server::native_as`]).
+    pub fn second_account(&self, account: &str) -> PathBuf {
+        let key: Value = serde_json::from_str(&run_ok(
+            vigil()
+                .args(["admin", "create-key", "--account", account, "--data-dir"])
+                .arg(&self.data),
+        ))
+        .expect("key json");
+        let home = self.dir.path().join(format!("home-{account}"));
+        std::fs::create_dir_all(home.join(".aws")).expect("aws dir");
+        std::fs::write(
+            home.join(".aws/credentials"),
+            format!(
+                "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                key["accessKeyId"].as_str().expect("id"),
+                key["secretAccessKey"].as_str().expect("secret")
+            ),
+        )
+        .expect("credentials");
+        std::fs::write(
+            home.join(".aws/config"),
+            "[default]\nregion = us-east-1\noutput = json\n",
+        )
+        .expect("config");
+        home
     }
 }
 

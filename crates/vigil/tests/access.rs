@@ -1,0 +1,308 @@
+//! Principals, identity policies and the audit trail, against a real server with
+//! SigV4-signed requests (botocore signs them).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+/// Signs and sends each call `[access key id, secret, region, path, body]`; answers each
+/// call's JSON, or `{"status", "type", "message"}` for an error.
+fn calls(server: &Server, plan: &[(&Value, &str, &str, Value)]) -> Vec<Value> {
+    let plan: Vec<Value> = plan
+        .iter()
+        .map(|(key, region, path, body)| {
+            json!([
+                key["accessKeyId"],
+                key["secretAccessKey"],
+                region,
+                path,
+                body.to_string()
+            ])
+        })
+        .collect();
+    let file = server.dir.path().join("plan.json");
+    std::fs::write(&file, serde_json::to_string(&plan).unwrap()).unwrap();
+    let out = server.python(&format!(
+        r#"
+import json, os, urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+out = []
+for key, secret, region, path, body in json.load(open({plan:?})):
+    r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + path, data=body.encode(),
+                   headers={{"content-type": "application/json", "user-agent": "vigil-test/1"}})
+    SigV4Auth(Credentials(key, secret), "inspector2", region).add_auth(r)
+    req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
+    try:
+        out.append(json.load(urllib.request.urlopen(req, timeout=60)))
+    except urllib.error.HTTPError as e:
+        b = json.loads(e.read() or b"{{}}")
+        out.append({{"status": e.code, "type": e.headers.get("x-amzn-ErrorType"), "message": b.get("message")}})
+print(json.dumps(out))
+"#,
+        plan = file.display().to_string()
+    ));
+    out.as_array().expect("answers").clone()
+}
+
+fn principal(server: &Server, name: &str, kind: &str, extra: &[&str]) -> Value {
+    let mut c = vigil();
+    c.args([
+        "admin",
+        "create-principal",
+        "--account",
+        ACCOUNT,
+        "--name",
+        name,
+        "--kind",
+        kind,
+        "--data-dir",
+    ])
+    .arg(&server.data)
+    .args(extra);
+    serde_json::from_str(&run_ok(&mut c)).expect("principal json")
+}
+
+fn filter(name: &str) -> Value {
+    json!({"name": name, "action": "NONE", "filterCriteria": {"severity": [{"comparison": "EQUALS", "value": "HIGH"}]}})
+}
+
+#[test]
+fn policies_decide_and_every_change_and_refusal_is_audited() {
+    tools_present();
+    let server = start();
+    let root = server.key.clone();
+    let reader = principal(&server, "reader", "user", &["--policy", "read-only"]);
+    let policy = server.dir.path().join("no-delete.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[
+             {"Effect":"Allow","Action":["inspector2:*"],"Resource":"*"},
+             {"Sid":"NoDeletes","Effect":"Deny","Action":"inspector2:Delete*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let editor = principal(
+        &server,
+        "editor",
+        "role",
+        &["--policy", &format!("@{}", policy.display())],
+    );
+    let agent = principal(&server, "host-agent", "agent", &["--region", "us-east-1"]);
+    assert_eq!(agent["kind"], "AGENT");
+
+    // bad principals are refused before anything is stored
+    let mut c = vigil();
+    c.args([
+        "admin",
+        "create-principal",
+        "--name",
+        "x",
+        "--kind",
+        "user",
+        "--policy",
+        "admin",
+        "--data-dir",
+    ])
+    .arg(&server.data);
+    let out = run(&mut c);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no built-in policy `admin`"));
+
+    let sbom = demo_sbom(server.dir.path());
+    let sbom_text = std::fs::read_to_string(&sbom).unwrap();
+    let scan = json!({"resourceId": "i-0123456789abcdef0", "sbom": serde_json::from_str::<Value>(&sbom_text).unwrap()});
+    let r = calls(
+        &server,
+        &[
+            (&reader, "us-east-1", "/findings/list", json!({})),
+            (&reader, "us-east-1", "/filters/create", filter("by-reader")),
+            (&editor, "us-east-1", "/filters/create", filter("by-editor")),
+            (&editor, "us-east-1", "/filters/list", json!({})),
+            (&agent, "eu-west-1", "/vigil/v1/scans", scan.clone()),
+            (&agent, "us-east-1", "/vigil/v1/scans", scan.clone()),
+            (&agent, "us-east-1", "/findings/list", json!({})),
+        ],
+    );
+    assert!(r[0]["findings"].is_array(), "reader reads: {}", r[0]);
+    assert_eq!(r[1]["status"], 403, "{}", r[1]);
+    assert_eq!(r[1]["type"], "AccessDeniedException");
+    assert_eq!(
+        r[1]["message"],
+        format!(
+            "User: arn:aws:iam::{ACCOUNT}:user/reader is not authorized to perform: inspector2:CreateFilter on resource: * because no identity-based policy allows the inspector2:CreateFilter action"
+        )
+    );
+    let editor_filter = r[2]["arn"].as_str().expect("editor creates").to_owned();
+    assert_eq!(r[3]["filters"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        r[4]["type"], "AccessDeniedException",
+        "agent out of its region: {}",
+        r[4]
+    );
+    assert!(
+        r[4]["message"]
+            .as_str()
+            .unwrap()
+            .contains("scoped to us-east-1")
+    );
+    assert!(
+        r[5]["findings"].as_u64().is_some() || r[5].get("resourceId").is_some(),
+        "agent scans: {}",
+        r[5]
+    );
+    assert_eq!(
+        r[6]["type"], "AccessDeniedException",
+        "agents do not read findings"
+    );
+
+    let r = calls(
+        &server,
+        &[(
+            &editor,
+            "us-east-1",
+            "/filters/delete",
+            json!({"arn": editor_filter}),
+        )],
+    );
+    assert_eq!(r[0]["type"], "AccessDeniedException");
+    assert!(
+        r[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("with an explicit deny")
+    );
+
+    // rotation: an inactive key is unknown
+    let mut c = vigil();
+    c.args([
+        "admin",
+        "set-key-status",
+        "--account",
+        ACCOUNT,
+        "--status",
+        "Inactive",
+        "--access-key-id",
+    ])
+    .arg(reader["accessKeyId"].as_str().unwrap())
+    .arg("--data-dir")
+    .arg(&server.data);
+    run_ok(&mut c);
+    let r = calls(
+        &server,
+        &[(&reader, "us-east-1", "/findings/list", json!({}))],
+    );
+    assert_eq!(r[0]["type"], "UnrecognizedClientException");
+
+    // the audit trail: changes and refusals, never reads, in CloudTrail's shape
+    let r = calls(
+        &server,
+        &[(
+            &root,
+            "us-east-1",
+            "/vigil/v1/audit/lookup",
+            json!({"MaxResults": 50}),
+        )],
+    );
+    let events = r[0]["Events"].as_array().expect("events").clone();
+    let names: Vec<(&str, Option<&str>)> = events
+        .iter()
+        .map(|e| (e["EventName"].as_str().unwrap(), e["Username"].as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("DeleteFilter", Some("editor")),
+            ("ListFindings", Some("host-agent")),
+            ("SubmitScan", Some("host-agent")),
+            ("SubmitScan", Some("host-agent")),
+            ("CreateFilter", Some("editor")),
+            ("CreateFilter", Some("reader")),
+        ],
+        "{events:#?}"
+    );
+    let record = |i: usize| -> Value {
+        serde_json::from_str(events[i]["CloudTrailEvent"].as_str().unwrap()).unwrap()
+    };
+    let denied = record(5);
+    assert_eq!(denied["errorCode"], "AccessDeniedException");
+    assert_eq!(denied["userIdentity"]["type"], "IAMUser");
+    assert_eq!(
+        denied["userIdentity"]["arn"],
+        format!("arn:aws:iam::{ACCOUNT}:user/reader")
+    );
+    assert_eq!(denied["eventSource"], "inspector2.amazonaws.com");
+    assert_eq!(denied["sourceIPAddress"], "127.0.0.1");
+    assert_eq!(denied["userAgent"], "vigil-test/1");
+    assert_eq!(denied["requestParameters"]["name"], "by-reader");
+    assert_eq!(denied["readOnly"], false);
+    let created = record(4);
+    assert!(created["errorCode"].is_null());
+    assert_eq!(created["responseElements"]["arn"], editor_filter.as_str());
+    assert_eq!(created["userIdentity"]["type"], "AssumedRole");
+    let scanned = record(3);
+    // a large request is summarised, not copied
+    assert!(scanned["requestParameters"]["bodyBytes"].as_u64().unwrap() > 16 << 10);
+    assert_eq!(scanned["eventSource"], "vigil.local");
+
+    // lookups filter and page
+    let r = calls(
+        &server,
+        &[
+            (
+                &root,
+                "us-east-1",
+                "/vigil/v1/audit/lookup",
+                json!({"LookupAttributes": [{"AttributeKey": "Username", "AttributeValue": "editor"}]}),
+            ),
+            (
+                &root,
+                "us-east-1",
+                "/vigil/v1/audit/lookup",
+                json!({"MaxResults": 4}),
+            ),
+            (
+                &root,
+                "us-east-1",
+                "/vigil/v1/audit/lookup",
+                json!({"LookupAttributes": [{"AttributeKey": "Colour", "AttributeValue": "x"}]}),
+            ),
+        ],
+    );
+    assert_eq!(r[0]["Events"].as_array().map(Vec::len), Some(2));
+    assert_eq!(r[1]["Events"].as_array().map(Vec::len), Some(4));
+    let token = r[1]["NextToken"].as_str().expect("a next page").to_owned();
+    assert_eq!(r[2]["type"], "ValidationException");
+    let r = calls(
+        &server,
+        &[(
+            &root,
+            "us-east-1",
+            "/vigil/v1/audit/lookup",
+            json!({"MaxResults": 4, "NextToken": token}),
+        )],
+    );
+    assert_eq!(r[0]["Events"].as_array().map(Vec::len), Some(2));
+    assert!(r[0].get("NextToken").is_none());
+
+    // the CloudTrail log file export, oldest first
+    let mut c = vigil();
+    c.args(["admin", "audit-export", "--account", ACCOUNT, "--data-dir"])
+        .arg(&server.data);
+    let log: Value = serde_json::from_str(&run_ok(&mut c)).unwrap();
+    let records = log["Records"].as_array().unwrap();
+    assert_eq!(
+        records.len(),
+        6,
+        "the six above: reads, lookups and unauthenticated calls are not recorded"
+    );
+    assert_eq!(records[0]["eventName"], "CreateFilter");
+    assert!(
+        records
+            .iter()
+            .all(|r| r["eventVersion"] == "1.09" && r["recipientAccountId"] == ACCOUNT)
+    );
+}
