@@ -390,6 +390,49 @@ fn local_directory_destination_limits_and_validation() {
     let latest = s.aws(&["get-findings-report-status"]);
     assert_eq!(latest["reportId"], id.as_str());
 
+    // IAM: a read-only principal may read a report's status, not create one
+    let reader: Value = serde_json::from_str(&run_ok(
+        vigil()
+            .args([
+                "admin",
+                "create-principal",
+                "--account",
+                ACCOUNT,
+                "--name",
+                "reader",
+                "--kind",
+                "user",
+                "--policy",
+                "read-only",
+                "--data-dir",
+            ])
+            .arg(&s.data),
+    ))
+    .expect("principal");
+    let seen = s.python(&format!(
+        r#"
+import boto3, json, os
+c = boto3.client("inspector2", endpoint_url=os.environ["VIGIL_URL"], region_name="us-east-1",
+                 aws_access_key_id={key:?}, aws_secret_access_key={secret:?})
+status = c.get_findings_report_status(reportId={id:?})["status"]
+try:
+    c.create_findings_report(reportFormat="JSON", s3Destination={{"bucketName": "local-bucket", "kmsKeyArn": "k"}})
+    err = None
+except c.exceptions.AccessDeniedException as e:
+    err = e.response["Error"]["Message"]
+print(json.dumps({{"status": status, "err": err}}))
+"#,
+        key = reader["accessKeyId"].as_str().expect("key"),
+        secret = reader["secretAccessKey"].as_str().expect("secret"),
+    ));
+    assert_eq!(seen["status"], "SUCCEEDED", "{seen}");
+    assert!(
+        seen["err"]
+            .as_str()
+            .is_some_and(|m| m.contains("inspector2:CreateFindingsReport")),
+        "{seen}"
+    );
+
     // no matching finding: FAILED, NO_FINDINGS_FOUND, and no file
     let none = s.aws(&[
         "create-findings-report",
