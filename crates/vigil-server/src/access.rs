@@ -145,6 +145,7 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
         op("DeregisterAgentlessHost", V, false),
     ),
     ("/vigil/v1/audit/lookup", op("LookupAuditEvents", V, true)),
+    ("/usage/list", op("ListUsageTotals", I, true)),
     ("/vigil/v1/findings/export", op("ExportFindings", V, true)),
     ("/vigil/v1/vex/export", op("ExportVex", V, true)),
     ("/vigil/v1/vex/import", op("ImportVex", V, false)),

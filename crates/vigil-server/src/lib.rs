@@ -37,6 +37,7 @@ mod ops;
 mod reevaluate;
 pub mod registry;
 pub mod reports;
+mod usage;
 mod wire;
 
 pub use wire::ApiError;
@@ -618,6 +619,7 @@ fn route(
             account::update_deep_inspection(app, &principal, &input()?)
         }
         ("POST", "/vigil/v1/audit/lookup") => access::lookup(app, &principal, &input()?),
+        ("POST", "/usage/list") => usage::list_usage_totals(app, &principal, &input()?),
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"
         ))),

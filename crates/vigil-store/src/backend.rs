@@ -120,6 +120,13 @@ pub trait FindingsStore: Send + Sync {
     fn function_store(&self) -> &dyn crate::functions::FunctionStore;
     /// Principals, access keys and the audit trail.
     fn access_store(&self) -> &dyn crate::access::AccessStore;
+    /// Usage totals of accounts in a month (see [`crate::usage`]).
+    fn usage_totals(
+        &self,
+        accounts: &[String],
+        month: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<crate::usage::UsageTotal>>;
     /// Findings reports and SBOM exports.
     fn report_store(&self) -> &dyn crate::reports::ReportStore;
 }
@@ -283,5 +290,13 @@ impl FindingsStore for crate::Store {
     }
     fn report_store(&self) -> &dyn crate::reports::ReportStore {
         self
+    }
+    fn usage_totals(
+        &self,
+        accounts: &[String],
+        month: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<crate::usage::UsageTotal>> {
+        crate::Store::usage_totals(self, accounts, month, now)
     }
 }

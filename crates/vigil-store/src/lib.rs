@@ -33,6 +33,7 @@ pub mod keys;
 pub mod registry;
 pub mod reports;
 mod schema;
+pub mod usage;
 
 pub use backend::FindingsStore;
 
@@ -552,6 +553,13 @@ impl Store {
                 )
                 .map_err(e)?;
             }
+            // usage: a scan or a re-evaluation of the resource (not a network analysis)
+            match sub.origin {
+                Origin::Scan => usage::meter(tx, sub.account, sub.region, &r.kind, &r.id, &at, usage::Meter::Scan),
+                Origin::Reevaluation => usage::meter(tx, sub.account, sub.region, &r.kind, &r.id, &at, usage::Meter::Rescan),
+                Origin::NetworkAnalysis => Ok(()),
+            }
+            .map_err(e)?;
             // what the store has for this resource
             #[allow(clippy::type_complexity)]
             let mut existing: std::collections::HashMap<String, (String, Option<String>, String)> =
@@ -1399,12 +1407,31 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<String> {
         let at = timestamp(now);
-        let n = self.with(|c| {
-            c.prepare_cached(
-                "UPDATE resources SET heartbeat_at = ?4
-                 WHERE account = ?1 AND region = ?2 AND id = ?3 AND type = 'AWS_EC2_INSTANCE'",
-            )?
-            .execute(params![account, region, id, at])
+        let path = self.path.clone();
+        let n = self.with_tx(|tx| {
+            let e = |x: rusqlite::Error| db_err(&path, x);
+            let n = tx
+                .prepare_cached(
+                    "UPDATE resources SET heartbeat_at = ?4
+                     WHERE account = ?1 AND region = ?2 AND id = ?3 AND type = 'AWS_EC2_INSTANCE'",
+                )
+                .map_err(e)?
+                .execute(params![account, region, id, at])
+                .map_err(e)?;
+            if n > 0 {
+                // a live agent keeps its host covered
+                usage::meter(
+                    tx,
+                    account,
+                    region,
+                    "AWS_EC2_INSTANCE",
+                    id,
+                    &at,
+                    usage::Meter::Seen,
+                )
+                .map_err(e)?;
+            }
+            Ok(n)
         })?;
         if n == 0 {
             return Err(Error::NotFound(format!(

@@ -235,6 +235,20 @@ const MIGRATIONS: &[&str] = &[
        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
      CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+    // 15: usage metering per account, resource and month (ListUsageTotals)
+    "CREATE TABLE usage_meter (
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        month TEXT NOT NULL,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        scans INTEGER NOT NULL,
+        rescans INTEGER NOT NULL,
+        PRIMARY KEY (account, region, resource_id, month)
+     );
+     CREATE INDEX usage_by_month ON usage_meter(account, month);",
     // 12: findings reports and SBOM exports (CreateFindingsReport, CreateSbomExport): one row
     //     per request with its state; rows IN_PROGRESS when a server starts are marked FAILED
     "CREATE TABLE IF NOT EXISTS reports (

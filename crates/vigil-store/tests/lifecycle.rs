@@ -606,3 +606,40 @@ fn filters_upsert_by_name_in_one_transaction() {
     assert_eq!(filters[0].reason.as_deref(), Some("r2"));
     assert_eq!(filters[0].tags["vigil:vexFormat"], "OPENVEX");
 }
+
+#[test]
+fn usage_is_metered_by_scans_and_heartbeats() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(dir.path()).expect("open");
+    let t0 = time::macros::datetime!(2026-12-01 10:00 UTC);
+    // host i-0001: scanned at 10:00, heartbeats until 13:30 -> 4 started hours
+    submit(&store, vec![finding("arn:a", "HIGH")], t0);
+    store
+        .heartbeat(
+            "111122223333",
+            "us-east-1",
+            "i-0001",
+            t0 + time::Duration::minutes(210),
+        )
+        .expect("heartbeat");
+    let totals = store
+        .usage_totals(
+            &["111122223333".into()],
+            "2026-12",
+            t0 + time::Duration::hours(5),
+        )
+        .expect("totals");
+    let of = |k: &str| totals.iter().find(|t| t.kind == k).map(|t| t.total);
+    assert_eq!(of("EC2_INSTANCE_HOURS"), Some(4.0));
+    assert_eq!(of("ECR_INITIAL_SCAN"), Some(0.0));
+    // nothing metered in another month, or for another account
+    let nov = store
+        .usage_totals(&["111122223333".into()], "2026-11", t0)
+        .expect("totals");
+    assert!(nov.iter().all(|t| t.total == 0.0));
+    let other = store
+        .usage_totals(&["444455556666".into()], "2026-12", t0)
+        .expect("totals");
+    assert!(other.iter().all(|t| t.total == 0.0));
+    assert!(store.usage_totals(&[], "2026-13x", t0).is_err());
+}

@@ -306,3 +306,41 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
             .all(|r| r["eventVersion"] == "1.09" && r["recipientAccountId"] == ACCOUNT)
     );
 }
+
+#[test]
+fn usage_totals_meter_scans_with_list_prices() {
+    tools_present();
+    let server = start();
+    let sbom = demo_sbom(server.dir.path());
+    let sbom = sbom.display().to_string();
+    // the demo SBOM is an image's: two images, the first scanned twice
+    let first = server.scan(&sbom, "demo/app:1");
+    assert_eq!(first["resourceType"], "AWS_ECR_CONTAINER_IMAGE", "{first}");
+    server.scan(&sbom, "demo/app:1");
+    server.scan(&sbom, "demo/app:2");
+    let usage = server.aws(&["list-usage-totals"]);
+    let totals = usage["totals"].as_array().expect("totals");
+    assert_eq!(totals.len(), 1);
+    assert_eq!(totals[0]["accountId"], ACCOUNT);
+    let of = |kind: &str| -> Value {
+        totals[0]["usage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["type"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind}: {usage}"))
+    };
+    assert_eq!(of("ECR_INITIAL_SCAN")["total"], 2.0);
+    assert_eq!(of("ECR_INITIAL_SCAN")["estimatedMonthlyCost"], 0.18);
+    assert_eq!(of("ECR_INITIAL_SCAN")["currency"], "USD");
+    assert_eq!(of("ECR_RESCAN")["total"], 1.0);
+    assert_eq!(of("ECR_RESCAN")["estimatedMonthlyCost"], 0.01);
+    assert_eq!(of("EC2_INSTANCE_HOURS")["total"], 0.0);
+    assert_eq!(of("LAMBDA_FUNCTION_HOURS")["total"], 0.0);
+    // another account's usage is not the caller's to read
+    let err = server.aws_err(&["list-usage-totals", "--account-ids", "444455556666"]);
+    assert!(err.contains("AccessDeniedException"), "{err}");
+    let err = server.aws_err(&["list-usage-totals", "--account-ids", "12"]);
+    assert!(err.contains("ValidationException"), "{err}");
+}

@@ -1,0 +1,188 @@
+//! The authorisation matrix: every signed operation the server has x every kind of caller,
+//! against the real server with requests signed by botocore. The expectations are written
+//! out here, not derived from the policies, so a policy or table change that widens or
+//! narrows access fails this test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use serde_json::{Value, json};
+use vigil_server::access::OPERATIONS;
+
+/// What the built-in read-only policy grants.
+const READ_ONLY_ALLOWED: &[&str] = &[
+    "ListFindings",
+    "ListFilters",
+    "ListCoverage",
+    "ListCoverageStatistics",
+    "ListFindingAggregations",
+    "BatchGetFindingDetails",
+    "BatchGetAccountStatus",
+    "GetConfiguration",
+    "SearchVulnerabilities",
+    "GetEc2DeepInspectionConfiguration",
+    "GetFindingHistory",
+    "ListTopRisks",
+    "ListFunctions",
+    "ListJobs",
+    "ListAgentlessHosts",
+    "ExportFindings",
+    "ExportVex",
+    "GetFindingsReportStatus",
+    "GetSbomExport",
+    "ListDestinations",
+    "GetDestination",
+    "ListDeadLetters",
+    "ListUsageTotals",
+];
+
+/// Read-only operations the read-only policy does not grant, on purpose: scanning an SBOM
+/// (inspector-scan) and reading the audit trail are separate permissions.
+const READ_ONLY_WITHHELD: &[&str] = &["ScanSbom", "LookupAuditEvents"];
+
+/// What a host agent's policy grants (in its own region only).
+const AGENT_ALLOWED: &[&str] = &[
+    "SubmitScan",
+    "AgentHeartbeat",
+    "GetEc2DeepInspectionConfiguration",
+];
+
+fn principal(server: &Server, name: &str, kind: &str, extra: &[&str]) -> Value {
+    let mut c = vigil();
+    c.args([
+        "admin",
+        "create-principal",
+        "--account",
+        ACCOUNT,
+        "--name",
+        name,
+        "--kind",
+        kind,
+        "--data-dir",
+    ])
+    .arg(&server.data)
+    .args(extra);
+    serde_json::from_str(&run_ok(&mut c)).expect("principal json")
+}
+
+#[test]
+fn every_operation_for_every_kind_of_caller() {
+    tools_present();
+    let server = start();
+    let callers: Vec<(&str, Value, &str)> = vec![
+        ("root", server.key.clone(), "us-east-1"),
+        (
+            "full-access",
+            principal(&server, "admin", "user", &["--policy", "full-access"]),
+            "us-east-1",
+        ),
+        (
+            "read-only",
+            principal(&server, "auditor", "role", &["--policy", "read-only"]),
+            "us-east-1",
+        ),
+        (
+            "agent",
+            principal(&server, "agent-1", "agent", &["--region", "us-east-1"]),
+            "us-east-1",
+        ),
+        (
+            "agent-elsewhere",
+            principal(&server, "agent-2", "agent", &["--region", "eu-west-1"]),
+            "us-east-1",
+        ),
+        ("unsigned", json!(null), "us-east-1"),
+    ];
+    // every read-only operation is granted or withheld on purpose
+    for (_, op) in OPERATIONS {
+        if op.read_only {
+            assert!(
+                READ_ONLY_ALLOWED.contains(&op.name) || READ_ONLY_WITHHELD.contains(&op.name),
+                "read-only operation {} is neither granted to nor withheld from read-only callers",
+                op.name
+            );
+        }
+    }
+    let plan: Vec<Value> = callers
+        .iter()
+        .flat_map(|(kind, key, region)| {
+            OPERATIONS.iter().map(move |(path, op)| {
+                // ScanSbom is signed for its own service
+                let service = if op.service == "inspector-scan" { "inspector-scan" } else { "inspector2" };
+                json!({"kind": kind, "op": op.name, "path": path, "region": region, "service": service,
+                       "key": key["accessKeyId"], "secret": key["secretAccessKey"]})
+            })
+        })
+        .collect();
+    let file = server.dir.path().join("matrix.json");
+    std::fs::write(&file, serde_json::to_string(&plan).unwrap()).unwrap();
+    let answers = server.python(&format!(
+        r#"
+import json, os, urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+out = []
+for c in json.load(open({file:?})):
+    r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + c["path"], data=b"{{}}",
+                   headers={{"content-type": "application/json"}})
+    if c["key"]:
+        SigV4Auth(Credentials(c["key"], c["secret"]), c["service"], c["region"]).add_auth(r)
+    req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=60).read()
+        out.append([c["kind"], c["op"], 200, None])
+    except urllib.error.HTTPError as e:
+        out.append([c["kind"], c["op"], e.code, e.headers.get("x-amzn-ErrorType")])
+print(json.dumps(out))
+"#,
+        file = file.display().to_string()
+    ));
+    let mut failures = Vec::new();
+    let names: BTreeSet<&str> = OPERATIONS.iter().map(|(_, o)| o.name).collect();
+    for a in answers.as_array().expect("answers") {
+        let (kind, op, status, kind_of_error) = (
+            a[0].as_str().unwrap(),
+            a[1].as_str().unwrap(),
+            a[2].as_u64().unwrap(),
+            a[3].as_str(),
+        );
+        assert!(names.contains(op));
+        let denied = status == 403;
+        let expected_denied = match kind {
+            "root" | "full-access" => false,
+            "read-only" => !READ_ONLY_ALLOWED.contains(&op),
+            "agent" => !AGENT_ALLOWED.contains(&op),
+            _ => true,
+        };
+        // a server error is never an answer, whoever asks
+        if status >= 500 {
+            failures.push(format!("{kind} {op}: HTTP {status} {kind_of_error:?}"));
+        } else if denied != expected_denied {
+            failures.push(format!(
+                "{kind} {op}: expected {}, got HTTP {status} {kind_of_error:?}",
+                if expected_denied { "denied" } else { "allowed" }
+            ));
+        } else if denied {
+            let want = if kind == "unsigned" {
+                "MissingAuthenticationTokenException"
+            } else {
+                "AccessDeniedException"
+            };
+            if kind_of_error != Some(want) {
+                failures.push(format!(
+                    "{kind} {op}: denied with {kind_of_error:?}, not {want}"
+                ));
+            }
+        }
+    }
+    assert_eq!(
+        answers.as_array().map(Vec::len),
+        Some(callers.len() * OPERATIONS.len())
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
