@@ -161,6 +161,14 @@ pub struct ServerArgs {
     /// there is no `/metrics`.
     #[arg(long, value_name = "FILE", env = "VIGIL_METRICS_TOKEN_FILE")]
     pub metrics_token_file: Option<PathBuf>,
+    /// The organization's management account: it designates the delegated administrator
+    /// (EnableDelegatedAdminAccount), who manages member accounts. Without it, no organization.
+    #[arg(
+        long,
+        value_name = "ACCOUNT",
+        env = "VIGIL_ORGANIZATION_MANAGEMENT_ACCOUNT"
+    )]
+    pub organization_management_account: Option<String>,
     /// A directory of function packages to watch: `DIR/NAME/function.json`
     /// (`{"runtime", "handler", "layers"?: ["deps.zip"], "tags"?, "role"?, "architectures"?,
     /// "account"?, "region"?}`), `DIR/NAME/code.zip` and the layer zips it names. A package whose

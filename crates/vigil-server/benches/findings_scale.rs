@@ -132,6 +132,7 @@ fn main() {
         harbor_adapter_token: None,
         harbor_allow_plain_http: false,
         metrics_token: None,
+        organization_management_account: None,
         functions: None,
         exports: Default::default(),
     };

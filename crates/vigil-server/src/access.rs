@@ -146,6 +146,34 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
     ),
     ("/vigil/v1/audit/lookup", op("LookupAuditEvents", V, true)),
     ("/usage/list", op("ListUsageTotals", I, true)),
+    (
+        "/delegatedadminaccounts/enable",
+        op("EnableDelegatedAdminAccount", I, false),
+    ),
+    (
+        "/delegatedadminaccounts/disable",
+        op("DisableDelegatedAdminAccount", I, false),
+    ),
+    (
+        "/delegatedadminaccounts/get",
+        op("GetDelegatedAdminAccount", I, true),
+    ),
+    (
+        "/delegatedadminaccounts/list",
+        op("ListDelegatedAdminAccounts", I, true),
+    ),
+    ("/members/associate", op("AssociateMember", I, false)),
+    ("/members/disassociate", op("DisassociateMember", I, false)),
+    ("/members/list", op("ListMembers", I, true)),
+    ("/members/get", op("GetMember", I, true)),
+    (
+        "/organizationconfiguration/update",
+        op("UpdateOrganizationConfiguration", I, false),
+    ),
+    (
+        "/organizationconfiguration/describe",
+        op("DescribeOrganizationConfiguration", I, true),
+    ),
     ("/vigil/v1/findings/export", op("ExportFindings", V, true)),
     ("/vigil/v1/vex/export", op("ExportVex", V, true)),
     ("/vigil/v1/vex/import", op("ImportVex", V, false)),

@@ -185,20 +185,26 @@ fn denied(id: &str, p: &Principal) -> Value {
         "accountId": id,
         "errorCode": "ACCESS_DENIED",
         "errorMessage": format!(
-            "account {} may act only on its own account; {id} is not it", p.account
+            "account {} may act only on its own account and, as the delegated administrator, its associated members; {id} is neither", p.account
         ),
     })
 }
 
-/// Splits the requested accounts into the caller's own (if asked for) and the refused rest.
-fn targets(ids: &[String], p: &Principal) -> (bool, Vec<Value>) {
-    let own = ids.is_empty() || ids.contains(&p.account);
-    let failed = ids
-        .iter()
-        .filter(|i| **i != p.account)
-        .map(|i| denied(i, p))
-        .collect();
-    (own, failed)
+/// Splits the requested accounts (none: the caller's own) into those the caller manages
+/// (itself; its associated members when it is the delegated administrator) and the refused
+/// rest.
+fn targets(
+    app: &App,
+    ids: &[String],
+    p: &Principal,
+) -> Result<(Vec<String>, Vec<Value>), ApiError> {
+    if ids.is_empty() {
+        return Ok((vec![p.account.clone()], Vec::new()));
+    }
+    let managed = app.store.org_store().managed_accounts(&p.account)?;
+    let (ok, refused): (Vec<String>, Vec<String>) =
+        ids.iter().cloned().partition(|i| managed.contains(i));
+    Ok((ok, refused.iter().map(|i| denied(i, p)).collect()))
 }
 
 fn change(
@@ -208,13 +214,13 @@ fn change(
     types: &[&str],
     status: &str,
 ) -> Result<Value, ApiError> {
-    let (own, failed) = targets(ids, p);
+    let (ok, failed) = targets(app, ids, p)?;
     let mut accounts = Vec::new();
-    if own {
-        let now = OffsetDateTime::now_utc();
-        let state = app.store.set_scan_types(&p.account, types, status, now)?;
+    let now = OffsetDateTime::now_utc();
+    for account in &ok {
+        let state = app.store.set_scan_types(account, types, status, now)?;
         accounts.push(json!({
-            "accountId": p.account,
+            "accountId": account,
             "status": account_status(&state),
             "resourceStatus": resource_status(&state),
         }));
@@ -250,10 +256,10 @@ pub fn batch_get_account_status(
 ) -> Result<Value, ApiError> {
     check_members(input, &["accountIds"])?;
     let ids = account_ids(input)?;
-    let (own, failed) = targets(&ids, p);
+    let (ok, failed) = targets(app, &ids, p)?;
     let mut accounts = Vec::new();
-    if own {
-        let types = app.store.scan_types(&p.account)?;
+    for account in &ok {
+        let types = app.store.scan_types(account)?;
         let mut rs = Map::new();
         for (t, s) in &types {
             if let Some((_, key)) = STATUS_KEYS.iter().find(|(k, _)| k == t) {
@@ -261,7 +267,7 @@ pub fn batch_get_account_status(
             }
         }
         accounts.push(json!({
-            "accountId": p.account,
+            "accountId": account,
             "state": {"status": account_status(&types)},
             "resourceState": rs,
         }));

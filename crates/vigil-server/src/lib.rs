@@ -34,6 +34,7 @@ pub mod jobs;
 mod metrics;
 mod network;
 mod ops;
+mod org;
 mod reevaluate;
 pub mod registry;
 pub mod reports;
@@ -75,6 +76,9 @@ pub struct Config {
     pub harbor_allow_plain_http: bool,
     /// The bearer token a Prometheus scraper presents to `GET /metrics`; none: no `/metrics`.
     pub metrics_token: Option<String>,
+    /// The organization's management account (it designates the delegated administrator);
+    /// none: no organization.
+    pub organization_management_account: Option<String>,
     /// A directory of function packages the `functions-watch` job publishes (see
     /// [`functions`]), and how often it looks.
     pub functions: Option<FunctionsWatch>,
@@ -142,6 +146,8 @@ pub struct App {
     pub functions: functions::Functions,
     /// Findings reports and SBOM exports: destination, worker state.
     pub reports: reports::Reports,
+    /// The organization's management account, if the server runs an organization.
+    pub organization_management_account: Option<String>,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -169,6 +175,7 @@ impl App {
             reports: reports::Reports::new(export::Destination::Local {
                 dir: export::default_dir(data_dir),
             }),
+            organization_management_account: None,
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
@@ -312,6 +319,7 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         });
     }
     app.agentless_roots = config.agentless_roots.clone();
+    app.organization_management_account = config.organization_management_account.clone();
     app.metrics_token = config
         .metrics_token
         .as_deref()
@@ -620,6 +628,28 @@ fn route(
         }
         ("POST", "/vigil/v1/audit/lookup") => access::lookup(app, &principal, &input()?),
         ("POST", "/usage/list") => usage::list_usage_totals(app, &principal, &input()?),
+        ("POST", "/delegatedadminaccounts/enable") => {
+            org::enable_delegated_admin(app, &principal, &input()?)
+        }
+        ("POST", "/delegatedadminaccounts/disable") => {
+            org::disable_delegated_admin(app, &principal, &input()?)
+        }
+        ("POST", "/delegatedadminaccounts/get") => {
+            org::get_delegated_admin(app, &principal, &input()?)
+        }
+        ("POST", "/delegatedadminaccounts/list") => {
+            org::list_delegated_admins(app, &principal, &input()?)
+        }
+        ("POST", "/members/associate") => org::associate_member(app, &principal, &input()?),
+        ("POST", "/members/disassociate") => org::disassociate_member(app, &principal, &input()?),
+        ("POST", "/members/list") => org::list_members(app, &principal, &input()?),
+        ("POST", "/members/get") => org::get_member(app, &principal, &input()?),
+        ("POST", "/organizationconfiguration/update") => {
+            org::update_organization_configuration(app, &principal, &input()?)
+        }
+        ("POST", "/organizationconfiguration/describe") => {
+            org::describe_organization_configuration(app, &principal, &input()?)
+        }
         _ => Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"
         ))),

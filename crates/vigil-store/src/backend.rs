@@ -120,6 +120,8 @@ pub trait FindingsStore: Send + Sync {
     fn function_store(&self) -> &dyn crate::functions::FunctionStore;
     /// Principals, access keys and the audit trail.
     fn access_store(&self) -> &dyn crate::access::AccessStore;
+    /// The organization: delegated administrator, members, auto-enable.
+    fn org_store(&self) -> &dyn crate::org::OrgStore;
     /// Usage totals of accounts in a month (see [`crate::usage`]).
     fn usage_totals(
         &self,
@@ -289,6 +291,9 @@ impl FindingsStore for crate::Store {
         self
     }
     fn report_store(&self) -> &dyn crate::reports::ReportStore {
+        self
+    }
+    fn org_store(&self) -> &dyn crate::org::OrgStore {
         self
     }
     fn usage_totals(

@@ -30,6 +30,7 @@ mod backend;
 pub mod functions;
 pub mod hosts;
 pub mod keys;
+pub mod org;
 pub mod registry;
 pub mod reports;
 mod schema;

@@ -249,6 +249,48 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, region, resource_id, month)
      );
      CREATE INDEX usage_by_month ON usage_meter(account, month);",
+    // 16: the organization: its delegated administrator, members, auto-enable settings, and
+    //     the trigger that enrols a new account in the same transaction that creates it
+    "CREATE TABLE org_admin (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        admin_account TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE TABLE org_members (
+        account TEXT PRIMARY KEY,
+        admin_account TEXT NOT NULL,
+        relationship_status TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE TABLE org_configuration (
+        admin_account TEXT PRIMARY KEY,
+        ec2 INTEGER NOT NULL,
+        ecr INTEGER NOT NULL,
+        lambda INTEGER NOT NULL,
+        lambda_code INTEGER NOT NULL,
+        code_repository INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE TRIGGER org_enrol_new_account AFTER INSERT ON accounts
+     WHEN EXISTS (SELECT 1 FROM org_admin WHERE admin_account != NEW.id)
+     BEGIN
+        INSERT OR IGNORE INTO org_members(account, admin_account, relationship_status, updated_at)
+          SELECT NEW.id, a.admin_account,
+                 CASE WHEN c.ec2 OR c.ecr OR c.lambda OR c.lambda_code OR c.code_repository
+                      THEN 'ENABLED' ELSE 'CREATED' END,
+                 NEW.created_at
+          FROM org_admin a JOIN org_configuration c ON c.admin_account = a.admin_account;
+        INSERT OR REPLACE INTO account_scan_types(account, resource_type, status, updated_at)
+          SELECT NEW.id, t.type,
+                 CASE WHEN (CASE t.type WHEN 'EC2' THEN c.ec2 WHEN 'ECR' THEN c.ecr
+                                        WHEN 'LAMBDA' THEN c.lambda WHEN 'LAMBDA_CODE' THEN c.lambda_code
+                                        ELSE c.code_repository END)
+                      THEN 'ENABLED' ELSE 'DISABLED' END,
+                 NEW.created_at
+          FROM org_admin a JOIN org_configuration c ON c.admin_account = a.admin_account
+          CROSS JOIN (SELECT 'EC2' AS type UNION ALL SELECT 'ECR' UNION ALL SELECT 'LAMBDA'
+                      UNION ALL SELECT 'LAMBDA_CODE' UNION ALL SELECT 'CODE_REPOSITORY') t;
+     END;",
     // 12: findings reports and SBOM exports (CreateFindingsReport, CreateSbomExport): one row
     //     per request with its state; rows IN_PROGRESS when a server starts are marked FAILED
     "CREATE TABLE IF NOT EXISTS reports (

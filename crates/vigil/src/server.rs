@@ -108,6 +108,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
         harbor_adapter_token,
         harbor_allow_plain_http: a.harbor_allow_plain_http,
         metrics_token,
+        organization_management_account: a.organization_management_account.clone(),
         functions,
         exports,
     }))

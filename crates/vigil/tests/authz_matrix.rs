@@ -1,5 +1,7 @@
-//! The authorisation matrix: every signed operation the server has x every kind of caller,
-//! against the real server with requests signed by botocore. The expectations are written
+//! The authorisation matrix: every signed operation the server has x every kind of caller
+//! (the organization's management account, its delegated administrator, a member, an
+//! account of no one's, full-access, read-only and agent principals, an agent of another
+//! region, an unsigned caller), against the real server with requests signed by botocore. The expectations are written
 //! out here, not derived from the policies, so a policy or table change that widens or
 //! narrows access fails this test.
 
@@ -38,6 +40,11 @@ const READ_ONLY_ALLOWED: &[&str] = &[
     "GetDestination",
     "ListDeadLetters",
     "ListUsageTotals",
+    "GetDelegatedAdminAccount",
+    "ListDelegatedAdminAccounts",
+    "ListMembers",
+    "GetMember",
+    "DescribeOrganizationConfiguration",
 ];
 
 /// Read-only operations the read-only policy does not grant, on purpose: scanning an SBOM
@@ -50,6 +57,73 @@ const AGENT_ALLOWED: &[&str] = &[
     "AgentHeartbeat",
     "GetEc2DeepInspectionConfiguration",
 ];
+
+const ADMIN: &str = "222222222222";
+const MEMBER: &str = "333333333333";
+const OUTSIDER: &str = "444444444444";
+
+/// Operations only the organization's management account may call.
+const MANAGEMENT_ONLY: &[&str] = &[
+    "EnableDelegatedAdminAccount",
+    "DisableDelegatedAdminAccount",
+    "ListDelegatedAdminAccounts",
+];
+
+/// Operations only the delegated administrator may call.
+const ADMIN_ONLY: &[&str] = &[
+    "AssociateMember",
+    "DisassociateMember",
+    "ListMembers",
+    "GetMember",
+    "UpdateOrganizationConfiguration",
+    "DescribeOrganizationConfiguration",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Management,
+    Admin,
+    /// A member or an account of no one's: neither runs the organization.
+    Member,
+}
+
+/// Signed calls `(key, path, body)` in us-east-1; each answer's JSON or `{"status", "type"}`.
+fn signed(server: &Server, calls: &[(&Value, &str, Value)]) -> Vec<Value> {
+    let plan: Vec<Value> = calls
+        .iter()
+        .map(|(k, path, body)| {
+            json!([
+                k["accessKeyId"],
+                k["secretAccessKey"],
+                path,
+                body.to_string()
+            ])
+        })
+        .collect();
+    let file = server.dir.path().join("calls.json");
+    std::fs::write(&file, serde_json::to_string(&plan).unwrap()).unwrap();
+    let out = server.python(&format!(
+        r#"
+import json, os, urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+out = []
+for key, secret, path, body in json.load(open({file:?})):
+    r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + path, data=body.encode(),
+                   headers={{"content-type": "application/json"}})
+    SigV4Auth(Credentials(key, secret), "inspector2", "us-east-1").add_auth(r)
+    req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
+    try:
+        out.append(json.load(urllib.request.urlopen(req, timeout=60)))
+    except urllib.error.HTTPError as e:
+        out.append({{"status": e.code, "type": e.headers.get("x-amzn-ErrorType")}})
+print(json.dumps(out))
+"#,
+        file = file.display().to_string()
+    ));
+    out.as_array().unwrap().clone()
+}
 
 fn principal(server: &Server, name: &str, kind: &str, extra: &[&str]) -> Value {
     let mut c = vigil();
@@ -72,30 +146,86 @@ fn principal(server: &Server, name: &str, kind: &str, extra: &[&str]) -> Value {
 #[test]
 fn every_operation_for_every_kind_of_caller() {
     tools_present();
-    let server = start();
-    let callers: Vec<(&str, Value, &str)> = vec![
-        ("root", server.key.clone(), "us-east-1"),
+    // the default key's account runs the organization; ADMIN is its delegated administrator
+    // with MEMBER associated; OUTSIDER belongs to no one
+    let server = start_full(&[], &[("VIGIL_ORGANIZATION_MANAGEMENT_ACCOUNT", ACCOUNT)]);
+    let key = |account: &str| -> Value {
+        serde_json::from_str(&run_ok(
+            vigil()
+                .args(["admin", "create-key", "--account", account, "--data-dir"])
+                .arg(&server.data),
+        ))
+        .unwrap()
+    };
+    let admin = key(ADMIN);
+    let member = key(MEMBER);
+    let outsider = key(OUTSIDER);
+    let setup = signed(
+        &server,
+        &[
+            (
+                &server.key,
+                "/delegatedadminaccounts/enable",
+                json!({"delegatedAdminAccountId": ADMIN}),
+            ),
+            (&admin, "/members/associate", json!({"accountId": MEMBER})),
+        ],
+    );
+    assert!(setup.iter().all(|r| r.get("status").is_none()), "{setup:?}");
+    let in_admin = |name: &str, kind: &str, extra: &[&str]| -> Value {
+        let mut c = vigil();
+        c.args([
+            "admin",
+            "create-principal",
+            "--account",
+            ADMIN,
+            "--name",
+            name,
+            "--kind",
+            kind,
+            "--data-dir",
+        ])
+        .arg(&server.data)
+        .args(extra);
+        serde_json::from_str(&run_ok(&mut c)).expect("principal json")
+    };
+    // (caller kind, its account's role in the organization, key, region): the principals
+    // without an account of their own here live in the management account
+    let callers: Vec<(&str, Role, Value, &str)> = vec![
+        (
+            "management",
+            Role::Management,
+            server.key.clone(),
+            "us-east-1",
+        ),
+        ("delegated-admin", Role::Admin, admin.clone(), "us-east-1"),
+        ("member", Role::Member, member, "us-east-1"),
+        ("outsider", Role::Member, outsider, "us-east-1"),
         (
             "full-access",
+            Role::Management,
             principal(&server, "admin", "user", &["--policy", "full-access"]),
             "us-east-1",
         ),
         (
             "read-only",
-            principal(&server, "auditor", "role", &["--policy", "read-only"]),
+            Role::Admin,
+            in_admin("auditor", "role", &["--policy", "read-only"]),
             "us-east-1",
         ),
         (
             "agent",
+            Role::Management,
             principal(&server, "agent-1", "agent", &["--region", "us-east-1"]),
             "us-east-1",
         ),
         (
             "agent-elsewhere",
+            Role::Management,
             principal(&server, "agent-2", "agent", &["--region", "eu-west-1"]),
             "us-east-1",
         ),
-        ("unsigned", json!(null), "us-east-1"),
+        ("unsigned", Role::Member, json!(null), "us-east-1"),
     ];
     // every read-only operation is granted or withheld on purpose
     for (_, op) in OPERATIONS {
@@ -109,7 +239,7 @@ fn every_operation_for_every_kind_of_caller() {
     }
     let plan: Vec<Value> = callers
         .iter()
-        .flat_map(|(kind, key, region)| {
+        .flat_map(|(kind, _, key, region)| {
             OPERATIONS.iter().map(move |(path, op)| {
                 // ScanSbom is signed for its own service
                 let service = if op.service == "inspector-scan" { "inspector-scan" } else { "inspector2" };
@@ -153,12 +283,23 @@ print(json.dumps(out))
         );
         assert!(names.contains(op));
         let denied = status == 403;
-        let expected_denied = match kind {
-            "root" | "full-access" => false,
-            "read-only" => !READ_ONLY_ALLOWED.contains(&op),
-            "agent" => !AGENT_ALLOWED.contains(&op),
-            _ => true,
+        let role = callers.iter().find(|c| c.0 == kind).map(|c| c.1).unwrap();
+        let policy_allows = match kind {
+            "management" | "delegated-admin" | "member" | "outsider" | "full-access" => true,
+            "read-only" => READ_ONLY_ALLOWED.contains(&op),
+            "agent" => AGENT_ALLOWED.contains(&op),
+            _ => false,
         };
+        let org_allows = if MANAGEMENT_ONLY.contains(&op) {
+            role == Role::Management
+        } else if ADMIN_ONLY.contains(&op) {
+            role == Role::Admin
+        } else if op == "GetDelegatedAdminAccount" {
+            role == Role::Management || role == Role::Admin
+        } else {
+            true
+        };
+        let expected_denied = !(policy_allows && org_allows);
         // a server error is never an answer, whoever asks
         if status >= 500 {
             failures.push(format!("{kind} {op}: HTTP {status} {kind_of_error:?}"));

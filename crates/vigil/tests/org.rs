@@ -1,0 +1,238 @@
+//! The organization walkthrough with the AWS CLI: the management account delegates an
+//! administrator, who sets auto-enable, associates an existing account, sees a new account
+//! enrolled on its own, manages members' scanning; members cannot escalate.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const MANAGEMENT: &str = "111111111111";
+const ADMIN: &str = "222222222222";
+const MEMBER: &str = "333333333333";
+const NEWCOMER: &str = "444444444444";
+
+/// Creates a key for `account` and adds it to the CLI's credentials as profile `account`.
+fn profile(server: &Server, account: &str) {
+    let key: Value = serde_json::from_str(&run_ok(
+        vigil()
+            .args(["admin", "create-key", "--account", account, "--data-dir"])
+            .arg(&server.data),
+    ))
+    .unwrap();
+    let path = server.home.join(".aws/credentials");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!(
+        "[{account}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        key["accessKeyId"].as_str().unwrap(),
+        key["secretAccessKey"].as_str().unwrap()
+    ));
+    std::fs::write(&path, text).unwrap();
+}
+
+fn aws_as(server: &Server, account: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--profile", account, "--region", "us-east-1"];
+    all.extend_from_slice(args);
+    server.aws(&all)
+}
+
+fn aws_err_as(server: &Server, account: &str, args: &[&str]) -> String {
+    let mut all = vec!["--profile", account, "--region", "us-east-1"];
+    all.extend_from_slice(args);
+    server.aws_err(&all)
+}
+
+#[test]
+fn delegate_auto_enable_associate_and_no_escalation() {
+    tools_present();
+    let server = start_full(
+        &[],
+        &[("VIGIL_ORGANIZATION_MANAGEMENT_ACCOUNT", MANAGEMENT)],
+    );
+    for a in [MANAGEMENT, ADMIN, MEMBER] {
+        profile(&server, a);
+    }
+    // only the management account delegates
+    let err = aws_err_as(
+        &server,
+        MEMBER,
+        &[
+            "enable-delegated-admin-account",
+            "--delegated-admin-account-id",
+            MEMBER,
+        ],
+    );
+    assert!(err.contains("AccessDeniedException"), "{err}");
+    let r = aws_as(
+        &server,
+        MANAGEMENT,
+        &[
+            "enable-delegated-admin-account",
+            "--delegated-admin-account-id",
+            ADMIN,
+        ],
+    );
+    assert_eq!(r["delegatedAdminAccountId"], ADMIN);
+    let err = aws_err_as(
+        &server,
+        MANAGEMENT,
+        &[
+            "enable-delegated-admin-account",
+            "--delegated-admin-account-id",
+            MEMBER,
+        ],
+    );
+    assert!(err.contains("ConflictException"), "{err}");
+    let r = aws_as(&server, MANAGEMENT, &["list-delegated-admin-accounts"]);
+    assert_eq!(r["delegatedAdminAccounts"][0]["accountId"], ADMIN);
+    let r = aws_as(&server, ADMIN, &["get-delegated-admin-account"]);
+    assert_eq!(r["delegatedAdmin"]["relationshipStatus"], "ENABLED");
+    assert!(
+        aws_err_as(&server, MEMBER, &["get-delegated-admin-account"])
+            .contains("AccessDeniedException")
+    );
+
+    // the administrator sets auto-enable and associates an existing account
+    let r = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "update-organization-configuration",
+            "--auto-enable",
+            "ec2=true,ecr=true,lambda=false",
+        ],
+    );
+    assert_eq!(r["autoEnable"]["ec2"], true);
+    assert_eq!(r["autoEnable"]["lambda"], false);
+    let r = aws_as(&server, ADMIN, &["describe-organization-configuration"]);
+    assert_eq!(r["autoEnable"]["ecr"], true);
+    assert_eq!(r["maxAccountLimitReached"], false);
+    let r = aws_as(&server, ADMIN, &["list-members", "--no-only-associated"]);
+    let all: Vec<(&str, &str)> = r["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["accountId"].as_str().unwrap(),
+                m["relationshipStatus"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(all.contains(&(MEMBER, "CREATED")), "{all:?}");
+    aws_as(
+        &server,
+        ADMIN,
+        &["associate-member", "--account-id", MEMBER],
+    );
+
+    // a new account is enrolled as it is created, with the auto-enabled scan types
+    profile(&server, NEWCOMER);
+    let r = aws_as(&server, ADMIN, &["get-member", "--account-id", NEWCOMER]);
+    assert_eq!(r["member"]["relationshipStatus"], "ENABLED");
+    assert_eq!(r["member"]["delegatedAdminAccountId"], ADMIN);
+    let r = aws_as(&server, ADMIN, &["list-members"]);
+    let associated: Vec<&str> = r["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["accountId"].as_str().unwrap())
+        .collect();
+    assert_eq!(associated, [MEMBER, NEWCOMER]);
+    let r = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "batch-get-account-status",
+            "--account-ids",
+            MEMBER,
+            NEWCOMER,
+        ],
+    );
+    let newcomer = r["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["accountId"] == NEWCOMER)
+        .cloned()
+        .unwrap();
+    assert_eq!(newcomer["resourceState"]["ec2"]["status"], "ENABLED");
+    assert_eq!(newcomer["resourceState"]["lambda"]["status"], "DISABLED");
+    assert_eq!(r["failedAccounts"].as_array().map(Vec::len), Some(0));
+
+    // the administrator manages its members' scanning
+    let r = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "enable",
+            "--account-ids",
+            NEWCOMER,
+            "--resource-types",
+            "LAMBDA",
+        ],
+    );
+    assert_eq!(r["accounts"][0]["resourceStatus"]["lambda"], "ENABLED");
+
+    // members cannot escalate or reach each other
+    assert!(
+        aws_err_as(
+            &server,
+            MEMBER,
+            &["associate-member", "--account-id", NEWCOMER]
+        )
+        .contains("AccessDeniedException")
+    );
+    assert!(aws_err_as(&server, MEMBER, &["list-members"]).contains("AccessDeniedException"));
+    assert!(
+        aws_err_as(
+            &server,
+            MEMBER,
+            &[
+                "update-organization-configuration",
+                "--auto-enable",
+                "ec2=false,ecr=false"
+            ]
+        )
+        .contains("AccessDeniedException")
+    );
+    let r = aws_as(&server, MEMBER, &["disable", "--account-ids", NEWCOMER]);
+    assert_eq!(r["accounts"].as_array().map(Vec::len), Some(0));
+    assert_eq!(r["failedAccounts"][0]["errorCode"], "ACCESS_DENIED");
+    let r = aws_as(
+        &server,
+        MEMBER,
+        &["batch-get-account-status", "--account-ids", NEWCOMER],
+    );
+    assert_eq!(r["failedAccounts"][0]["accountId"], NEWCOMER);
+
+    // a disassociated member is the administrator's no more
+    aws_as(
+        &server,
+        ADMIN,
+        &["disassociate-member", "--account-id", MEMBER],
+    );
+    let r = aws_as(
+        &server,
+        ADMIN,
+        &["batch-get-account-status", "--account-ids", MEMBER],
+    );
+    assert_eq!(r["failedAccounts"][0]["errorCode"], "ACCESS_DENIED");
+    let r = aws_as(&server, ADMIN, &["get-member", "--account-id", MEMBER]);
+    assert_eq!(r["member"]["relationshipStatus"], "REMOVED");
+    // and the administrator steps down: nobody manages anyone
+    aws_as(
+        &server,
+        MANAGEMENT,
+        &[
+            "disable-delegated-admin-account",
+            "--delegated-admin-account-id",
+            ADMIN,
+        ],
+    );
+    assert!(aws_err_as(&server, ADMIN, &["list-members"]).contains("AccessDeniedException"));
+    let r = aws_as(&server, MANAGEMENT, &["get-delegated-admin-account"]);
+    assert!(r.get("delegatedAdmin").is_none(), "{r}");
+}
