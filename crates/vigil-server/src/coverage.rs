@@ -533,13 +533,18 @@ fn covered_resources(
     criteria: &CoverageCriteria,
 ) -> Result<Vec<Value>, ApiError> {
     let cutoff = vigil_store::timestamp(time::OffsetDateTime::now_utc() - app.unmanaged_after);
-    Ok(app
-        .store
-        .resources(&p.account, Some(&p.region))?
-        .iter()
-        .map(|r| covered(r, &cutoff))
-        .filter(|r| criteria.matches(r))
-        .collect())
+    // the caller's resources, and its members' when it is the delegated administrator
+    let mut out = Vec::new();
+    for account in std::iter::once(p.account.clone()).chain(crate::org::member_accounts(app, p)?) {
+        out.extend(
+            app.store
+                .resources(&account, Some(&p.region))?
+                .iter()
+                .map(|r| covered(r, &cutoff))
+                .filter(|r| criteria.matches(r)),
+        );
+    }
+    Ok(out)
 }
 
 pub fn list_coverage(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
@@ -1290,6 +1295,7 @@ pub fn list_finding_aggregations(
     let offset = read_token(input, &key)?;
     let q = FindingQuery {
         account: p.account.clone(),
+        member_accounts: crate::org::member_accounts(app, p)?,
         region: Some(p.region.clone()),
         statuses: vec!["ACTIVE".into()],
         ..Default::default()
@@ -1471,6 +1477,7 @@ pub fn batch_get_finding_details(
         |a: &str| a.starts_with("arn:") && a.contains(":inspector2:") && a.contains(":finding/");
     let q = FindingQuery {
         account: p.account.clone(),
+        member_accounts: crate::org::member_accounts(app, p)?,
         region: Some(p.region.clone()),
         arns: wanted
             .iter()

@@ -153,6 +153,7 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
     let raw = input.get("filterCriteria");
     let mut q = FindingQuery {
         account: p.account.clone(),
+        member_accounts: crate::org::member_accounts(app, p)?,
         region: Some(p.region.clone()),
         page: None,
         statuses: equals_values(raw, "findingStatus"),

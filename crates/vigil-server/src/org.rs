@@ -45,6 +45,14 @@ fn require_admin(app: &App, p: &Principal, what: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The accounts besides the caller's own whose data it sees: its associated members when it
+/// is the delegated administrator, else none.
+pub fn member_accounts(app: &App, p: &Principal) -> Result<Vec<String>, ApiError> {
+    let mut all = app.store.org_store().managed_accounts(&p.account)?;
+    all.retain(|a| *a != p.account);
+    Ok(all)
+}
+
 fn epoch(ts: &str) -> Value {
     OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
         .map(|t| json!(t.unix_timestamp()))

@@ -267,6 +267,9 @@ pub struct FilterSpec {
 #[derive(Debug, Clone, Default)]
 pub struct FindingQuery {
     pub account: String,
+    /// Further accounts whose findings the query covers too (a delegated administrator's
+    /// associated members).
+    pub member_accounts: Vec<String>,
     /// Only findings of this region.
     pub region: Option<String>,
     /// A page in `findingArn` order, applied in SQL (only meaningful when `keep` keeps all).
@@ -874,9 +877,14 @@ impl Store {
             "SELECT f.arn, f.status, f.first_observed_at, f.last_observed_at, f.updated_at, f.suppressed_by,
                     f.body, f.account, fl.reason
              FROM findings f{index} LEFT JOIN filters fl ON fl.arn = f.suppressed_by
-             WHERE f.account = ?1"
+             WHERE f.account IN ({})",
+            (1..=1 + q.member_accounts.len())
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let mut args: Vec<String> = vec![q.account.clone()];
+        args.extend(q.member_accounts.iter().cloned());
         if let Some(r) = &q.region {
             args.push(r.clone());
             sql.push_str(&format!(" AND f.region = ?{}", args.len()));

@@ -15,7 +15,7 @@ const MEMBER: &str = "333333333333";
 const NEWCOMER: &str = "444444444444";
 
 /// Creates a key for `account` and adds it to the CLI's credentials as profile `account`.
-fn profile(server: &Server, account: &str) {
+fn profile(server: &Server, account: &str) -> Value {
     let key: Value = serde_json::from_str(&run_ok(
         vigil()
             .args(["admin", "create-key", "--account", account, "--data-dir"])
@@ -30,6 +30,44 @@ fn profile(server: &Server, account: &str) {
         key["secretAccessKey"].as_str().unwrap()
     ));
     std::fs::write(&path, text).unwrap();
+    key
+}
+
+/// `vigil scan SBOM --server` with an account's key.
+fn scan_as(server: &Server, key: &Value, sbom: &std::path::Path, id: &str) {
+    let mut c = vigil();
+    server.env(&mut c);
+    c.env("AWS_ACCESS_KEY_ID", key["accessKeyId"].as_str().unwrap())
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            key["secretAccessKey"].as_str().unwrap(),
+        )
+        .env("AWS_REGION", "us-east-1")
+        .arg("scan")
+        .arg(sbom)
+        .args(["--server", &server.url, "--resource-id", id]);
+    run_ok(&mut c);
+}
+
+/// The accounts of the findings `account` sees (optionally filtered by awsAccountId).
+fn finding_accounts(server: &Server, account: &str, filter: Option<&str>) -> Vec<String> {
+    let mut args = vec!["list-findings", "--max-results", "100"];
+    let criteria;
+    if let Some(f) = filter {
+        criteria =
+            format!("{{\"awsAccountId\":[{{\"comparison\":\"EQUALS\",\"value\":\"{f}\"}}]}}");
+        args.extend(["--filter-criteria", &criteria]);
+    }
+    let r = aws_as(server, account, &args);
+    let mut out: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["awsAccountId"].as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn aws_as(server: &Server, account: &str, args: &[&str]) -> Value {
@@ -51,8 +89,9 @@ fn delegate_auto_enable_associate_and_no_escalation() {
         &[],
         &[("VIGIL_ORGANIZATION_MANAGEMENT_ACCOUNT", MANAGEMENT)],
     );
+    let mut keys = std::collections::BTreeMap::new();
     for a in [MANAGEMENT, ADMIN, MEMBER] {
-        profile(&server, a);
+        keys.insert(a, profile(&server, a));
     }
     // only the management account delegates
     let err = aws_err_as(
@@ -129,7 +168,7 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     );
 
     // a new account is enrolled as it is created, with the auto-enabled scan types
-    profile(&server, NEWCOMER);
+    keys.insert(NEWCOMER, profile(&server, NEWCOMER));
     let r = aws_as(&server, ADMIN, &["get-member", "--account-id", NEWCOMER]);
     assert_eq!(r["member"]["relationshipStatus"], "ENABLED");
     assert_eq!(r["member"]["delegatedAdminAccountId"], ADMIN);
@@ -175,6 +214,31 @@ fn delegate_auto_enable_associate_and_no_escalation() {
         ],
     );
     assert_eq!(r["accounts"][0]["resourceStatus"]["lambda"], "ENABLED");
+
+    // the administrator sees its members' findings and coverage; members only their own
+    let sbom = demo_sbom(server.dir.path());
+    for a in [ADMIN, MEMBER, NEWCOMER] {
+        scan_as(&server, &keys[a], &sbom, &format!("app-of-{a}:1"));
+    }
+    assert_eq!(
+        finding_accounts(&server, ADMIN, None),
+        [ADMIN, MEMBER, NEWCOMER]
+    );
+    assert_eq!(finding_accounts(&server, ADMIN, Some(NEWCOMER)), [NEWCOMER]);
+    assert_eq!(finding_accounts(&server, MEMBER, None), [MEMBER]);
+    // a filter naming another account is no way in
+    assert!(finding_accounts(&server, MEMBER, Some(NEWCOMER)).is_empty());
+    let r = aws_as(&server, ADMIN, &["list-coverage"]);
+    let mut covered: Vec<&str> = r["coveredResources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["accountId"].as_str().unwrap())
+        .collect();
+    covered.sort();
+    assert_eq!(covered, [ADMIN, MEMBER, NEWCOMER]);
+    let r = aws_as(&server, MEMBER, &["list-coverage"]);
+    assert_eq!(r["coveredResources"].as_array().map(Vec::len), Some(1));
 
     // members cannot escalate or reach each other
     assert!(
@@ -222,6 +286,9 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     assert_eq!(r["failedAccounts"][0]["errorCode"], "ACCESS_DENIED");
     let r = aws_as(&server, ADMIN, &["get-member", "--account-id", MEMBER]);
     assert_eq!(r["member"]["relationshipStatus"], "REMOVED");
+    // and its data stays its own
+    assert_eq!(finding_accounts(&server, ADMIN, None), [ADMIN, NEWCOMER]);
+    assert_eq!(finding_accounts(&server, MEMBER, None), [MEMBER]);
     // and the administrator steps down: nobody manages anyone
     aws_as(
         &server,

@@ -176,7 +176,7 @@ pages = list(c.get_paginator("list_findings").paginate(PaginationConfig={"PageSi
 seen = [f["findingArn"] for p in pages for f in p["findings"]]
 errors = {}
 for name, call in [
-    ("unknown-op", lambda: c.list_members()),
+    ("unknown-op", lambda: c.get_encryption_key(scanType="ECR", resourceType="AWS_ECR_REPOSITORY")),
     ("bad-token", lambda: c.list_findings(nextToken="garbage")),
     ("bad-criteria", lambda: c.list_findings(filterCriteria={"severity": [{"comparison": "LIKE", "value": "HIGH"}]})),
     ("no-filter", lambda: c.delete_filter(arn="arn:aws:inspector2:us-east-1:111122223333:owner/111122223333/filter/nope")),
