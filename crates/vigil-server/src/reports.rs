@@ -564,8 +564,16 @@ fn findings_report(
     let criteria = parse_criteria(r.criteria.as_ref(), "filterCriteria")
         .map_err(|e| Stop::Failed(ExportError::new("INTERNAL_ERROR", e.message().to_owned())))?;
     let raw = r.criteria.as_ref();
+    // a delegated administrator's report covers its associated members, as ListFindings does
+    let mut members = app
+        .store
+        .org_store()
+        .managed_accounts(&r.account)
+        .map_err(|e| Stop::Failed(ExportError::new("INTERNAL_ERROR", e.to_string())))?;
+    members.retain(|a| *a != r.account);
     let q = FindingQuery {
         account: r.account.clone(),
+        member_accounts: members,
         region: Some(r.region.clone()),
         page: None,
         statuses: equals_values(raw, "findingStatus"),
