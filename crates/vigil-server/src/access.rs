@@ -162,6 +162,10 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
         "/delegatedadminaccounts/list",
         op("ListDelegatedAdminAccounts", I, true),
     ),
+    (
+        "/ec2deepinspectionconfiguration/org/update",
+        op("UpdateOrgEc2DeepInspectionConfiguration", I, false),
+    ),
     ("/members/associate", op("AssociateMember", I, false)),
     ("/members/disassociate", op("DisassociateMember", I, false)),
     ("/members/list", op("ListMembers", I, true)),
@@ -350,6 +354,64 @@ pub fn authorize(
             "User: {arn} is not authorized to perform: {action} on resource: * because no identity-based policy allows the {action} action"
         ))),
     }
+}
+
+/// Members of a request body that name a resource by ARN (one ARN or a list).
+const ARN_MEMBERS: [&str; 6] = [
+    "arn",
+    "filterArn",
+    "findingArn",
+    "findingArns",
+    "resourceArn",
+    "reportArn",
+];
+
+/// Refuses a request whose body names another account's resource by ARN (a filter, a
+/// finding): reads may reach the accounts the caller manages (a delegated administrator's
+/// members), changes only the caller's own. The refusal is an AccessDeniedException (and so
+/// audited), not a "not found" that would let a caller probe other accounts.
+pub fn check_body_arns(
+    p: &Principal,
+    caller: &Caller,
+    op: &Operation,
+    body: &[u8],
+    managed: &dyn Fn() -> Vec<String>,
+) -> Result<(), ApiError> {
+    let Ok(Value::Object(input)) = serde_json::from_slice::<Value>(body) else {
+        return Ok(()); // not JSON: the operation answers with its own validation error
+    };
+    let mut named: Vec<&str> = Vec::new();
+    for m in ARN_MEMBERS {
+        match input.get(m) {
+            Some(Value::String(a)) => named.push(a),
+            Some(Value::Array(list)) => named.extend(list.iter().filter_map(Value::as_str)),
+            _ => {}
+        }
+    }
+    let foreign: Vec<&str> = named
+        .into_iter()
+        .filter(|a| a.starts_with("arn:"))
+        .filter(|a| a.split(':').nth(4).is_some_and(|acct| acct != p.account))
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let allowed = if op.read_only {
+        managed()
+    } else {
+        vec![p.account.clone()]
+    };
+    for a in foreign {
+        let account = a.split(':').nth(4).unwrap_or("");
+        if !allowed.iter().any(|x| x == account) {
+            return Err(denied(&format!(
+                "User: {} is not authorized to perform: {} on resource: {a}: it belongs to account {account}",
+                caller.arn(p),
+                op.action()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn denied(message: &str) -> ApiError {

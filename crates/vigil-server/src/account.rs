@@ -310,15 +310,103 @@ fn deep_inspection_of(app: &App, p: &Principal) -> Result<vigil_store::DeepInspe
         }))
 }
 
-fn deep_inspection_answer(c: &vigil_store::DeepInspection) -> Value {
-    // organisations are not implemented: no organisation paths
-    json!({"packagePaths": c.package_paths, "orgPackagePaths": [], "status": c.status})
+fn deep_inspection_answer(c: &vigil_store::DeepInspection, org_paths: Vec<String>) -> Value {
+    json!({"packagePaths": c.package_paths, "orgPackagePaths": org_paths, "status": c.status})
+}
+
+/// The organization's custom paths that apply to an account: its delegated administrator's
+/// (for the administrator itself and its associated members), else none. Hosts search them
+/// besides the account's own 5 (Inspector merges the two lists the same way).
+fn org_package_paths(app: &App, account: &str) -> Result<Vec<String>, ApiError> {
+    let Some((admin, _)) = app.store.org_store().delegated_admin()? else {
+        return Ok(Vec::new());
+    };
+    if !app
+        .store
+        .org_store()
+        .managed_accounts(&admin)?
+        .iter()
+        .any(|a| a == account)
+    {
+        return Ok(Vec::new());
+    }
+    let stored = app.store.configuration(&admin)?.unwrap_or(json!({}));
+    Ok(stored["orgPackagePaths"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// `GetEc2DeepInspectionConfiguration`.
 pub fn get_deep_inspection(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
     check_members(input, &[])?;
-    Ok(deep_inspection_answer(&deep_inspection_of(app, p)?))
+    Ok(deep_inspection_answer(
+        &deep_inspection_of(app, p)?,
+        org_package_paths(app, &p.account)?,
+    ))
+}
+
+/// Up to 5 custom package paths (`packagePaths` or `orgPackagePaths`), validated.
+fn package_paths(field: &str, v: &Value) -> Result<Vec<String>, ApiError> {
+    let Value::Array(list) = v else {
+        return Err(ApiError::field(field, "must be a list of paths"));
+    };
+    if list.len() > 5 {
+        return Err(ApiError::field(field, "holds at most 5 paths"));
+    }
+    let mut paths: Vec<String> = Vec::new();
+    for (i, v) in list.iter().enumerate() {
+        match v.as_str() {
+            Some(s) if valid_package_path(s) => {
+                if !paths.iter().any(|x| x == s) {
+                    paths.push(s.to_owned());
+                }
+            }
+            _ => {
+                return Err(ApiError::field(
+                    &format!("{field}[{i}]"),
+                    "must be an absolute path of 1 to 512 characters (letters, digits, `_`, `-`, `.`)",
+                ));
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// `UpdateOrgEc2DeepInspectionConfiguration`: the delegated administrator's 5 organization
+/// paths, searched on its own and its members' hosts.
+pub fn update_org_deep_inspection(
+    app: &App,
+    p: &Principal,
+    input: &Value,
+) -> Result<Value, ApiError> {
+    let is_admin = app
+        .store
+        .org_store()
+        .delegated_admin()?
+        .is_some_and(|(a, _)| a == p.account);
+    if !is_admin {
+        return Err(ApiError::access_denied(&format!(
+            "only the organization's delegated administrator may set organization package paths; {} is not it",
+            p.account
+        )));
+    }
+    check_members(input, &["orgPackagePaths"])?;
+    let paths = package_paths(
+        "orgPackagePaths",
+        input
+            .get("orgPackagePaths")
+            .ok_or_else(|| ApiError::field("orgPackagePaths", "is required"))?,
+    )?;
+    let mut stored = app.store.configuration(&p.account)?.unwrap_or(json!({}));
+    stored["orgPackagePaths"] = json!(paths);
+    app.store
+        .set_configuration(&p.account, &stored, OffsetDateTime::now_utc())?;
+    Ok(json!({}))
 }
 
 /// `UpdateEc2DeepInspectionConfiguration`: `packagePaths` (0 to 5 paths) replaces the
@@ -340,33 +428,14 @@ pub fn update_deep_inspection(app: &App, p: &Principal, input: &Value) -> Result
     }
     match input.get("packagePaths") {
         None | Some(Value::Null) => {}
-        Some(Value::Array(list)) => {
-            if list.len() > 5 {
-                return Err(ApiError::field("packagePaths", "holds at most 5 paths"));
-            }
-            let mut paths = Vec::new();
-            for (i, v) in list.iter().enumerate() {
-                match v.as_str() {
-                    Some(s) if valid_package_path(s) => {
-                        if !paths.iter().any(|x| x == s) {
-                            paths.push(s.to_owned());
-                        }
-                    }
-                    _ => {
-                        return Err(ApiError::field(
-                            &format!("packagePaths[{i}]"),
-                            "must be an absolute path of 1 to 512 characters (letters, digits, `_`, `-`, `.`)",
-                        ));
-                    }
-                }
-            }
-            c.package_paths = paths;
-        }
-        Some(_) => return Err(ApiError::field("packagePaths", "must be a list of paths")),
+        Some(v) => c.package_paths = package_paths("packagePaths", v)?,
     }
     app.store
         .set_deep_inspection(&p.account, &c, OffsetDateTime::now_utc())?;
-    Ok(deep_inspection_answer(&c))
+    Ok(deep_inspection_answer(
+        &c,
+        org_package_paths(app, &p.account)?,
+    ))
 }
 
 // --- configuration ---------------------------------------------------------------------------

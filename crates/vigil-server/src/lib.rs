@@ -518,7 +518,15 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         )));
     };
     let now = OffsetDateTime::now_utc();
-    if let Err(e) = access::authorize(&principal, &caller, &op, now) {
+    let managed = || {
+        app.store
+            .org_store()
+            .managed_accounts(&principal.account)
+            .unwrap_or_else(|_| vec![principal.account.clone()])
+    };
+    if let Err(e) = access::authorize(&principal, &caller, &op, now)
+        .and_then(|()| access::check_body_arns(&principal, &caller, &op, body, &managed))
+    {
         let refused = Err(e);
         access::record(app, &principal, &caller, &op, body, &refused, now);
         return refused;
@@ -639,6 +647,9 @@ fn route(
         }
         ("POST", "/delegatedadminaccounts/list") => {
             org::list_delegated_admins(app, &principal, &input()?)
+        }
+        ("POST", "/ec2deepinspectionconfiguration/org/update") => {
+            account::update_org_deep_inspection(app, &principal, &input()?)
         }
         ("POST", "/members/associate") => org::associate_member(app, &principal, &input()?),
         ("POST", "/members/disassociate") => org::disassociate_member(app, &principal, &input()?),

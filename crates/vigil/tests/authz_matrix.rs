@@ -77,6 +77,7 @@ const ADMIN_ONLY: &[&str] = &[
     "GetMember",
     "UpdateOrganizationConfiguration",
     "DescribeOrganizationConfiguration",
+    "UpdateOrgEc2DeepInspectionConfiguration",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -215,6 +215,45 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     );
     assert_eq!(r["accounts"][0]["resourceStatus"]["lambda"], "ENABLED");
 
+    // organization package paths reach the members' hosts beside their own
+    aws_as(
+        &server,
+        ADMIN,
+        &[
+            "update-org-ec2-deep-inspection-configuration",
+            "--org-package-paths",
+            "/opt/corp/lib",
+        ],
+    );
+    aws_as(
+        &server,
+        NEWCOMER,
+        &[
+            "update-ec2-deep-inspection-configuration",
+            "--package-paths",
+            "/srv/app/lib",
+        ],
+    );
+    let r = aws_as(
+        &server,
+        NEWCOMER,
+        &["get-ec2-deep-inspection-configuration"],
+    );
+    assert_eq!(r["orgPackagePaths"], serde_json::json!(["/opt/corp/lib"]));
+    assert_eq!(r["packagePaths"], serde_json::json!(["/srv/app/lib"]));
+    assert!(
+        aws_err_as(
+            &server,
+            NEWCOMER,
+            &[
+                "update-org-ec2-deep-inspection-configuration",
+                "--org-package-paths",
+                "/x"
+            ]
+        )
+        .contains("AccessDeniedException")
+    );
+
     // the administrator sees its members' findings and coverage; members only their own
     let sbom = demo_sbom(server.dir.path());
     for a in [ADMIN, MEMBER, NEWCOMER] {
@@ -239,6 +278,75 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     assert_eq!(covered, [ADMIN, MEMBER, NEWCOMER]);
     let r = aws_as(&server, MEMBER, &["list-coverage"]);
     assert_eq!(r["coveredResources"].as_array().map(Vec::len), Some(1));
+
+    // ARNs of other accounts' resources in a request are refused, and the refusal audited
+    let admin_filter = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "create-filter",
+            "--name",
+            "mine",
+            "--action",
+            "NONE",
+            "--filter-criteria",
+            "{\"severity\":[{\"comparison\":\"EQUALS\",\"value\":\"HIGH\"}]}",
+        ],
+    );
+    let admin_filter = admin_filter["arn"].as_str().unwrap().to_owned();
+    let err = aws_err_as(&server, MEMBER, &["delete-filter", "--arn", &admin_filter]);
+    assert!(
+        err.contains("AccessDeniedException")
+            && err.contains(&format!("belongs to account {ADMIN}")),
+        "{err}"
+    );
+    let arn_of = |account: &str| -> String {
+        aws_as(&server, account, &["list-findings", "--max-results", "1"])["findings"][0]["findingArn"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (member_finding, admin_finding) = (arn_of(MEMBER), arn_of(ADMIN));
+    let r = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "batch-get-finding-details",
+            "--finding-arns",
+            &member_finding,
+        ],
+    );
+    assert_eq!(r["findingDetails"].as_array().map(Vec::len), Some(1), "{r}");
+    let err = aws_err_as(
+        &server,
+        MEMBER,
+        &[
+            "batch-get-finding-details",
+            "--finding-arns",
+            &admin_finding,
+        ],
+    );
+    assert!(err.contains("AccessDeniedException"), "{err}");
+    let audit = server.python(&format!(
+        r#"
+import json, os, urllib.request
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+body = json.dumps({{"LookupAttributes": [{{"AttributeKey": "EventName", "AttributeValue": "DeleteFilter"}}]}})
+r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + "/vigil/v1/audit/lookup", data=body.encode(),
+               headers={{"content-type": "application/json"}})
+SigV4Auth(Credentials({id:?}, {secret:?}), "inspector2", "us-east-1").add_auth(r)
+req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
+print(json.dumps(json.load(urllib.request.urlopen(req, timeout=60))))
+"#,
+        id = keys[MEMBER]["accessKeyId"].as_str().unwrap(),
+        secret = keys[MEMBER]["secretAccessKey"].as_str().unwrap()
+    ));
+    let record: Value =
+        serde_json::from_str(audit["Events"][0]["CloudTrailEvent"].as_str().unwrap()).unwrap();
+    assert_eq!(record["errorCode"], "AccessDeniedException");
+    assert_eq!(record["requestParameters"]["arn"], admin_filter.as_str());
 
     // members cannot escalate or reach each other
     assert!(
@@ -289,6 +397,8 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     // and its data stays its own
     assert_eq!(finding_accounts(&server, ADMIN, None), [ADMIN, NEWCOMER]);
     assert_eq!(finding_accounts(&server, MEMBER, None), [MEMBER]);
+    let r = aws_as(&server, MEMBER, &["get-ec2-deep-inspection-configuration"]);
+    assert_eq!(r["orgPackagePaths"], serde_json::json!([]));
     // and the administrator steps down: nobody manages anyone
     aws_as(
         &server,
