@@ -191,6 +191,42 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECS", env = "VIGIL_FUNCTIONS_INTERVAL", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub functions_interval: u64,
+    /// Where findings reports and SBOM exports are written when no S3 endpoint is given: the
+    /// object BUCKET/KEY becomes DIR/BUCKET/KEY (default `<data-dir>/exports`).
+    #[arg(long, value_name = "DIR", env = "VIGIL_EXPORT_DIR")]
+    pub export_dir: Option<PathBuf>,
+    /// Write findings reports and SBOM exports to this S3-compatible endpoint instead
+    /// (path-style requests, SigV4): `https://host[:port]`, or `http://` to a loopback host.
+    /// Credentials come from --export-s3-credentials-file or the AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY environment variables.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "VIGIL_EXPORT_S3_ENDPOINT",
+        conflicts_with = "export_dir"
+    )]
+    pub export_s3_endpoint: Option<String>,
+    /// A file with the S3 credentials: an AWS credentials file (`aws_access_key_id = …`,
+    /// `aws_secret_access_key = …`) or the key id and the secret on two lines.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "VIGIL_EXPORT_S3_CREDENTIALS_FILE",
+        requires = "export_s3_endpoint"
+    )]
+    pub export_s3_credentials_file: Option<PathBuf>,
+    /// The region S3 requests are signed for.
+    #[arg(
+        long,
+        value_name = "REGION",
+        env = "VIGIL_EXPORT_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub export_s3_region: String,
+    /// At most this many resources in one SBOM export (a request matching more is rejected).
+    #[arg(long, value_name = "N", env = "VIGIL_SBOM_EXPORT_MAX_RESOURCES", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub sbom_export_max_resources: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -134,6 +134,7 @@ fn main() {
         metrics_token: None,
         organization_management_account: None,
         functions: None,
+        exports: Default::default(),
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

@@ -98,6 +98,15 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
         op("UpdateEc2DeepInspectionConfiguration", I, false),
     ),
     ("/scan/sbom", op("ScanSbom", "inspector-scan", true)),
+    ("/reporting/create", op("CreateFindingsReport", I, false)),
+    (
+        "/reporting/status/get",
+        op("GetFindingsReportStatus", I, true),
+    ),
+    ("/reporting/cancel", op("CancelFindingsReport", I, false)),
+    ("/sbomexport/create", op("CreateSbomExport", I, false)),
+    ("/sbomexport/get", op("GetSbomExport", I, true)),
+    ("/sbomexport/cancel", op("CancelSbomExport", I, false)),
     ("/vigil/v1/scans", op("SubmitScan", V, false)),
     (
         "/vigil/v1/findings/history",

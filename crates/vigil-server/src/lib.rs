@@ -26,6 +26,7 @@ pub mod access;
 mod account;
 pub mod agentless;
 mod coverage;
+pub mod export;
 mod formats;
 pub mod functions;
 pub mod harbor;
@@ -36,6 +37,7 @@ mod ops;
 mod org;
 mod reevaluate;
 pub mod registry;
+pub mod reports;
 mod usage;
 mod wire;
 
@@ -80,6 +82,20 @@ pub struct Config {
     /// A directory of function packages the `functions-watch` job publishes (see
     /// [`functions`]), and how often it looks.
     pub functions: Option<FunctionsWatch>,
+    /// Where findings reports and SBOM exports go (see [`export`]).
+    pub exports: Exports,
+}
+
+/// Findings report and SBOM export settings.
+#[derive(Debug, Clone, Default)]
+pub struct Exports {
+    /// The export directory (default `<data-dir>/exports`), unless `s3` is set.
+    pub dir: Option<PathBuf>,
+    /// An S3-compatible endpoint to write to instead.
+    pub s3: Option<export::S3Config>,
+    /// At most this many resources per SBOM export (default
+    /// [`reports::DEFAULT_MAX_SBOM_RESOURCES`]).
+    pub max_sbom_resources: Option<usize>,
 }
 
 /// The watched functions directory: `DIR/NAME/function.json`, `code.zip` and layer zips.
@@ -128,6 +144,8 @@ pub struct App {
     network: network::AnalysisCache,
     /// Function packages: publications, the watched directory.
     pub functions: functions::Functions,
+    /// Findings reports and SBOM exports: destination, worker state.
+    pub reports: reports::Reports,
     /// The organization's management account, if the server runs an organization.
     pub organization_management_account: Option<String>,
 }
@@ -154,6 +172,9 @@ impl App {
             metrics_token: None,
             network: Default::default(),
             functions: functions::Functions::default(),
+            reports: reports::Reports::new(export::Destination::Local {
+                dir: export::default_dir(data_dir),
+            }),
             organization_management_account: None,
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
@@ -342,8 +363,55 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
             run: functions::watch,
         });
     }
+    app.reports.destination = match &config.exports.s3 {
+        Some(s3) => export::Destination::S3(export::S3Client::new(s3.clone())),
+        None => export::Destination::Local {
+            dir: config
+                .exports
+                .dir
+                .clone()
+                .unwrap_or_else(|| export::default_dir(&config.data_dir)),
+        },
+    };
+    if let Some(n) = config.exports.max_sbom_resources {
+        app.reports.max_sbom_resources = n;
+    }
+    app.reports.destination.prepare().map_err(|e| {
+        std::io::Error::other(format!(
+            "export destination {}: {e}",
+            app.reports.destination.describe()
+        ))
+    })?;
+    // reports cut short by a stop are not resumed: they fail, and can be created again
+    let interrupted = app
+        .store
+        .report_store()
+        .fail_interrupted_reports(
+            "the server restarted while the report was being written; create it again",
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    if interrupted > 0 {
+        tracing::warn!(
+            reports = interrupted,
+            "reports in progress at the last stop were marked FAILED"
+        );
+    }
     let app = Arc::new(app);
     harbor::start_workers(&app)?;
+    // the report worker: woken by each new report, and every few seconds
+    {
+        let app = app.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = app.reports.wake.notified() => {}
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                }
+                reports::run_pending(&app);
+            }
+        });
+    }
     // the image scan worker also wakes when a notification queues an image
     {
         let app = app.clone();
@@ -519,6 +587,18 @@ fn route(
             account::search_vulnerabilities(app, &principal, &input()?)
         }
         ("POST", "/scan/sbom") => account::scan_sbom(app, &principal, &input()?),
+        ("POST", "/reporting/create") => {
+            reports::create_findings_report(app, &principal, &input()?)
+        }
+        ("POST", "/reporting/status/get") => {
+            reports::get_findings_report_status(app, &principal, &input()?)
+        }
+        ("POST", "/reporting/cancel") => {
+            reports::cancel_findings_report(app, &principal, &input()?)
+        }
+        ("POST", "/sbomexport/create") => reports::create_sbom_export(app, &principal, &input()?),
+        ("POST", "/sbomexport/get") => reports::get_sbom_export(app, &principal, &input()?),
+        ("POST", "/sbomexport/cancel") => reports::cancel_sbom_export(app, &principal, &input()?),
         ("POST", "/vigil/v1/scans") => ops::submit_scan(app, &principal, body),
         ("POST", "/vigil/v1/findings/export") => {
             formats::export_findings(app, &principal, &input()?)

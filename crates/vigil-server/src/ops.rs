@@ -111,7 +111,7 @@ pub(crate) fn read_token(input: &Value, query: &str) -> Result<usize, ApiError> 
 
 /// Equality lists the store can apply with its indexes: only when every entry of the
 /// criterion is EQUALS (other comparisons are left to the full matcher).
-fn equals_values(criteria: Option<&Value>, key: &str) -> Vec<String> {
+pub(crate) fn equals_values(criteria: Option<&Value>, key: &str) -> Vec<String> {
     let Some(list) = criteria.and_then(|c| c.get(key)).and_then(Value::as_array) else {
         return Vec::new();
     };

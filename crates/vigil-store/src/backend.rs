@@ -130,6 +130,8 @@ pub trait FindingsStore: Send + Sync {
         month: &str,
         now: OffsetDateTime,
     ) -> Result<Vec<crate::usage::UsageTotal>>;
+    /// Findings reports and SBOM exports.
+    fn report_store(&self) -> &dyn crate::reports::ReportStore;
 }
 
 impl FindingsStore for crate::Store {
@@ -288,6 +290,9 @@ impl FindingsStore for crate::Store {
         self
     }
     fn access_store(&self) -> &dyn crate::access::AccessStore {
+        self
+    }
+    fn report_store(&self) -> &dyn crate::reports::ReportStore {
         self
     }
     fn org_store(&self) -> &dyn crate::org::OrgStore {

@@ -32,6 +32,7 @@ pub mod hosts;
 pub mod keys;
 pub mod org;
 pub mod registry;
+pub mod reports;
 mod schema;
 pub mod usage;
 
@@ -853,6 +854,18 @@ impl Store {
     /// Findings of an account, pre-filtered by the query's equality lists, then by `keep`,
     /// each with its lifecycle fields (status, timestamps, suppression) merged in.
     pub fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>> {
+        self.findings_after(q, None, keep)
+    }
+
+    /// [`Store::findings`] from the first ARN after `after` on (in ARN order); with
+    /// `q.page = Some((0, n))` at most `n` rows are read, so a caller can walk every finding
+    /// in pages of bounded size (keyset pagination: each page costs the same).
+    pub(crate) fn findings_after(
+        &self,
+        q: &FindingQuery,
+        after: Option<&str>,
+        keep: &dyn Fn(&Value) -> bool,
+    ) -> Result<Vec<Value>> {
         // Resource lists are the most selective pre-filter; without statistics SQLite would
         // rather walk the ARN index for its order, so say which index to use.
         let index = if !q.resource_ids.is_empty() && q.arns.is_empty() {
@@ -893,6 +906,10 @@ impl Store {
                 })
                 .collect();
             sql.push_str(&format!(" AND {col} IN ({})", marks.join(", ")));
+        }
+        if let Some(a) = after {
+            args.push(a.to_owned());
+            sql.push_str(&format!(" AND f.arn > ?{}", args.len()));
         }
         sql.push_str(" ORDER BY f.arn");
         if let Some((offset, limit)) = q.page {

@@ -305,7 +305,25 @@ const MIGRATIONS: &[&str] = &[
           CROSS JOIN (SELECT 'EC2' AS type UNION ALL SELECT 'ECR' UNION ALL SELECT 'LAMBDA'
                       UNION ALL SELECT 'LAMBDA_CODE' UNION ALL SELECT 'CODE_REPOSITORY') t;
      END;",
-    // 17: console passwords (argon2id hashes, never the password)
+    // 17: findings reports and SBOM exports (CreateFindingsReport, CreateSbomExport): one row
+    //     per request with its state; rows IN_PROGRESS when a server starts are marked FAILED
+    "CREATE TABLE IF NOT EXISTS reports (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        format TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error_code TEXT,
+        error_message TEXT,
+        destination TEXT NOT NULL,
+        criteria TEXT,
+        objects INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS reports_by_account ON reports (account, kind, status, created_at);",
+    // 18: console passwords (argon2id hashes, never the password)
     "ALTER TABLE principals ADD COLUMN password_hash TEXT;
      ALTER TABLE principals ADD COLUMN password_changed_at TEXT;",
 ];

@@ -76,6 +76,7 @@ pub fn run(a: ServerArgs) -> Result<()> {
             })
         }
     };
+    let exports = exports(&a)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -109,8 +110,69 @@ pub fn run(a: ServerArgs) -> Result<()> {
         metrics_token,
         organization_management_account: a.organization_management_account.clone(),
         functions,
+        exports,
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
+}
+
+/// The export destination: `--export-dir`, or `--export-s3-endpoint` with credentials from
+/// `--export-s3-credentials-file` or the environment (never from the command line).
+fn exports(a: &ServerArgs) -> Result<vigil_server::Exports> {
+    let s3 = match &a.export_s3_endpoint {
+        None => None,
+        Some(url) => {
+            let endpoint = vigil_server::export::check_endpoint(url)
+                .map_err(|e| anyhow::anyhow!("--export-s3-endpoint {e}"))?;
+            let credentials = match &a.export_s3_credentials_file {
+                Some(file) => {
+                    let text = std::fs::read_to_string(file).with_context(|| {
+                        format!("cannot read the S3 credentials file `{}`", file.display())
+                    })?;
+                    vigil_server::export::read_credentials(&text).map_err(|e| {
+                        anyhow::anyhow!("--export-s3-credentials-file `{}`: {e}", file.display())
+                    })?
+                }
+                None => {
+                    let id = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default();
+                    let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default();
+                    if id.is_empty() || secret.is_empty() {
+                        bail!(
+                            "--export-s3-endpoint needs credentials: --export-s3-credentials-file FILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
+                        );
+                    }
+                    vigil_sigv4::Credentials {
+                        access_key_id: id,
+                        secret_access_key: secret,
+                        session_token: std::env::var("AWS_SESSION_TOKEN")
+                            .ok()
+                            .filter(|t| !t.is_empty()),
+                    }
+                }
+            };
+            let part_size = match std::env::var("VIGIL_EXPORT_S3_PART_SIZE") {
+                Ok(v) => v
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n >= 1024)
+                    .with_context(|| {
+                        format!("VIGIL_EXPORT_S3_PART_SIZE `{v}` is not a byte count >= 1024")
+                    })?,
+                Err(_) => vigil_server::export::DEFAULT_PART_SIZE,
+            };
+            Some(vigil_server::export::S3Config {
+                endpoint,
+                region: a.export_s3_region.clone(),
+                credentials,
+                part_size,
+            })
+        }
+    };
+    Ok(vigil_server::Exports {
+        dir: a.export_dir.clone(),
+        s3,
+        max_sbom_resources: Some(a.sbom_export_max_resources as usize),
+    })
 }
 
 pub fn admin(cmd: AdminCommand) -> Result<()> {
