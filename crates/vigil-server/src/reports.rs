@@ -289,12 +289,15 @@ pub fn create_sbom_export(app: &App, p: &Principal, input: &Value) -> Result<Val
     let filter = ResourceFilter::parse(criteria.as_ref())?;
     let dest = destination(input)?;
     // the limit is checked now, so that a request beyond it fails at once
-    let matching = app
-        .store
-        .resources(&p.account, Some(&p.region))?
-        .iter()
-        .filter(|r| filter.matches(&p.account, r))
-        .count();
+    let mut matching = 0;
+    for account in app.store.org_store().managed_accounts(&p.account)? {
+        matching += app
+            .store
+            .resources(&account, Some(&p.region))?
+            .iter()
+            .filter(|r| filter.matches(&account, r))
+            .count();
+    }
     let max = app.reports.max_sbom_resources;
     if matching > max {
         return Err(ApiError::field(
@@ -666,18 +669,30 @@ fn sbom_export(
     let prefix = r.destination["keyPrefix"].as_str().unwrap_or_default();
     let filter = ResourceFilter::parse(r.criteria.as_ref())
         .map_err(|e| Stop::Failed(ExportError::new("INTERNAL_ERROR", e.message().to_owned())))?;
-    let resources = app
+    // a delegated administrator's export covers its associated members' resources too
+    let internal =
+        |e: vigil_store::Error| Stop::Failed(ExportError::new("INTERNAL_ERROR", e.to_string()));
+    let mut resources = Vec::new();
+    for account in app
         .store
-        .resources(&r.account, Some(&r.region))
-        .map_err(|e| Stop::Failed(ExportError::new("INTERNAL_ERROR", e.to_string())))?;
-    for res in resources.iter().filter(|x| filter.matches(&r.account, x)) {
+        .org_store()
+        .managed_accounts(&r.account)
+        .map_err(internal)?
+    {
+        let mine = app
+            .store
+            .resources(&account, Some(&r.region))
+            .map_err(internal)?;
+        resources.extend(mine.into_iter().filter(|x| filter.matches(&account, x)));
+    }
+    for res in &resources {
         if app.reports.is_cancelled(&r.id) {
             return Err(Stop::Cancelled);
         }
         let id = &res.resource.id;
         let Some((_, bytes)) = app
             .store
-            .resource_inventory(&r.account, &r.region, id)
+            .resource_inventory(&res.account, &r.region, id)
             .map_err(|e| Stop::Failed(ExportError::new("INTERNAL_ERROR", e.to_string())))?
         else {
             tracing::debug!(resource = %id, "no stored inventory; no SBOM");
@@ -706,7 +721,7 @@ fn sbom_export(
             &format!(
                 "SBOM_Export/{}/{}/{}/{}.json",
                 r.id,
-                r.account,
+                res.account,
                 crate::export::key_segment(&res.resource.kind),
                 crate::export::key_segment(id)
             ),

@@ -296,6 +296,80 @@ fn delegate_auto_enable_associate_and_no_escalation() {
     assert_eq!(covered, [ADMIN, MEMBER, NEWCOMER]);
     let r = aws_as(&server, MEMBER, &["list-coverage"]);
     assert_eq!(r["coveredResources"].as_array().map(Vec::len), Some(1));
+    // and its SBOM exports and findings reports cover them too (to the local export directory)
+    let kms = "arn:aws:kms:us-east-1:222222222222:key/00000000-0000-0000-0000-000000000000";
+    let dest = format!("bucketName=org-exports,keyPrefix=sboms,kmsKeyArn={kms}");
+    let id = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "create-sbom-export",
+            "--report-format",
+            "SPDX_2_3",
+            "--s3-destination",
+            &dest,
+        ],
+    )["reportId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dest = format!("bucketName=org-exports,keyPrefix=findings,kmsKeyArn={kms}");
+    let fid = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "create-findings-report",
+            "--report-format",
+            "JSON",
+            "--s3-destination",
+            &dest,
+        ],
+    )["reportId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (op, id) in [
+        ("get-sbom-export", &id),
+        ("get-findings-report-status", &fid),
+    ] {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let st = aws_as(&server, ADMIN, &[op, "--report-id", id]);
+            if st["status"] != "IN_PROGRESS" {
+                assert_eq!(st["status"], "SUCCEEDED", "{st}");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{st}");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+    let exported = server
+        .data
+        .join(format!("exports/org-exports/sboms/SBOM_Export/{id}"));
+    let mut accounts: Vec<String> = std::fs::read_dir(&exported)
+        .unwrap_or_else(|e| panic!("{}: {e}", exported.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    accounts.sort();
+    assert_eq!(accounts, [ADMIN, MEMBER, NEWCOMER]);
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(
+            server
+                .data
+                .join(format!("exports/org-exports/findings/{fid}.json")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut in_report: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["awsAccountId"].as_str().unwrap())
+        .collect();
+    in_report.sort();
+    in_report.dedup();
+    assert_eq!(in_report, [ADMIN, MEMBER, NEWCOMER]);
 
     // ARNs of other accounts' resources in a request are refused, and the refusal audited
     let admin_filter = aws_as(
