@@ -302,6 +302,7 @@ pub fn authorize(
     p: &Principal,
     caller: &Caller,
     op: &Operation,
+    body: &[u8],
     now: OffsetDateTime,
 ) -> Result<(), ApiError> {
     let Some(record) = &caller.principal else {
@@ -336,6 +337,17 @@ pub fn authorize(
         .with("aws:EpochTime", &now.unix_timestamp().to_string());
     if let Some(ip) = &caller.source_ip {
         ctx.set("aws:SourceIp", ip);
+    }
+    // the tags a request sets (CreateFilter, TagResource): aws:RequestTag/KEY and aws:TagKeys
+    if let Ok(Value::Object(input)) = serde_json::from_slice::<Value>(body)
+        && let Some(Value::Object(tags)) = input.get("tags")
+    {
+        for (k, v) in tags {
+            if let Some(v) = v.as_str() {
+                ctx.set(&format!("aws:RequestTag/{k}"), v);
+            }
+        }
+        ctx.set_all("aws:TagKeys", tags.keys().cloned().collect());
     }
     let refs: Vec<&Policy> = policies.iter().collect();
     match vigil_iam::evaluate(

@@ -82,7 +82,9 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
         &policy,
         r#"{"Version":"2012-10-17","Statement":[
              {"Effect":"Allow","Action":["inspector2:*"],"Resource":"*"},
-             {"Sid":"NoDeletes","Effect":"Deny","Action":"inspector2:Delete*","Resource":"*"}]}"#,
+             {"Sid":"NoDeletes","Effect":"Deny","Action":"inspector2:Delete*","Resource":"*"},
+             {"Sid":"TaggedByTeam","Effect":"Deny","Action":"inspector2:CreateFilter","Resource":"*",
+              "Condition":{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["team"]}}}]}"#,
     )
     .unwrap();
     let editor = principal(
@@ -137,6 +139,20 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
         )
     );
     let editor_filter = r[2]["arn"].as_str().expect("editor creates").to_owned();
+    // a condition on the request's tags: only the `team` tag may be set
+    let mut tagged = filter("tagged");
+    tagged["tags"] = json!({"team": "payments", "owner": "x"});
+    let mut team_only = filter("team-only");
+    team_only["tags"] = json!({"team": "payments"});
+    let t = calls(
+        &server,
+        &[
+            (&editor, "us-east-1", "/filters/create", tagged),
+            (&editor, "us-east-1", "/filters/create", team_only),
+        ],
+    );
+    assert_eq!(t[0]["type"], "AccessDeniedException", "{}", t[0]);
+    assert!(t[1]["arn"].is_string(), "{}", t[1]);
     assert_eq!(r[3]["filters"].as_array().map(Vec::len), Some(1));
     assert_eq!(
         r[4]["type"], "AccessDeniedException",
@@ -250,6 +266,8 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
         names,
         [
             ("DeleteFilter", Some("editor")),
+            ("CreateFilter", Some("editor")),
+            ("CreateFilter", Some("editor")),
             ("ListFindings", Some("host-agent")),
             ("SubmitScan", Some("host-agent")),
             ("SubmitScan", Some("host-agent")),
@@ -261,7 +279,7 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     let record = |i: usize| -> Value {
         serde_json::from_str(events[i]["CloudTrailEvent"].as_str().unwrap()).unwrap()
     };
-    let denied = record(5);
+    let denied = record(7);
     assert_eq!(denied["errorCode"], "AccessDeniedException");
     assert_eq!(denied["userIdentity"]["type"], "IAMUser");
     assert_eq!(
@@ -273,11 +291,11 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     assert_eq!(denied["userAgent"], "vigil-test/1");
     assert_eq!(denied["requestParameters"]["name"], "by-reader");
     assert_eq!(denied["readOnly"], false);
-    let created = record(4);
+    let created = record(6);
     assert!(created["errorCode"].is_null());
     assert_eq!(created["responseElements"]["arn"], editor_filter.as_str());
     assert_eq!(created["userIdentity"]["type"], "AssumedRole");
-    let scanned = record(3);
+    let scanned = record(5);
     // a large request is summarised, not copied
     assert!(scanned["requestParameters"]["bodyBytes"].as_u64().unwrap() > 16 << 10);
     assert_eq!(scanned["eventSource"], "vigil.local");
@@ -296,7 +314,7 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
                 &root,
                 "us-east-1",
                 "/vigil/v1/audit/lookup",
-                json!({"MaxResults": 4}),
+                json!({"MaxResults": 5}),
             ),
             (
                 &root,
@@ -306,8 +324,8 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
             ),
         ],
     );
-    assert_eq!(r[0]["Events"].as_array().map(Vec::len), Some(2));
-    assert_eq!(r[1]["Events"].as_array().map(Vec::len), Some(4));
+    assert_eq!(r[0]["Events"].as_array().map(Vec::len), Some(4));
+    assert_eq!(r[1]["Events"].as_array().map(Vec::len), Some(5));
     let token = r[1]["NextToken"].as_str().expect("a next page").to_owned();
     assert_eq!(r[2]["type"], "ValidationException");
     let r = calls(
@@ -316,10 +334,10 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
             &root,
             "us-east-1",
             "/vigil/v1/audit/lookup",
-            json!({"MaxResults": 4, "NextToken": token}),
+            json!({"MaxResults": 5, "NextToken": token}),
         )],
     );
-    assert_eq!(r[0]["Events"].as_array().map(Vec::len), Some(2));
+    assert_eq!(r[0]["Events"].as_array().map(Vec::len), Some(3));
     assert!(r[0].get("NextToken").is_none());
 
     // the CloudTrail log file export, oldest first
@@ -330,8 +348,8 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     let records = log["Records"].as_array().unwrap();
     assert_eq!(
         records.len(),
-        6,
-        "the six above: reads, lookups and unauthenticated calls are not recorded"
+        8,
+        "the eight above: reads, lookups and unauthenticated calls are not recorded"
     );
     assert_eq!(records[0]["eventName"], "CreateFilter");
     assert!(
