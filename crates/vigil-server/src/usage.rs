@@ -49,8 +49,9 @@ pub fn list_usage_totals(app: &App, p: &Principal, input: &Value) -> Result<Valu
             ));
         }
     };
-    // an account sees its own usage (an organization's administrator will see its members')
-    if let Some(other) = accounts.iter().find(|a| **a != p.account) {
+    // an account sees its own usage, a delegated administrator its members' too
+    let managed = app.store.org_store().managed_accounts(&p.account)?;
+    if let Some(other) = accounts.iter().find(|a| !managed.contains(a)) {
         return Err(ApiError::access_denied(&format!(
             "account {} may not read the usage of account {other}",
             p.account

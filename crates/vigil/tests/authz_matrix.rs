@@ -328,3 +328,181 @@ print(json.dumps(out))
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The target-account dimension: each of the administrator, its member and an outsider acts
+/// on its own account, the member's and the outsider's, through every member of a request that
+/// names an account (accountIds, accountId, a finding or filter ARN, an awsAccountId filter).
+/// Reads reach the accounts the caller manages, changes only those it may change; nothing of
+/// another tenant ever comes back.
+#[test]
+fn cross_account_targets() {
+    tools_present();
+    let server = start_full(&[], &[("VIGIL_ORGANIZATION_MANAGEMENT_ACCOUNT", ACCOUNT)]);
+    let key = |account: &str| -> Value {
+        serde_json::from_str(&run_ok(
+            vigil()
+                .args(["admin", "create-key", "--account", account, "--data-dir"])
+                .arg(&server.data),
+        ))
+        .unwrap()
+    };
+    let keys: Vec<(&str, Value)> = vec![
+        (ADMIN, key(ADMIN)),
+        (MEMBER, key(MEMBER)),
+        (OUTSIDER, key(OUTSIDER)),
+    ];
+    let k = |a: &str| {
+        keys.iter()
+            .find(|(x, _)| *x == a)
+            .map(|(_, k)| k.clone())
+            .unwrap()
+    };
+    signed(
+        &server,
+        &[
+            (
+                &server.key,
+                "/delegatedadminaccounts/enable",
+                json!({"delegatedAdminAccountId": ADMIN}),
+            ),
+            (
+                &k(ADMIN),
+                "/members/associate",
+                json!({"accountId": MEMBER}),
+            ),
+        ],
+    );
+    // each account: a scanned image (findings) and a filter
+    let sbom: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo_sbom(server.dir.path())).unwrap())
+            .unwrap();
+    let mut arns = std::collections::BTreeMap::new();
+    for (a, key) in &keys {
+        let r = signed(
+            &server,
+            &[
+                (
+                    key,
+                    "/vigil/v1/scans",
+                    json!({"resourceId": format!("app-{a}:1"), "sbom": sbom}),
+                ),
+                (
+                    key,
+                    "/filters/create",
+                    json!({"name": "f", "action": "NONE",
+                    "filterCriteria": {"severity": [{"comparison": "EQUALS", "value": "HIGH"}]}}),
+                ),
+                (key, "/findings/list", json!({"maxResults": 1})),
+            ],
+        );
+        let filter = r[1]["arn"].as_str().expect("filter").to_owned();
+        let finding = r[2]["findings"][0]["findingArn"]
+            .as_str()
+            .expect("finding")
+            .to_owned();
+        arns.insert(*a, (filter, finding));
+    }
+    let manages =
+        |caller: &str, target: &str| caller == target || (caller == ADMIN && target == MEMBER);
+    let mut failures = Vec::new();
+    for (caller, ckey) in &keys {
+        for target in [ADMIN, MEMBER, OUTSIDER] {
+            let (filter, finding) = arns[target].clone();
+            let r = signed(
+                &server,
+                &[
+                    (ckey, "/status/batch/get", json!({"accountIds": [target]})),
+                    (
+                        ckey,
+                        "/enable",
+                        json!({"accountIds": [target], "resourceTypes": ["LAMBDA_CODE"]}),
+                    ),
+                    (ckey, "/usage/list", json!({"accountIds": [target]})),
+                    (
+                        ckey,
+                        "/findings/details/batch/get",
+                        json!({"findingArns": [finding]}),
+                    ),
+                    (
+                        ckey,
+                        "/findings/list",
+                        json!({"filterCriteria": {"awsAccountId": [{"comparison": "EQUALS", "value": target}]}}),
+                    ),
+                    (ckey, "/members/get", json!({"accountId": target})),
+                    (ckey, "/filters/delete", json!({"arn": filter})),
+                ],
+            );
+            let may_read = manages(caller, target);
+            let mut check = |what: &str, ok: bool, got: &Value| {
+                if !ok {
+                    failures.push(format!("{caller} -> {target}: {what}: {got}"));
+                }
+            };
+            check(
+                "BatchGetAccountStatus",
+                (r[0]["accounts"].as_array().map(Vec::len) == Some(1)) == may_read
+                    && (r[0]["failedAccounts"].as_array().map(Vec::len)
+                        == Some(usize::from(!may_read))),
+                &r[0],
+            );
+            check(
+                "Enable",
+                (r[1]["accounts"].as_array().map(Vec::len) == Some(1)) == may_read,
+                &r[1],
+            );
+            check(
+                "ListUsageTotals",
+                (r[2].get("totals").is_some()) == may_read
+                    && (may_read || r[2]["type"] == "AccessDeniedException"),
+                &r[2],
+            );
+            check(
+                "BatchGetFindingDetails",
+                if may_read {
+                    r[3]["findingDetails"].as_array().map(Vec::len) == Some(1)
+                } else {
+                    r[3]["type"] == "AccessDeniedException"
+                },
+                &r[3],
+            );
+            let seen: Vec<&str> = r[4]["findings"]
+                .as_array()
+                .map(|f| {
+                    f.iter()
+                        .filter_map(|x| x["awsAccountId"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            check(
+                "ListFindings by awsAccountId",
+                if may_read {
+                    !seen.is_empty() && seen.iter().all(|a| *a == target)
+                } else {
+                    seen.is_empty()
+                },
+                &json!(seen),
+            );
+            check(
+                "GetMember",
+                if *caller == ADMIN {
+                    r[5]["member"]["accountId"] == target
+                        || (target == ADMIN && r[5]["type"] == "ResourceNotFoundException")
+                } else {
+                    r[5]["type"] == "AccessDeniedException"
+                },
+                &r[5],
+            );
+            // filters change only in their own account, whoever manages it
+            check(
+                "DeleteFilter",
+                if *caller == target {
+                    r[6].get("status").is_none()
+                } else {
+                    r[6]["type"] == "AccessDeniedException"
+                },
+                &r[6],
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
