@@ -108,6 +108,8 @@ pub trait FindingsStore: Send + Sync {
     fn host_store(&self) -> &dyn crate::hosts::HostStore;
     /// Function versions and layer versions.
     fn function_store(&self) -> &dyn crate::functions::FunctionStore;
+    /// The event outbox, destinations and deliveries.
+    fn event_store(&self) -> &dyn crate::events::EventStore;
 }
 
 impl FindingsStore for crate::Store {
@@ -246,6 +248,9 @@ impl FindingsStore for crate::Store {
         crate::Store::set_deep_inspection(self, account, config, now)
     }
     fn registry_store(&self) -> &dyn crate::registry::RegistryStore {
+        self
+    }
+    fn event_store(&self) -> &dyn crate::events::EventStore {
         self
     }
     fn host_store(&self) -> &dyn crate::hosts::HostStore {

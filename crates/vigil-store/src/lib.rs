@@ -26,6 +26,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 mod backend;
+pub mod events;
 pub mod functions;
 pub mod hosts;
 pub mod keys;
@@ -692,6 +693,10 @@ impl Store {
             }
             report.active = statuses.values().filter(|s| **s == "ACTIVE").count() as u64;
             report.suppressed = statuses.values().filter(|s| **s == "SUPPRESSED").count() as u64;
+            // the scan completion event, after the finding events of this scan
+            if sub.origin == Origin::Scan {
+                events::scan_completed(tx, sub.account, sub.region, r, &at).map_err(e)?;
+            }
             Ok(report)
         })
     }

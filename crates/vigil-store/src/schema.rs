@@ -204,7 +204,99 @@ const MIGRATIONS: &[&str] = &[
         analyzed_at TEXT NOT NULL,
         PRIMARY KEY (account, region)
      );",
+    // 11: finding events. The outbox is written by triggers in the transaction that changes
+    //     a finding (created, or its status, severity, score, suppression or body changed: a
+    //     rescan that only moves lastObservedAt writes nothing) or a resource (it appears,
+    //     its scan status changes, it is deleted), plus one row per completed scan (written
+    //     by ingest). Each row is a snapshot with a UUID minted once (the idempotency key).
+    //     Destinations (per account, pattern, sealed signing secret) read the outbox from
+    //     their cursor into their own delivery rows (pending, delivered, dead).
+    "CREATE TABLE event_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        at TEXT NOT NULL,
+        status TEXT,
+        first_observed_at TEXT,
+        last_observed_at TEXT,
+        updated_at TEXT,
+        suppressed_by TEXT,
+        reason TEXT,
+        body TEXT NOT NULL
+     );
+     CREATE INDEX outbox_by_account ON event_outbox(account, seq);
+     CREATE TRIGGER findings_event_insert AFTER INSERT ON findings BEGIN
+        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, first_observed_at,
+            last_observed_at, updated_at, suppressed_by, reason, body)
+        VALUES (EVENT_UUID, NEW.account, NEW.region, 'FINDING', NEW.arn, NEW.updated_at, NEW.status,
+            NEW.first_observed_at, NEW.last_observed_at, NEW.updated_at, NEW.suppressed_by,
+            (SELECT reason FROM filters WHERE arn = NEW.suppressed_by), NEW.body);
+     END;
+     CREATE TRIGGER findings_event_update AFTER UPDATE ON findings
+     WHEN NEW.status IS NOT OLD.status OR NEW.severity IS NOT OLD.severity
+       OR NEW.score IS NOT OLD.score OR NEW.suppressed_by IS NOT OLD.suppressed_by
+       OR NEW.body IS NOT OLD.body
+     BEGIN
+        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, first_observed_at,
+            last_observed_at, updated_at, suppressed_by, reason, body)
+        VALUES (EVENT_UUID, NEW.account, NEW.region, 'FINDING', NEW.arn, NEW.updated_at, NEW.status,
+            NEW.first_observed_at, NEW.last_observed_at, NEW.updated_at, NEW.suppressed_by,
+            (SELECT reason FROM filters WHERE arn = NEW.suppressed_by), NEW.body);
+     END;
+     CREATE TRIGGER resources_event_insert AFTER INSERT ON resources BEGIN
+        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (EVENT_UUID, NEW.account, NEW.region, 'COVERAGE', NEW.id, EVENT_NOW, NEW.scan_status,
+            NEW.scanned_at, json_object('resourceType', NEW.type));
+     END;
+     CREATE TRIGGER resources_event_update AFTER UPDATE OF scan_status ON resources
+     WHEN NEW.scan_status IS NOT OLD.scan_status BEGIN
+        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (EVENT_UUID, NEW.account, NEW.region, 'COVERAGE', NEW.id, EVENT_NOW, NEW.scan_status,
+            NEW.scanned_at, json_object('resourceType', NEW.type));
+     END;
+     CREATE TRIGGER resources_event_delete AFTER DELETE ON resources BEGIN
+        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (EVENT_UUID, OLD.account, OLD.region, 'COVERAGE', OLD.id, EVENT_NOW, 'RESOURCE_TERMINATED',
+            OLD.scanned_at, json_object('resourceType', OLD.type));
+     END;
+     CREATE TABLE event_destinations (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(id),
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        config TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        secret_nonce BLOB,
+        secret_sealed BLOB,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        cursor INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (account, name)
+     );
+     CREATE TABLE event_deliveries (
+        destination TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        done_at TEXT,
+        PRIMARY KEY (destination, seq)
+     ) WITHOUT ROWID;
+     CREATE INDEX deliveries_pending ON event_deliveries(destination, subject, seq) WHERE state = 'PENDING';
+     CREATE INDEX deliveries_by_state ON event_deliveries(destination, state, done_at);",
 ];
+
+/// A random (version 4) UUID in SQL: event ids are minted once, in the outbox.
+pub(crate) const EVENT_UUID: &str = "(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))";
+/// The current time in the store's timestamp format, in SQL.
+pub(crate) const EVENT_NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// The schema version this build writes.
 pub const VERSION: usize = MIGRATIONS.len();
@@ -219,7 +311,9 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     }
     for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
-        tx.execute_batch(m)?;
+        // the event triggers share the UUID and clock expressions
+        let m = m.replace("EVENT_UUID", EVENT_UUID).replace("EVENT_NOW", EVENT_NOW);
+        tx.execute_batch(&m)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         tx.commit()?;
     }
