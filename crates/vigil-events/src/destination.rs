@@ -74,7 +74,10 @@ fn host_of(rest: &str) -> &str {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     if hostport.starts_with('[') {
-        return hostport.split(']').next().map_or(hostport, |h| &hostport[..h.len() + 1]);
+        return hostport
+            .split(']')
+            .next()
+            .map_or(hostport, |h| &hostport[..h.len() + 1]);
     }
     hostport.split(':').next().unwrap_or("")
 }
@@ -84,7 +87,8 @@ pub fn is_loopback(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
     h == "localhost"
         || h == "[::1]"
-        || h.parse::<std::net::Ipv4Addr>().is_ok_and(|a| a.is_loopback())
+        || h.parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback())
 }
 
 fn check_webhook_url(url: &str) -> Result<(), FieldError> {
@@ -159,7 +163,10 @@ impl Destination {
     /// Reads the kind's settings from a create request: `type` and the member named after
     /// the kind (`webhook`, `nats`). Answers the destination and the signing secret the
     /// caller gave, if any.
-    pub fn from_request(kind: &str, input: &Value) -> Result<(Destination, Option<String>), FieldError> {
+    pub fn from_request(
+        kind: &str,
+        input: &Value,
+    ) -> Result<(Destination, Option<String>), FieldError> {
         match kind {
             "WEBHOOK" => {
                 let w = input
@@ -267,7 +274,9 @@ impl Destination {
             "WEBHOOK" => Ok(Destination::Webhook(Webhook {
                 url: s("url").ok_or("stored webhook has no url")?,
                 timeout: Duration::from_secs(
-                    v["timeoutSeconds"].as_u64().unwrap_or(DEFAULT_TIMEOUT_SECONDS),
+                    v["timeoutSeconds"]
+                        .as_u64()
+                        .unwrap_or(DEFAULT_TIMEOUT_SECONDS),
                 ),
             })),
             "NATS" => Ok(Destination::Nats(Nats {
@@ -345,7 +354,10 @@ impl WebhookSender {
         if (200..300).contains(&status) {
             Ok(())
         } else {
-            Err(format!("POST {}: answered {status}", nats::redact(&self.url)))
+            Err(format!(
+                "POST {}: answered {status}",
+                nats::redact(&self.url)
+            ))
         }
     }
 }
@@ -440,16 +452,18 @@ mod tests {
 
     #[test]
     fn webhook_urls() {
-        let ok = |u: &str| {
-            Destination::from_request("WEBHOOK", &json!({"webhook": {"url": u}})).is_ok()
-        };
+        let ok =
+            |u: &str| Destination::from_request("WEBHOOK", &json!({"webhook": {"url": u}})).is_ok();
         assert!(ok("http://127.0.0.1:8080/hook"));
         assert!(ok("http://localhost/hook"));
         assert!(ok("http://[::1]:9/x"));
         assert!(ok("https://hooks.example.com/x"));
         assert!(!ok("http://hooks.example.com/x"));
         assert!(!ok("http://127.0.0.1.example.com/x"));
-        assert!(!ok("http://user@evil.com:80@127.0.0.1/x") || host_of("user@evil.com:80@127.0.0.1/x") == "127.0.0.1");
+        assert!(
+            !ok("http://user@evil.com:80@127.0.0.1/x")
+                || host_of("user@evil.com:80@127.0.0.1/x") == "127.0.0.1"
+        );
         assert!(!ok("ftp://127.0.0.1/x"));
         let e = Destination::from_request(
             "WEBHOOK",

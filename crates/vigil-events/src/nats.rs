@@ -17,10 +17,7 @@ pub enum Error {
     #[error("nats `{url}`: {message}")]
     Protocol { url: String, message: String },
     #[error("nats `{url}`: {source}")]
-    Io {
-        url: String,
-        source: std::io::Error,
-    },
+    Io { url: String, source: std::io::Error },
 }
 
 /// The largest message (header and payload) read back.
@@ -73,7 +70,9 @@ pub fn parse_url(url: &str) -> Result<(String, Option<(String, Option<String>)>)
     if hostport.is_empty() || hostport.contains('/') {
         return Err("needs a host[:port] and nothing after it".into());
     }
-    let hostport = if hostport.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    let hostport = if hostport
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
         && !hostport.ends_with(']')
     {
         hostport.to_owned()
@@ -129,7 +128,10 @@ impl Client {
             url: redact(url),
             reader: BufReader::new(stream),
             writer,
-            inbox: format!("_INBOX.vigil{:016x}", (crate::random_unit() * 2f64.powi(63)) as u64),
+            inbox: format!(
+                "_INBOX.vigil{:016x}",
+                (crate::random_unit() * 2f64.powi(63)) as u64
+            ),
             next: 0,
         };
         let info = c.line()?;
@@ -141,7 +143,9 @@ impl Client {
             return Err(c.err("the server requires TLS, which this client does not speak".into()));
         }
         if info["headers"] == false {
-            return Err(c.err("the server does not support headers (NATS 2.2 or later needed)".into()));
+            return Err(
+                c.err("the server does not support headers (NATS 2.2 or later needed)".into())
+            );
         }
         let mut connect = json!({
             "verbose": false, "pedantic": false, "tls_required": false, "headers": true,
@@ -226,7 +230,11 @@ impl Client {
                     let reply = (args.len() == need + 1).then(|| args[2].to_owned());
                     let num = |s: &str| s.parse::<usize>().ok();
                     let total = args.last().and_then(|s| num(s));
-                    let hlen = if headed { num(args[args.len() - 2]) } else { Some(0) };
+                    let hlen = if headed {
+                        num(args[args.len() - 2])
+                    } else {
+                        Some(0)
+                    };
                     let (Some(total), Some(hlen)) = (total, hlen) else {
                         return Err(self.err(format!("malformed `{}`", clip(&l))));
                     };
@@ -320,7 +328,10 @@ impl Client {
             }
             *slot = Some(ack_of(&m));
         }
-        Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err("no ack".into()))).collect())
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err("no ack".into())))
+            .collect())
     }
 
     /// A request (JetStream API and the like): publishes `payload` with a reply subject and
@@ -333,7 +344,8 @@ impl Client {
     ) -> Result<Message, Error> {
         let n = self.next;
         self.next += 1;
-        let mut out = format!("PUB {subject} {}.{n} {}\r\n", self.inbox, payload.len()).into_bytes();
+        let mut out =
+            format!("PUB {subject} {}.{n} {}\r\n", self.inbox, payload.len()).into_bytes();
         out.extend_from_slice(payload);
         out.extend_from_slice(b"\r\n");
         self.write(&out)?;
@@ -352,7 +364,11 @@ impl Client {
 
     /// A JetStream API request whose answer is JSON; an `error` member is an error.
     pub fn js_api(&mut self, api: &str, body: &Value, timeout: Duration) -> Result<Value, Error> {
-        let m = self.request(&format!("$JS.API.{api}"), body.to_string().as_bytes(), timeout)?;
+        let m = self.request(
+            &format!("$JS.API.{api}"),
+            body.to_string().as_bytes(),
+            timeout,
+        )?;
         let v: Value = serde_json::from_slice(&m.payload)
             .map_err(|e| self.err(format!("{api}: answer is not JSON: {e}")))?;
         if let Some(e) = v.get("error") {
@@ -366,8 +382,8 @@ fn ack_of(m: &Message) -> Result<PubAck, String> {
     if m.status() == Some(503) {
         return Err("no JetStream stream listens on the subject (503 no responders)".into());
     }
-    let v: Value = serde_json::from_slice(&m.payload)
-        .map_err(|e| format!("PubAck is not JSON: {e}"))?;
+    let v: Value =
+        serde_json::from_slice(&m.payload).map_err(|e| format!("PubAck is not JSON: {e}"))?;
     if let Some(e) = v.get("error") {
         return Err(format!("JetStream refused the message: {e}"));
     }
@@ -400,7 +416,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(parse_url("nats://127.0.0.1:4223").unwrap().0, "127.0.0.1:4223");
+        assert_eq!(
+            parse_url("nats://127.0.0.1:4223").unwrap().0,
+            "127.0.0.1:4223"
+        );
         assert_eq!(parse_url("nats://localhost").unwrap().0, "localhost:4222");
         let (h, c) = parse_url("nats://u:p@h:1").unwrap();
         assert_eq!(h, "h:1");

@@ -469,9 +469,9 @@ fn numeric(arg: &Value, path: &str) -> Result<Matcher, PatternError> {
 
 fn anything_but(arg: &Value, path: &str) -> Result<Matcher, PatternError> {
     match arg {
-        Value::String(_) | Value::Number(_) => Ok(Matcher::AnythingBut(
-            Scalar::of(arg).into_iter().collect(),
-        )),
+        Value::String(_) | Value::Number(_) => {
+            Ok(Matcher::AnythingBut(Scalar::of(arg).into_iter().collect()))
+        }
         Value::Array(list) => {
             if list.is_empty() {
                 return Err(err(path, "anything-but needs at least one value"));
@@ -611,7 +611,10 @@ mod tests {
             e.clone()
         ));
         assert!(m(json!({"detail": {"inspectorScore": [7.50]}}), e.clone()));
-        assert!(!m(json!({"detail": {"inspectorScore": ["7.5"]}}), e.clone()));
+        assert!(!m(
+            json!({"detail": {"inspectorScore": ["7.5"]}}),
+            e.clone()
+        ));
         assert!(m(json!({"detail": {"fixAvailable": [null]}}), e.clone()));
         assert!(!m(json!({"detail": {"missing": [null]}}), e.clone()));
         assert!(m(json!({"detail": {"ok": [true]}}), e.clone()));
@@ -623,12 +626,18 @@ mod tests {
     #[test]
     fn operators() {
         let e = json!({"detail": {"title": "CVE-2024-1234 - openssl", "score": 9.8, "tags": ["a", "Prod"]}});
-        assert!(m(json!({"detail": {"title": [{"prefix": "CVE-"}]}}), e.clone()));
+        assert!(m(
+            json!({"detail": {"title": [{"prefix": "CVE-"}]}}),
+            e.clone()
+        ));
         assert!(m(
             json!({"detail": {"title": [{"prefix": {"equals-ignore-case": "cve-2024"}}]}}),
             e.clone()
         ));
-        assert!(m(json!({"detail": {"title": [{"suffix": "ssl"}]}}), e.clone()));
+        assert!(m(
+            json!({"detail": {"title": [{"suffix": "ssl"}]}}),
+            e.clone()
+        ));
         assert!(m(
             json!({"detail": {"title": [{"suffix": {"equals-ignore-case": "OPENSSL"}}]}}),
             e.clone()
@@ -637,20 +646,59 @@ mod tests {
             json!({"detail": {"title": [{"equals-ignore-case": "cve-2024-1234 - OPENSSL"}]}}),
             e.clone()
         ));
-        assert!(m(json!({"detail": {"title": [{"wildcard": "CVE-* openssl"}]}}), e.clone()));
-        assert!(!m(json!({"detail": {"title": [{"wildcard": "CVE-*-curl"}]}}), e.clone()));
-        assert!(m(json!({"detail": {"score": [{"numeric": [">=", 9, "<", 10]}]}}), e.clone()));
-        assert!(!m(json!({"detail": {"score": [{"numeric": ["<", 9]}]}}), e.clone()));
-        assert!(m(json!({"detail": {"score": [{"numeric": ["=", 9.8]}]}}), e.clone()));
+        assert!(m(
+            json!({"detail": {"title": [{"wildcard": "CVE-* openssl"}]}}),
+            e.clone()
+        ));
+        assert!(!m(
+            json!({"detail": {"title": [{"wildcard": "CVE-*-curl"}]}}),
+            e.clone()
+        ));
+        assert!(m(
+            json!({"detail": {"score": [{"numeric": [">=", 9, "<", 10]}]}}),
+            e.clone()
+        ));
+        assert!(!m(
+            json!({"detail": {"score": [{"numeric": ["<", 9]}]}}),
+            e.clone()
+        ));
+        assert!(m(
+            json!({"detail": {"score": [{"numeric": ["=", 9.8]}]}}),
+            e.clone()
+        ));
         assert!(m(json!({"detail": {"tags": ["Prod"]}}), e.clone()));
-        assert!(m(json!({"detail": {"tags": [{"anything-but": "a"}]}}), e.clone()));
-        assert!(!m(json!({"detail": {"tags": [{"anything-but": ["a", "Prod"]}]}}), e.clone()));
-        assert!(m(json!({"detail": {"title": [{"anything-but": {"prefix": "GHSA"}}]}}), e.clone()));
-        assert!(!m(json!({"detail": {"title": [{"anything-but": {"prefix": "CVE"}}]}}), e.clone()));
-        assert!(!m(json!({"detail": {"nope": [{"anything-but": "x"}]}}), e.clone()));
-        assert!(m(json!({"detail": {"score": [{"exists": true}]}}), e.clone()));
-        assert!(m(json!({"detail": {"nope": [{"exists": false}]}}), e.clone()));
-        assert!(!m(json!({"detail": {"score": [{"exists": false}]}}), e.clone()));
+        assert!(m(
+            json!({"detail": {"tags": [{"anything-but": "a"}]}}),
+            e.clone()
+        ));
+        assert!(!m(
+            json!({"detail": {"tags": [{"anything-but": ["a", "Prod"]}]}}),
+            e.clone()
+        ));
+        assert!(m(
+            json!({"detail": {"title": [{"anything-but": {"prefix": "GHSA"}}]}}),
+            e.clone()
+        ));
+        assert!(!m(
+            json!({"detail": {"title": [{"anything-but": {"prefix": "CVE"}}]}}),
+            e.clone()
+        ));
+        assert!(!m(
+            json!({"detail": {"nope": [{"anything-but": "x"}]}}),
+            e.clone()
+        ));
+        assert!(m(
+            json!({"detail": {"score": [{"exists": true}]}}),
+            e.clone()
+        ));
+        assert!(m(
+            json!({"detail": {"nope": [{"exists": false}]}}),
+            e.clone()
+        ));
+        assert!(!m(
+            json!({"detail": {"score": [{"exists": false}]}}),
+            e.clone()
+        ));
         assert!(!m(json!({"detail": [{"exists": true}]}), e));
     }
 
@@ -687,15 +735,30 @@ mod tests {
             bad(json!({"detail": {"severity": ["HIGH", {"numeric": [">", "x"]}]}})),
             "detail.severity[1].numeric[1]: numeric range needs a number after its operator"
         );
-        assert!(bad(json!({"detail": {"severity": "HIGH"}})).starts_with("detail.severity: must be"));
-        assert!(bad(json!({"detail": {"severity": []}})).starts_with("detail.severity: empty arrays"));
-        assert!(bad(json!({"a": [{"numeric": ["<", 5, ">", 1]}]})).starts_with("a[0].numeric: numeric range with two"));
+        assert!(
+            bad(json!({"detail": {"severity": "HIGH"}})).starts_with("detail.severity: must be")
+        );
+        assert!(
+            bad(json!({"detail": {"severity": []}})).starts_with("detail.severity: empty arrays")
+        );
+        assert!(
+            bad(json!({"a": [{"numeric": ["<", 5, ">", 1]}]}))
+                .starts_with("a[0].numeric: numeric range with two")
+        );
         assert!(bad(json!({"a": [{"exists": "yes"}]})).starts_with("a[0].exists: exists needs"));
         assert!(bad(json!({"a": [{"bogus": 1}]})).starts_with("a[0]: unknown operator `bogus`"));
         assert!(bad(json!({"a": [{"prefix": 3}]})).starts_with("a[0]: prefix needs"));
         assert!(bad(json!({"$or": [{"a": ["x"]}]})).starts_with("$or: `$or` needs at least two"));
-        assert!(bad(json!({"a": [{"anything-but": [1, "x"]}]})).starts_with("a[0].anything-but: anything-but needs a list"));
+        assert!(
+            bad(json!({"a": [{"anything-but": [1, "x"]}]}))
+                .starts_with("a[0].anything-but: anything-but needs a list")
+        );
         assert!(bad(json!(["x"])).starts_with("(root): a pattern must be"));
-        assert!(Pattern::parse("{").unwrap_err().to_string().contains("not valid JSON"));
+        assert!(
+            Pattern::parse("{")
+                .unwrap_err()
+                .to_string()
+                .contains("not valid JSON")
+        );
     }
 }

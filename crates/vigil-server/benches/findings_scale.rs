@@ -133,6 +133,7 @@ fn main() {
         harbor_allow_plain_http: false,
         metrics_token: None,
         functions: None,
+        events: Default::default(),
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

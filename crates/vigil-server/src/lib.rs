@@ -25,6 +25,7 @@ use vigil_store::{FindingsStore, Store};
 mod account;
 pub mod agentless;
 mod coverage;
+pub mod events;
 pub mod functions;
 pub mod harbor;
 pub mod jobs;
@@ -73,6 +74,8 @@ pub struct Config {
     /// A directory of function packages the `functions-watch` job publishes (see
     /// [`functions`]), and how often it looks.
     pub functions: Option<FunctionsWatch>,
+    /// Event delivery: retries, retention, batch size.
+    pub events: events::Settings,
 }
 
 /// The watched functions directory: `DIR/NAME/function.json`, `code.zip` and layer zips.
@@ -121,6 +124,8 @@ pub struct App {
     network: network::AnalysisCache,
     /// Function packages: publications, the watched directory.
     pub functions: functions::Functions,
+    /// Finding events: delivery settings, counters, the workers' wake-up.
+    pub events: events::Delivery,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -145,6 +150,7 @@ impl App {
             metrics_token: None,
             network: Default::default(),
             functions: functions::Functions::default(),
+            events: events::Delivery::default(),
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
@@ -170,6 +176,12 @@ impl App {
                     description: "images pushed and pulled outside the account's rescan duration stop being monitored (findings closed); images back inside it are rescanned",
                     every: std::time::Duration::from_secs(3600),
                     run: registry::rescan_window,
+                },
+                jobs::Job {
+                    name: "event-retention",
+                    description: "prune delivered event deliveries and outbox rows older than the retention that no destination still needs",
+                    every: std::time::Duration::from_secs(3600),
+                    run: events::prune,
                 },
                 jobs::Job {
                     name: "suppression-expiry",
@@ -288,6 +300,7 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         });
     }
     app.agentless_roots = config.agentless_roots.clone();
+    app.events = events::Delivery::new(config.events.clone());
     app.metrics_token = config
         .metrics_token
         .as_deref()
@@ -333,6 +346,8 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     }
     let app = Arc::new(app);
     harbor::start_workers(&app)?;
+    // event delivery: one worker per destination, off the request path
+    events::start(&app);
     // the image scan worker also wakes when a notification queues an image
     {
         let app = app.clone();
@@ -474,6 +489,17 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
         ("POST", "/vigil/v1/functions/publish") => functions::publish_api(app, &principal, body),
         ("POST", "/vigil/v1/functions/list") => functions::list_api(app, &principal, &input()?),
         ("POST", "/vigil/v1/functions/delete") => functions::delete_api(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/create") => events::create(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/list") => events::list(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/get") => events::get(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/update") => events::update(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/delete") => events::delete(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/dead-letters/list") => {
+            events::dead_letters(app, &principal, &input()?)
+        }
+        ("POST", "/vigil/v1/destinations/dead-letters/replay") => {
+            events::replay(app, &principal, &input()?)
+        }
         ("POST", "/vigil/v1/jobs/list") => Ok(json!({"jobs": app.jobs.list()})),
         ("POST", "/vigil/v1/jobs/run") => {
             let input = input()?;

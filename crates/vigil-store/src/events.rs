@@ -152,8 +152,12 @@ pub trait EventStore: Send + Sync {
     ) -> Result<()>;
     /// Due deliveries of a destination: the oldest PENDING one of each subject whose retry
     /// time has come, oldest first, at most `limit`.
-    fn due_deliveries(&self, destination: &str, now: OffsetDateTime, limit: usize)
-    -> Result<Vec<Due>>;
+    fn due_deliveries(
+        &self,
+        destination: &str,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<Due>>;
     /// When the destination's next retry is due (none pending: `None`).
     fn next_due(&self, destination: &str) -> Result<Option<String>>;
     /// Records the outcomes of attempts, in one transaction.
@@ -510,7 +514,9 @@ impl EventStore for Store {
             for (seq, o) in outcomes {
                 let (state, next_at, error) = match o {
                     Outcome::Delivered => ("DELIVERED", None, None),
-                    Outcome::Retry { next_at, error } => ("PENDING", Some(next_at.as_str()), Some(error.as_str())),
+                    Outcome::Retry { next_at, error } => {
+                        ("PENDING", Some(next_at.as_str()), Some(error.as_str()))
+                    }
                     Outcome::Dead { error } => ("DEAD", None, Some(error.as_str())),
                 };
                 tx.prepare_cached(
@@ -697,8 +703,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         let t0 = OffsetDateTime::now_utc();
-        s.ingest(sub(vec![finding("a", "HIGH"), finding("b", "LOW")], t0), &never)
-            .unwrap();
+        s.ingest(
+            sub(vec![finding("a", "HIGH"), finding("b", "LOW")], t0),
+            &never,
+        )
+        .unwrap();
         let first = kinds(&s);
         assert_eq!(
             first,
@@ -706,15 +715,29 @@ mod tests {
                 ("COVERAGE".into(), "i-1".into(), Some("ACTIVE".into())),
                 ("FINDING".into(), "a".into(), Some("ACTIVE".into())),
                 ("FINDING".into(), "b".into(), Some("ACTIVE".into())),
-                ("SCAN".into(), "i-1".into(), Some("INITIAL_SCAN_COMPLETE".into())),
+                (
+                    "SCAN".into(),
+                    "i-1".into(),
+                    Some("INITIAL_SCAN_COMPLETE".into())
+                ),
             ]
         );
-        let scan = s.outbox_after("111122223333", 0, 10).unwrap().pop().unwrap();
+        let scan = s
+            .outbox_after("111122223333", 0, 10)
+            .unwrap()
+            .pop()
+            .unwrap();
         let body: Value = serde_json::from_str(&scan.body).unwrap();
-        assert_eq!(body["counts"], json!({"HIGH": 1, "LOW": 1, "CRITICAL": 0, "MEDIUM": 0, "TOTAL": 2}));
+        assert_eq!(
+            body["counts"],
+            json!({"HIGH": 1, "LOW": 1, "CRITICAL": 0, "MEDIUM": 0, "TOTAL": 2})
+        );
         // the same scan again: only the scan completion
         s.ingest(
-            sub(vec![finding("a", "HIGH"), finding("b", "LOW")], t0 + time::Duration::seconds(5)),
+            sub(
+                vec![finding("a", "HIGH"), finding("b", "LOW")],
+                t0 + time::Duration::seconds(5),
+            ),
             &never,
         )
         .unwrap();
@@ -723,21 +746,39 @@ mod tests {
         assert_eq!(after[4].0, "SCAN");
         // severity change of a, b gone (closed)
         s.ingest(
-            sub(vec![finding("a", "CRITICAL")], t0 + time::Duration::seconds(10)),
+            sub(
+                vec![finding("a", "CRITICAL")],
+                t0 + time::Duration::seconds(10),
+            ),
             &never,
         )
         .unwrap();
         let after = kinds(&s);
-        assert_eq!(after[5], ("FINDING".into(), "a".into(), Some("ACTIVE".into())));
-        assert_eq!(after[6], ("FINDING".into(), "b".into(), Some("CLOSED".into())));
+        assert_eq!(
+            after[5],
+            ("FINDING".into(), "a".into(), Some("ACTIVE".into()))
+        );
+        assert_eq!(
+            after[6],
+            ("FINDING".into(), "b".into(), Some("CLOSED".into()))
+        );
         assert_eq!(after[7].0, "SCAN");
         // deletion: the open finding closes, the resource's coverage ends
-        s.delete_resource("111122223333", "us-east-1", "i-1", t0 + time::Duration::seconds(20))
-            .unwrap();
+        s.delete_resource(
+            "111122223333",
+            "us-east-1",
+            "i-1",
+            t0 + time::Duration::seconds(20),
+        )
+        .unwrap();
         let after = kinds(&s);
         assert_eq!(after.len(), 10);
         assert!(after[8..].contains(&("FINDING".into(), "a".into(), Some("CLOSED".into()))));
-        assert!(after[8..].contains(&("COVERAGE".into(), "i-1".into(), Some("RESOURCE_TERMINATED".into()))));
+        assert!(after[8..].contains(&(
+            "COVERAGE".into(),
+            "i-1".into(),
+            Some("RESOURCE_TERMINATED".into())
+        )));
         // ids are UUIDs, unique
         let ids: std::collections::HashSet<String> = s
             .outbox_after("111122223333", 0, 100)
@@ -771,18 +812,28 @@ mod tests {
                 now,
             )
             .unwrap();
-        assert_eq!(s.destination_secret(&d.id).unwrap().unwrap(), b"0123456789abcdef");
-        s.ingest(sub(vec![finding("a", "HIGH"), finding("b", "LOW")], now), &never)
-            .unwrap();
+        assert_eq!(
+            s.destination_secret(&d.id).unwrap().unwrap(),
+            b"0123456789abcdef"
+        );
         s.ingest(
-            sub(vec![finding("a", "CRITICAL"), finding("b", "MEDIUM")], now + time::Duration::seconds(1)),
+            sub(vec![finding("a", "HIGH"), finding("b", "LOW")], now),
+            &never,
+        )
+        .unwrap();
+        s.ingest(
+            sub(
+                vec![finding("a", "CRITICAL"), finding("b", "MEDIUM")],
+                now + time::Duration::seconds(1),
+            ),
             &never,
         )
         .unwrap();
         let events = s.outbox_after("111122223333", d.cursor, 100).unwrap();
         let matched: Vec<(i64, String)> =
             events.iter().map(|e| (e.seq, e.subject.clone())).collect();
-        s.fan_out(&d.id, &matched, events.last().unwrap().seq, now).unwrap();
+        s.fan_out(&d.id, &matched, events.last().unwrap().seq, now)
+            .unwrap();
         let later = now + time::Duration::seconds(2);
         let due = s.due_deliveries(&d.id, later, 100).unwrap();
         // one per subject: coverage i-1, a, b
@@ -794,7 +845,13 @@ mod tests {
             &d.id,
             &[
                 (due[0].event.seq, Outcome::Delivered),
-                (a_seq, Outcome::Retry { next_at: timestamp(later + time::Duration::hours(1)), error: "500".into() }),
+                (
+                    a_seq,
+                    Outcome::Retry {
+                        next_at: timestamp(later + time::Duration::hours(1)),
+                        error: "500".into(),
+                    },
+                ),
                 (due[2].event.seq, Outcome::Delivered),
             ],
             later,
@@ -806,19 +863,41 @@ mod tests {
         assert!(!subjects.contains(&"a"), "{subjects:?}");
         assert!(subjects.contains(&"b"));
         // dead-letter a, then its next event is due; replay brings it back
-        s.record_outcomes(&d.id, &[(a_seq, Outcome::Dead { error: "gave up".into() })], later)
-            .unwrap();
+        s.record_outcomes(
+            &d.id,
+            &[(
+                a_seq,
+                Outcome::Dead {
+                    error: "gave up".into(),
+                },
+            )],
+            later,
+        )
+        .unwrap();
         let due3 = s.due_deliveries(&d.id, later, 100).unwrap();
-        assert!(due3.iter().any(|d| d.event.subject == "a" && d.event.seq > a_seq));
+        assert!(
+            due3.iter()
+                .any(|d| d.event.subject == "a" && d.event.seq > a_seq)
+        );
         let dead = s.dead_letters("111122223333", None, 10).unwrap();
         assert_eq!(dead.len(), 1);
         assert_eq!(dead[0].attempts, 2);
         let n = s
-            .replay_dead("111122223333", &d.id, Some(std::slice::from_ref(&dead[0].event_id)), later)
+            .replay_dead(
+                "111122223333",
+                &d.id,
+                Some(std::slice::from_ref(&dead[0].event_id)),
+                later,
+            )
             .unwrap();
         assert_eq!(n, 1);
         assert!(s.dead_letters("111122223333", None, 10).unwrap().is_empty());
         let stats = s.delivery_stats().unwrap();
-        assert!(stats.deliveries.iter().any(|(_, _, st, n)| st == "PENDING" && *n > 0));
+        assert!(
+            stats
+                .deliveries
+                .iter()
+                .any(|(_, _, st, n)| st == "PENDING" && *n > 0)
+        );
     }
 }

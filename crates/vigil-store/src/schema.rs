@@ -312,7 +312,9 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
         // the event triggers share the UUID and clock expressions
-        let m = m.replace("EVENT_UUID", EVENT_UUID).replace("EVENT_NOW", EVENT_NOW);
+        let m = m
+            .replace("EVENT_UUID", EVENT_UUID)
+            .replace("EVENT_NOW", EVENT_NOW);
         tx.execute_batch(&m)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         tx.commit()?;

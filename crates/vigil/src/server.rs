@@ -108,6 +108,16 @@ pub fn run(a: ServerArgs) -> Result<()> {
         harbor_allow_plain_http: a.harbor_allow_plain_http,
         metrics_token,
         functions,
+        events: vigil_server::events::Settings {
+            backoff: vigil_events::Backoff {
+                base: std::time::Duration::from_millis(a.event_retry_base_ms),
+                cap: std::time::Duration::from_secs(a.event_retry_cap),
+                max_attempts: a.event_max_attempts,
+                max_age: std::time::Duration::from_secs(a.event_max_age),
+            },
+            retention: std::time::Duration::from_secs(a.event_retention_hours * 3600),
+            ..Default::default()
+        },
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }
