@@ -230,7 +230,8 @@ impl Server {
     }
 
     /// A SigV4-signed (by botocore) POST of `body` to one of Vigil's native endpoints; answers
-    /// the JSON, or `{"status": HTTP status, "type": error type}` for an error.
+    /// the JSON, or `{"status": HTTP status, "type": error type, "message": its message}` for
+    /// an error.
     pub fn native(&self, path: &str, body: &Value) -> Value {
         let mut c = Command::new("python3");
         self.env(&mut c);
@@ -248,7 +249,11 @@ req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items())
 try:
     print(json.dumps(json.load(urllib.request.urlopen(req, timeout=300))))
 except urllib.error.HTTPError as e:
-    print(json.dumps({"status": e.code, "type": e.headers.get("x-amzn-ErrorType")}))
+    try:
+        message = json.loads(e.read()).get("message")
+    except Exception:
+        message = None
+    print(json.dumps({"status": e.code, "type": e.headers.get("x-amzn-ErrorType"), "message": message}))
 "#,
             )
             .arg(path)
