@@ -57,8 +57,11 @@ pub struct Client {
     next: u64,
 }
 
+/// A URL's credentials: a user and password, or a token (no password).
+pub type Credentials = (String, Option<String>);
+
 /// `host:port` and the credentials of a `nats://` URL.
-pub fn parse_url(url: &str) -> Result<(String, Option<(String, Option<String>)>), String> {
+pub fn parse_url(url: &str) -> Result<(String, Option<Credentials>), String> {
     let rest = url
         .strip_prefix("nats://")
         .ok_or_else(|| "must start with nats:// (TLS is not supported)".to_owned())?;

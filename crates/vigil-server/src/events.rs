@@ -448,10 +448,10 @@ pub fn start(app: &Arc<App>) {
                         keep
                     });
                     for d in dests {
-                        if !workers.contains_key(&d.id) {
-                            let a = app.clone();
-                            let (id, account) = (d.id.clone(), d.account.clone());
-                            workers.insert(d.id, tokio::spawn(worker(a, id, account)));
+                        if let std::collections::hash_map::Entry::Vacant(slot) =
+                            workers.entry(d.id.clone())
+                        {
+                            slot.insert(tokio::spawn(worker(app.clone(), d.id, d.account)));
                         }
                     }
                 }

@@ -358,7 +358,8 @@ impl EventStore for Store {
     }
 
     fn destination_secret(&self, id: &str) -> Result<Option<Vec<u8>>> {
-        let row: Option<(Option<Vec<u8>>, Option<Vec<u8>>)> = self.with(|c| {
+        type Sealed = (Option<Vec<u8>>, Option<Vec<u8>>);
+        let row: Option<Sealed> = self.with(|c| {
             c.prepare_cached(
                 "SELECT secret_nonce, secret_sealed FROM event_destinations WHERE id = ?1",
             )?
