@@ -628,12 +628,14 @@ fn parse_ts(s: &str) -> Option<OffsetDateTime> {
 fn fan_out(app: &App, rec: &DestinationRecord) -> Result<bool, String> {
     const CHUNK: usize = 2000;
     let store = app.store.event_store();
-    let events = store
+    let page = store
         .outbox_after(&rec.account, rec.cursor, CHUNK)
         .map_err(|e| e.to_string())?;
-    let Some(last) = events.last().map(|e| e.seq) else {
+    let Some(last) = page.last else {
         return Ok(false);
     };
+    let looked_at = (last - rec.cursor) as usize;
+    let events = page.events;
     let pattern = Pattern::parse(&rec.pattern).map_err(|e| format!("stored pattern: {e}"))?;
     let mut matched = Vec::new();
     if rec.enabled {
@@ -650,7 +652,7 @@ fn fan_out(app: &App, rec: &DestinationRecord) -> Result<bool, String> {
     store
         .fan_out(&rec.id, &matched, last, OffsetDateTime::now_utc())
         .map_err(|e| e.to_string())?;
-    Ok(events.len() == CHUNK)
+    Ok(looked_at >= CHUNK)
 }
 
 /// The `event-retention` job: prunes delivered deliveries and outbox rows nobody needs.

@@ -112,7 +112,8 @@ pub struct DeadLetter {
 pub struct DeliveryStats {
     /// (destination id, destination name, state, count)
     pub deliveries: Vec<(String, String, String, i64)>,
-    /// Outbox rows not yet matched by every destination of their account.
+    /// Outbox events not yet matched by a destination of their account, summed over the
+    /// destinations.
     pub outbox_rows: i64,
 }
 
@@ -140,8 +141,11 @@ pub trait EventStore: Send + Sync {
     ) -> Result<DestinationRecord>;
     /// Deletes the destination and its deliveries.
     fn delete_destination(&self, account: &str, id: &str) -> Result<()>;
-    /// Outbox events of an account after `after`, oldest first, at most `limit`.
-    fn outbox_after(&self, account: &str, after: i64, limit: usize) -> Result<Vec<OutboxEvent>>;
+    /// The outbox rows after `after`, oldest first, at most `limit` of them looked at: those of
+    /// the account, and the last row looked at.
+    fn outbox_after(&self, account: &str, after: i64, limit: usize) -> Result<OutboxPage>;
+    /// The event id of an outbox row.
+    fn event_id(&self, seq: i64) -> String;
     /// Records PENDING deliveries for the matched events (seq, subject) and moves the cursor.
     fn fan_out(
         &self,
@@ -189,25 +193,59 @@ pub trait EventStore: Send + Sync {
     fn delivery_stats(&self) -> Result<DeliveryStats>;
 }
 
-const OUTBOX_COLS: &str = "o.seq, o.id, o.account, o.region, o.kind, o.subject, o.at, o.status, o.first_observed_at, o.last_observed_at, o.updated_at, o.suppressed_by, o.reason, o.body";
+/// An event's id: a UUID (version 4 layout) of the store's 60-bit random prefix and the
+/// outbox sequence number (60 bits): unique per event, the same on every retry and restart.
+pub fn event_id(prefix: &str, seq: i64) -> String {
+    let p = format!("{prefix:0<15}");
+    let s = format!("{:015x}", seq as u64 & 0x0fff_ffff_ffff_ffff);
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &p[0..8],
+        &p[8..12],
+        &p[12..15],
+        &s[0..3],
+        &s[3..15]
+    )
+}
 
-fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEvent> {
+/// The sequence number of one of this store's event ids.
+pub fn event_seq(prefix: &str, id: &str) -> Option<i64> {
+    let hex: String = id.chars().filter(|c| *c != '-').collect();
+    if id.len() != 36 || hex.len() != 32 || !id.is_ascii() || event_id(prefix, 0)[..23] != id[..23]
+    {
+        return None;
+    }
+    i64::from_str_radix(&hex[17..32], 16).ok()
+}
+
+const OUTBOX_COLS: &str = "o.seq, o.account, o.region, o.kind, o.subject, o.at, o.status, o.first_observed_at, o.last_observed_at, o.updated_at, o.suppressed_by, o.reason, o.body";
+
+fn outbox_row(prefix: &str, r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEvent> {
+    let seq = r.get(0)?;
     Ok(OutboxEvent {
-        seq: r.get(0)?,
-        id: r.get(1)?,
-        account: r.get(2)?,
-        region: r.get(3)?,
-        kind: r.get(4)?,
-        subject: r.get(5)?,
-        at: r.get(6)?,
-        status: r.get(7)?,
-        first_observed_at: r.get(8)?,
-        last_observed_at: r.get(9)?,
-        updated_at: r.get(10)?,
-        suppressed_by: r.get(11)?,
-        reason: r.get(12)?,
-        body: r.get(13)?,
+        seq,
+        id: event_id(prefix, seq),
+        account: r.get(1)?,
+        region: r.get(2)?,
+        kind: r.get(3)?,
+        subject: r.get(4)?,
+        at: r.get(5)?,
+        status: r.get(6)?,
+        first_observed_at: r.get(7)?,
+        last_observed_at: r.get(8)?,
+        updated_at: r.get(9)?,
+        suppressed_by: r.get(10)?,
+        reason: r.get(11)?,
+        body: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
     })
+}
+
+/// One read of the outbox: the account's events, and the last row looked at (the cursor
+/// moves past other accounts' rows too).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutboxPage {
+    pub events: Vec<OutboxEvent>,
+    pub last: Option<i64>,
 }
 
 const DEST_COLS: &str = "id, account, name, kind, config, pattern, enabled, secret_sealed IS NOT NULL, cursor, created_at, updated_at";
@@ -264,9 +302,8 @@ pub(crate) fn scan_completed(
         "counts": counts,
     });
     tx.prepare_cached(&format!(
-        "INSERT INTO event_outbox(id, account, region, kind, subject, at, status, body)
-         VALUES ({}, ?1, ?2, 'SCAN', ?3, ?4, 'INITIAL_SCAN_COMPLETE', ?5)",
-        crate::schema::EVENT_UUID
+        "INSERT INTO event_outbox(account, region, kind, subject, at, status, body)
+         VALUES (?1, ?2, 'SCAN', ?3, ?4, 'INITIAL_SCAN_COMPLETE', ?5)"
     ))?
     .execute(params![account, region, resource.id, at, body.to_string()])?;
     Ok(())
@@ -420,15 +457,31 @@ impl EventStore for Store {
         })
     }
 
-    fn outbox_after(&self, account: &str, after: i64, limit: usize) -> Result<Vec<OutboxEvent>> {
+    fn outbox_after(&self, account: &str, after: i64, limit: usize) -> Result<OutboxPage> {
+        let prefix = self.event_prefix.clone();
         self.with(|c| {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT {OUTBOX_COLS} FROM event_outbox o WHERE o.account = ?1 AND o.seq > ?2
-                 ORDER BY o.seq LIMIT ?3"
-            ))?;
-            let rows = st.query_map(params![account, after, limit as i64], outbox_row)?;
-            rows.collect()
+            // by sequence (the primary key): other accounts' bodies are not read
+            let mut st = c.prepare_cached(
+                "SELECT o.seq, o.account, o.region, o.kind, o.subject, o.at, o.status, o.first_observed_at,
+                        o.last_observed_at, o.updated_at, o.suppressed_by, o.reason,
+                        CASE WHEN o.account = ?1 THEN o.body END
+                 FROM event_outbox o WHERE o.seq > ?2 ORDER BY o.seq LIMIT ?3",
+            )?;
+            let mut rows = st.query(params![account, after, limit as i64])?;
+            let mut page = OutboxPage::default();
+            while let Some(r) = rows.next()? {
+                let e = outbox_row(&prefix, r)?;
+                page.last = Some(e.seq);
+                if e.account == account {
+                    page.events.push(e);
+                }
+            }
+            Ok(page)
         })
+    }
+
+    fn event_id(&self, seq: i64) -> String {
+        event_id(&self.event_prefix, seq)
     }
 
     fn fan_out(
@@ -472,6 +525,7 @@ impl EventStore for Store {
         limit: usize,
     ) -> Result<Vec<Due>> {
         let at = timestamp(now);
+        let prefix = self.event_prefix.clone();
         self.with(|c| {
             let mut st = c.prepare_cached(&format!(
                 "SELECT {OUTBOX_COLS}, d.attempts, d.created_at
@@ -484,9 +538,9 @@ impl EventStore for Store {
             ))?;
             let rows = st.query_map(params![destination, at, limit as i64], |r| {
                 Ok(Due {
-                    event: outbox_row(r)?,
-                    attempts: r.get(14)?,
-                    created_at: r.get(15)?,
+                    event: outbox_row(&prefix, r)?,
+                    attempts: r.get(13)?,
+                    created_at: r.get(14)?,
                 })
             })?;
             rows.collect()
@@ -540,9 +594,10 @@ impl EventStore for Store {
         destination: Option<&str>,
         limit: usize,
     ) -> Result<Vec<DeadLetter>> {
+        let prefix = self.event_prefix.clone();
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT d.destination, o.id, o.kind, d.subject, d.attempts, d.last_error, d.created_at, d.done_at
+                "SELECT d.destination, o.seq, o.kind, d.subject, d.attempts, d.last_error, d.created_at, d.done_at
                  FROM event_deliveries d JOIN event_destinations ds ON ds.id = d.destination
                  JOIN event_outbox o ON o.seq = d.seq
                  WHERE ds.account = ?1 AND (?2 IS NULL OR d.destination = ?2) AND d.state = 'DEAD'
@@ -551,7 +606,7 @@ impl EventStore for Store {
             let rows = st.query_map(params![account, destination, limit as i64], |r| {
                 Ok(DeadLetter {
                     destination_id: r.get(0)?,
-                    event_id: r.get(1)?,
+                    event_id: event_id(&prefix, r.get(1)?),
                     kind: r.get(2)?,
                     subject: r.get(3)?,
                     attempts: r.get(4)?,
@@ -592,12 +647,13 @@ impl EventStore for Store {
                 Some(ids) => {
                     let mut n = 0;
                     let mut st = tx
-                        .prepare_cached(&format!(
-                            "{sql} AND seq = (SELECT seq FROM event_outbox WHERE id = ?3)"
-                        ))
+                        .prepare_cached(&format!("{sql} AND seq = ?3"))
                         .map_err(e)?;
                     for id in ids {
-                        n += st.execute(params![destination, at, id]).map_err(e)?;
+                        // an id of another store (or no id) matches nothing
+                        if let Some(seq) = event_seq(&self.event_prefix, id) {
+                            n += st.execute(params![destination, at, seq]).map_err(e)?;
+                        }
                     }
                     n
                 }
@@ -643,8 +699,9 @@ impl EventStore for Store {
                 deliveries.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
             }
             let outbox_rows = c.query_row(
-                "SELECT count(*) FROM event_outbox o WHERE EXISTS (SELECT 1 FROM event_destinations ds
-                   WHERE ds.account = o.account AND ds.cursor < o.seq)",
+                "SELECT coalesce(sum((SELECT count(*) FROM event_outbox o
+                   WHERE o.seq > ds.cursor AND o.account = ds.account)), 0)
+                 FROM event_destinations ds",
                 [],
                 |r| r.get(0),
             )?;
@@ -694,6 +751,7 @@ mod tests {
     fn kinds(s: &Store) -> Vec<(String, String, Option<String>)> {
         s.outbox_after("111122223333", 0, 1000)
             .unwrap()
+            .events
             .into_iter()
             .map(|e| (e.kind, e.subject, e.status))
             .collect()
@@ -726,6 +784,7 @@ mod tests {
         let scan = s
             .outbox_after("111122223333", 0, 10)
             .unwrap()
+            .events
             .pop()
             .unwrap();
         let body: Value = serde_json::from_str(&scan.body).unwrap();
@@ -784,6 +843,7 @@ mod tests {
         let ids: std::collections::HashSet<String> = s
             .outbox_after("111122223333", 0, 100)
             .unwrap()
+            .events
             .into_iter()
             .map(|e| e.id)
             .collect();
@@ -792,7 +852,13 @@ mod tests {
             assert_eq!(id.len(), 36);
             assert_eq!(&id[14..15], "4");
             assert!("89ab".contains(&id[19..20]));
+            let seq = event_seq(&s.event_prefix, id).unwrap();
+            assert_eq!(&event_id(&s.event_prefix, seq), id);
         }
+        assert_eq!(
+            event_seq(&s.event_prefix, "00000000-0000-4000-8000-000000000001"),
+            None
+        );
     }
 
     #[test]
@@ -830,7 +896,10 @@ mod tests {
             &never,
         )
         .unwrap();
-        let events = s.outbox_after("111122223333", d.cursor, 100).unwrap();
+        let events = s
+            .outbox_after("111122223333", d.cursor, 100)
+            .unwrap()
+            .events;
         let matched: Vec<(i64, String)> =
             events.iter().map(|e| (e.seq, e.subject.clone())).collect();
         s.fan_out(&d.id, &matched, events.last().unwrap().seq, now)

@@ -268,6 +268,8 @@ pub struct FindingQuery {
 pub struct Store {
     conn: Mutex<Connection>,
     master: keys::MasterKey,
+    /// The random prefix of this store's event ids (see [`events::event_id`]).
+    event_prefix: String,
     path: PathBuf,
     /// Stops (on drop) the thread that checkpoints the WAL off the writers' path.
     _checkpointer: Checkpointer,
@@ -352,12 +354,16 @@ impl Store {
         )
         .map_err(|e| db_err(&path, e))?;
         schema::migrate(&mut conn).map_err(|e| db_err(&path, e))?;
+        let event_prefix: String = conn
+            .query_row("SELECT prefix FROM event_ids", [], |r| r.get(0))
+            .map_err(|e| db_err(&path, e))?;
         let checkpointer = Checkpointer::start(&path)?;
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
             .map_err(|e| db_err(&path, e))?;
         Ok(Store {
             conn: Mutex::new(conn),
             master,
+            event_prefix,
             path,
             _checkpointer: checkpointer,
         })

@@ -208,12 +208,15 @@ const MIGRATIONS: &[&str] = &[
     //     a finding (created, or its status, severity, score, suppression or body changed: a
     //     rescan that only moves lastObservedAt writes nothing) or a resource (it appears,
     //     its scan status changes, it is deleted), plus one row per completed scan (written
-    //     by ingest). Each row is a snapshot with a UUID minted once (the idempotency key).
+    //     by ingest). Each row is a snapshot; its event id (the idempotency key) is a UUID
+    //     made of the store's random id prefix and the row's sequence number (never reused:
+    //     AUTOINCREMENT), so the triggers write no random key and no second index.
     //     Destinations (per account, pattern, sealed signing secret) read the outbox from
     //     their cursor into their own delivery rows (pending, delivered, dead).
-    "CREATE TABLE event_outbox (
+    "CREATE TABLE event_ids (prefix TEXT NOT NULL);
+     INSERT INTO event_ids(prefix) VALUES (substr(lower(hex(randomblob(8))), 1, 15));
+     CREATE TABLE event_outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
         account TEXT NOT NULL,
         region TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -227,11 +230,10 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT,
         body TEXT NOT NULL
      );
-     CREATE INDEX outbox_by_account ON event_outbox(account, seq);
      CREATE TRIGGER findings_event_insert AFTER INSERT ON findings BEGIN
-        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, first_observed_at,
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, first_observed_at,
             last_observed_at, updated_at, suppressed_by, reason, body)
-        VALUES (EVENT_UUID, NEW.account, NEW.region, 'FINDING', NEW.arn, NEW.updated_at, NEW.status,
+        VALUES (NEW.account, NEW.region, 'FINDING', NEW.arn, NEW.updated_at, NEW.status,
             NEW.first_observed_at, NEW.last_observed_at, NEW.updated_at, NEW.suppressed_by,
             (SELECT reason FROM filters WHERE arn = NEW.suppressed_by), NEW.body);
      END;
@@ -240,26 +242,26 @@ const MIGRATIONS: &[&str] = &[
        OR NEW.score IS NOT OLD.score OR NEW.suppressed_by IS NOT OLD.suppressed_by
        OR NEW.body IS NOT OLD.body
      BEGIN
-        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, first_observed_at,
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, first_observed_at,
             last_observed_at, updated_at, suppressed_by, reason, body)
-        VALUES (EVENT_UUID, NEW.account, NEW.region, 'FINDING', NEW.arn, NEW.updated_at, NEW.status,
+        VALUES (NEW.account, NEW.region, 'FINDING', NEW.arn, NEW.updated_at, NEW.status,
             NEW.first_observed_at, NEW.last_observed_at, NEW.updated_at, NEW.suppressed_by,
             (SELECT reason FROM filters WHERE arn = NEW.suppressed_by), NEW.body);
      END;
      CREATE TRIGGER resources_event_insert AFTER INSERT ON resources BEGIN
-        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, last_observed_at, body)
-        VALUES (EVENT_UUID, NEW.account, NEW.region, 'COVERAGE', NEW.id, EVENT_NOW, NEW.scan_status,
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (NEW.account, NEW.region, 'COVERAGE', NEW.id, EVENT_NOW, NEW.scan_status,
             NEW.scanned_at, json_object('resourceType', NEW.type));
      END;
      CREATE TRIGGER resources_event_update AFTER UPDATE OF scan_status ON resources
      WHEN NEW.scan_status IS NOT OLD.scan_status BEGIN
-        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, last_observed_at, body)
-        VALUES (EVENT_UUID, NEW.account, NEW.region, 'COVERAGE', NEW.id, EVENT_NOW, NEW.scan_status,
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (NEW.account, NEW.region, 'COVERAGE', NEW.id, EVENT_NOW, NEW.scan_status,
             NEW.scanned_at, json_object('resourceType', NEW.type));
      END;
      CREATE TRIGGER resources_event_delete AFTER DELETE ON resources BEGIN
-        INSERT INTO event_outbox(id, account, region, kind, subject, at, status, last_observed_at, body)
-        VALUES (EVENT_UUID, OLD.account, OLD.region, 'COVERAGE', OLD.id, EVENT_NOW, 'RESOURCE_TERMINATED',
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (OLD.account, OLD.region, 'COVERAGE', OLD.id, EVENT_NOW, 'RESOURCE_TERMINATED',
             OLD.scanned_at, json_object('resourceType', OLD.type));
      END;
      CREATE TABLE event_destinations (
@@ -290,11 +292,10 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (destination, seq)
      ) WITHOUT ROWID;
      CREATE INDEX deliveries_pending ON event_deliveries(destination, subject, seq) WHERE state = 'PENDING';
-     CREATE INDEX deliveries_by_state ON event_deliveries(destination, state, done_at);",
+     CREATE INDEX deliveries_by_state ON event_deliveries(destination, state, done_at);
+     CREATE INDEX deliveries_by_seq ON event_deliveries(seq);",
 ];
 
-/// A random (version 4) UUID in SQL: event ids are minted once, in the outbox.
-pub(crate) const EVENT_UUID: &str = "(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))";
 /// The current time in the store's timestamp format, in SQL.
 pub(crate) const EVENT_NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
@@ -311,10 +312,8 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     }
     for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
-        // the event triggers share the UUID and clock expressions
-        let m = m
-            .replace("EVENT_UUID", EVENT_UUID)
-            .replace("EVENT_NOW", EVENT_NOW);
+        // the event triggers share the clock expression
+        let m = m.replace("EVENT_NOW", EVENT_NOW);
         tx.execute_batch(&m)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         tx.commit()?;

@@ -195,13 +195,19 @@ fn serve(conn: TcpStream, state: &HookState) {
 type Row = (i64, String, String, String, Option<String>, Option<String>);
 
 fn outbox(s: &Server) -> Vec<Row> {
+    // event ids: the store's prefix and the sequence number (vigil_store::events::event_id)
     let out = run_ok(
         std::process::Command::new("python3")
             .arg("-c")
             .arg(
                 "import sqlite3, json, sys\n\
                  c = sqlite3.connect(sys.argv[1])\n\
-                 print(json.dumps(c.execute(\"SELECT seq, id, kind, subject, status, json_extract(body, '$.severity') FROM event_outbox ORDER BY seq\").fetchall()))",
+                 p = c.execute('SELECT prefix FROM event_ids').fetchone()[0]\n\
+                 def eid(seq):\n\
+                 \x20   s = format(seq, '015x')\n\
+                 \x20   return p[0:8] + '-' + p[8:12] + '-4' + p[12:15] + '-8' + s[0:3] + '-' + s[3:15]\n\
+                 rows = c.execute(\"SELECT seq, kind, subject, status, json_extract(body, '$.severity') FROM event_outbox ORDER BY seq\").fetchall()\n\
+                 print(json.dumps([[r[0], eid(r[0])] + list(r[1:]) for r in rows]))",
             )
             .arg(s.data.join("vigil.sqlite")),
     );
