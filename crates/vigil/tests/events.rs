@@ -476,7 +476,15 @@ fn webhook_gets_every_event_once_in_order_through_failures_and_a_restart() {
 #[test]
 fn patterns_filter_and_malformed_ones_are_refused_with_the_field() {
     tools_present();
-    let s = start_full(&[], FAST_RETRIES);
+    let tokens = tempfile::tempdir().expect("tmp");
+    let token_file = tokens.path().join("metrics.token");
+    std::fs::write(&token_file, "scrape").expect("token");
+    let mut env = FAST_RETRIES.to_vec();
+    env.push((
+        "VIGIL_METRICS_TOKEN_FILE",
+        token_file.to_str().expect("utf-8"),
+    ));
+    let s = start_full(&[], &env);
     // refused at creation, naming the field
     let bad = s.native(
         "/vigil/v1/destinations/create",
@@ -565,6 +573,57 @@ fn patterns_filter_and_malformed_ones_are_refused_with_the_field() {
             "{v}"
         );
     }
+    // the delivery metrics, read by Prometheus' reference parser
+    let text = ureq::get(format!("{}/metrics", s.url))
+        .header("authorization", "Bearer scrape")
+        .call()
+        .expect("metrics")
+        .body_mut()
+        .read_to_string()
+        .expect("text");
+    let file = tokens.path().join("metrics.txt");
+    std::fs::write(&file, &text).expect("write");
+    let parsed: Value = serde_json::from_str(&run_ok(
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import json, sys\n\
+                 from prometheus_client.parser import text_string_to_metric_families\n\
+                 out = {}\n\
+                 for fam in text_string_to_metric_families(open(sys.argv[1]).read()):\n\
+                 \x20   for x in fam.samples:\n\
+                 \x20       out[x.name + json.dumps(x.labels, sort_keys=True)] = x.value\n\
+                 print(json.dumps(out))",
+            )
+            .arg(&file),
+    ))
+    .expect("parsed");
+    let sample = |name: &str, dest: &str, extra: &str| -> f64 {
+        parsed
+            .as_object()
+            .expect("object")
+            .iter()
+            .find(|(k, _)| {
+                k.starts_with(name)
+                    && k.contains(&format!("\"name\": \"{dest}\""))
+                    && k.contains(extra)
+            })
+            .and_then(|(_, v)| v.as_f64())
+            .unwrap_or_else(|| panic!("no {name} for {dest} in {text}"))
+    };
+    assert_eq!(
+        sample(
+            "vigil_event_deliveries_total{",
+            "high",
+            "\"outcome\": \"ok\""
+        ),
+        want.len() as f64
+    );
+    assert_eq!(
+        sample("vigil_event_delivery_latency_seconds_count{", "all", ""),
+        every.len() as f64
+    );
+    assert_eq!(parsed["vigil_event_outbox_depth{}"], 0.0, "{text}");
 }
 
 #[test]
