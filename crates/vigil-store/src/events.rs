@@ -688,15 +688,23 @@ impl EventStore for Store {
 
     fn delivery_stats(&self) -> Result<DeliveryStats> {
         self.with(|c| {
+            // per destination and state, by index (delivered rows are never counted)
             let mut deliveries = Vec::new();
             let mut st = c.prepare_cached(
-                "SELECT ds.id, ds.name, d.state, count(*) FROM event_deliveries d
-                 JOIN event_destinations ds ON ds.id = d.destination
-                 WHERE d.state != 'DELIVERED' GROUP BY 1, 2, 3 ORDER BY 1, 3",
+                "SELECT ds.id, ds.name,
+                   (SELECT count(*) FROM event_deliveries d WHERE d.destination = ds.id AND d.state = 'PENDING'),
+                   (SELECT count(*) FROM event_deliveries d WHERE d.destination = ds.id AND d.state = 'DEAD')
+                 FROM event_destinations ds ORDER BY ds.id",
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                deliveries.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+                let (id, name): (String, String) = (r.get(0)?, r.get(1)?);
+                for (state, i) in [("PENDING", 2), ("DEAD", 3)] {
+                    let n: i64 = r.get(i)?;
+                    if n > 0 {
+                        deliveries.push((id.clone(), name.clone(), state.to_owned(), n));
+                    }
+                }
             }
             let outbox_rows = c.query_row(
                 "SELECT coalesce(sum((SELECT count(*) FROM event_outbox o
