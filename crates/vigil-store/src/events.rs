@@ -301,10 +301,10 @@ pub(crate) fn scan_completed(
         "tags": resource.tags,
         "counts": counts,
     });
-    tx.prepare_cached(&format!(
+    tx.prepare_cached(
         "INSERT INTO event_outbox(account, region, kind, subject, at, status, body)
-         VALUES (?1, ?2, 'SCAN', ?3, ?4, 'INITIAL_SCAN_COMPLETE', ?5)"
-    ))?
+         VALUES (?1, ?2, 'SCAN', ?3, ?4, 'INITIAL_SCAN_COMPLETE', ?5)",
+    )?
     .execute(params![account, region, resource.id, at, body.to_string()])?;
     Ok(())
 }
