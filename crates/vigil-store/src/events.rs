@@ -977,5 +977,33 @@ mod tests {
                 .iter()
                 .any(|(_, _, st, n)| st == "PENDING" && *n > 0)
         );
+        // retention: delivered rows go, and the outbox rows nothing needs any more; pending
+        // ones (and their outbox rows) stay
+        let total = s
+            .outbox_after("111122223333", 0, 1000)
+            .unwrap()
+            .events
+            .len();
+        let delivered_before: i64 = s
+            .with(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM event_deliveries WHERE state = 'DELIVERED'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
+        assert!(delivered_before > 0);
+        let (deliveries, outbox) = s.prune_events(later + time::Duration::hours(1)).unwrap();
+        assert_eq!(deliveries as i64, delivered_before);
+        let left = s.outbox_after("111122223333", 0, 1000).unwrap().events;
+        assert_eq!(left.len() + outbox as usize, total);
+        assert!(outbox > 0);
+        let due = s.due_deliveries(&d.id, later, 100).unwrap();
+        assert!(!due.is_empty());
+        assert!(
+            due.iter()
+                .all(|x| left.iter().any(|e| e.seq == x.event.seq))
+        );
     }
 }
