@@ -4,9 +4,9 @@
 //!    the outbox triggers) and into one whose event triggers were dropped (the store as it
 //!    was before events), one transaction per inventory.
 //! 2. Throughput: a `vigil server` in process with a webhook destination (a local HTTP/1.1
-//!    receiver answering 200) and optionally a NATS one; one suppression rule created over
-//!    HTTP flips every finding to SUPPRESSED at once; the time until the receiver holds every
-//!    event gives events per second.
+//!    receiver answering 200) and, when `nats-server` is installed, a NATS JetStream one; one
+//!    suppression rule created over HTTP flips every finding to SUPPRESSED at once; the time
+//!    until each destination holds every event gives events per second.
 //!
 //!   cargo bench -p vigil-server --bench events_throughput -- [RESOURCES=100] [PER=100]
 //!   (bench/events-throughput.sh runs it)
@@ -138,9 +138,9 @@ fn main() {
     let total = resources * per;
     let dir = tempfile::tempdir().expect("tmp");
 
-    // 1. ingest with and without the outbox triggers (best of 3 each, alternating)
+    // 1. ingest with and without the outbox triggers (best of 5 each, alternating)
     let (mut with, mut without) = (f64::MAX, f64::MAX);
-    for round in 0..3 {
+    for round in 0..5 {
         let plain = dir.path().join(format!("plain-{round}"));
         {
             let s = Store::open(&plain).expect("store");
@@ -163,7 +163,7 @@ fn main() {
         with = with.min(ingest_all(&s, resources, per));
     }
     println!(
-        "ingest {resources} inventories x {per} findings = {total} findings (best of 3): \
+        "ingest {resources} inventories x {per} findings = {total} findings (best of 5): \
          without event triggers {without:.3} s ({:.0} findings/s), with them {with:.3} s ({:.0} findings/s): {:+.1}%",
         total as f64 / without,
         total as f64 / with,
@@ -249,6 +249,50 @@ fn main() {
         assert_eq!(resp.status().as_u16(), 200, "{text}");
         serde_json::from_str(&text).expect("json")
     };
+    // NATS JetStream, when Debian's nats-server is there
+    let nats = std::process::Command::new("nats-server")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then(|| {
+            let nport = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("port")
+                .port();
+            let child = std::process::Command::new("nats-server")
+                .args(["-js", "-a", "127.0.0.1", "-p", &nport.to_string(), "-sd"])
+                .arg(dir.path().join("nats"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("nats-server");
+            let url = format!("nats://127.0.0.1:{nport}");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let mut client = loop {
+                if let Ok(mut c) = vigil_events::nats::Client::connect(&url, Duration::from_secs(5))
+                    && c.js_api(
+                        "STREAM.CREATE.BENCH",
+                        &json!({"name": "BENCH", "subjects": ["vigil.bench"], "storage": "file"}),
+                        Duration::from_secs(5),
+                    )
+                    .is_ok()
+                {
+                    break c;
+                }
+                assert!(Instant::now() < deadline, "nats-server did not start");
+                std::thread::sleep(Duration::from_millis(100));
+            };
+            let _ = client.js_api("STREAM.INFO.BENCH", &json!({}), Duration::from_secs(5));
+            (child, url, client)
+        });
+    if let Some((_, url, _)) = &nats {
+        call(
+            "/vigil/v1/destinations/create",
+            &json!({"name": "bench-nats", "type": "NATS",
+                    "eventPattern": {"detail-type": ["Inspector2 Finding"]},
+                    "nats": {"url": url, "subject": "vigil.bench", "stream": "BENCH"}}),
+        );
+    }
     call(
         "/vigil/v1/destinations/create",
         &json!({"name": "bench", "type": "WEBHOOK",
@@ -263,15 +307,34 @@ fn main() {
     );
     let committed = t.elapsed().as_secs_f64();
     let deadline = Instant::now() + Duration::from_secs(600);
-    while received.load(Ordering::SeqCst) < total {
+    let mut nats_done: Option<f64> = None;
+    let mut webhook_done: Option<f64> = None;
+    let mut nats = nats;
+    loop {
+        if webhook_done.is_none() && received.load(Ordering::SeqCst) >= total {
+            webhook_done = Some(t.elapsed().as_secs_f64());
+        }
+        if let Some((_, _, client)) = nats.as_mut()
+            && nats_done.is_none()
+        {
+            let info = client
+                .js_api("STREAM.INFO.BENCH", &json!({}), Duration::from_secs(5))
+                .expect("stream info");
+            if info["state"]["messages"].as_u64().unwrap_or(0) >= total as u64 {
+                nats_done = Some(t.elapsed().as_secs_f64());
+            }
+        }
+        if webhook_done.is_some() && (nats.is_none() || nats_done.is_some()) {
+            break;
+        }
         assert!(
             Instant::now() < deadline,
-            "only {} of {total} events arrived",
+            "only {} of {total} events arrived at the webhook",
             received.load(Ordering::SeqCst)
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    let all = t.elapsed().as_secs_f64();
+    let all = webhook_done.unwrap_or_default();
     println!(
         "delivery: one suppression rule flipped {total} findings (rule committed in {committed:.2} s); \
          all {total} events at the webhook {all:.2} s after the request: {:.0} events/s end to end, \
@@ -279,7 +342,19 @@ fn main() {
         total as f64 / all,
         total as f64 / (all - committed).max(1e-9)
     );
+    if let Some(done) = nats_done {
+        println!(
+            "NATS JetStream (at the same time, same events): all {total} in the stream {done:.2} s after the request: \
+             {:.0} events/s end to end, {:.0} events/s after the commit",
+            total as f64 / done,
+            total as f64 / (done - committed).max(1e-9)
+        );
+    }
     std::thread::sleep(Duration::from_millis(500));
     let extra = received.load(Ordering::SeqCst) - total;
-    println!("duplicates at the receiver: {extra}");
+    println!("duplicates at the webhook receiver: {extra}");
+    if let Some((mut child, _, _)) = nats {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
