@@ -169,6 +169,30 @@ pub struct ServerArgs {
         env = "VIGIL_ORGANIZATION_MANAGEMENT_ACCOUNT"
     )]
     pub organization_management_account: Option<String>,
+    /// Event delivery: the first retry's longest wait, in milliseconds (each later retry's
+    /// longest wait doubles, up to --event-retry-cap; the actual wait is uniformly random
+    /// below it: full jitter).
+    #[arg(long, value_name = "MS", env = "VIGIL_EVENT_RETRY_BASE_MS", default_value_t = 500,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub event_retry_base_ms: u64,
+    /// Event delivery: the longest wait between two attempts, in seconds.
+    #[arg(long, value_name = "SECS", env = "VIGIL_EVENT_RETRY_CAP", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub event_retry_cap: u64,
+    /// Event delivery: attempts before an event is dead-lettered.
+    #[arg(long, value_name = "N", env = "VIGIL_EVENT_MAX_ATTEMPTS", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub event_max_attempts: u32,
+    /// Event delivery: an event still undelivered this many seconds after it was queued is
+    /// dead-lettered.
+    #[arg(long, value_name = "SECS", env = "VIGIL_EVENT_MAX_AGE", default_value_t = 86400,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub event_max_age: u64,
+    /// Delivered events (and outbox rows no destination needs) are pruned after this many
+    /// hours.
+    #[arg(long, value_name = "HOURS", env = "VIGIL_EVENT_RETENTION_HOURS", default_value_t = 168,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub event_retention_hours: u64,
     /// A directory of function packages to watch: `DIR/NAME/function.json`
     /// (`{"runtime", "handler", "layers"?: ["deps.zip"], "tags"?, "role"?, "architectures"?,
     /// "account"?, "region"?}`), `DIR/NAME/code.zip` and the layer zips it names. A package whose

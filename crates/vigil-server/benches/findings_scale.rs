@@ -135,6 +135,7 @@ fn main() {
         organization_management_account: None,
         functions: None,
         exports: Default::default(),
+        events: Default::default(),
     };
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;

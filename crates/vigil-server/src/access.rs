@@ -145,6 +145,31 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
         op("DeregisterAgentlessHost", V, false),
     ),
     ("/vigil/v1/audit/lookup", op("LookupAuditEvents", V, true)),
+    (
+        "/vigil/v1/destinations/create",
+        op("CreateDestination", V, false),
+    ),
+    (
+        "/vigil/v1/destinations/list",
+        op("ListDestinations", V, true),
+    ),
+    ("/vigil/v1/destinations/get", op("GetDestination", V, true)),
+    (
+        "/vigil/v1/destinations/update",
+        op("UpdateDestination", V, false),
+    ),
+    (
+        "/vigil/v1/destinations/delete",
+        op("DeleteDestination", V, false),
+    ),
+    (
+        "/vigil/v1/destinations/dead-letters/list",
+        op("ListDeadLetters", V, true),
+    ),
+    (
+        "/vigil/v1/destinations/dead-letters/replay",
+        op("ReplayDeadLetters", V, false),
+    ),
     ("/usage/list", op("ListUsageTotals", I, true)),
     (
         "/delegatedadminaccounts/enable",

@@ -26,6 +26,7 @@ pub mod access;
 mod account;
 pub mod agentless;
 mod coverage;
+pub mod events;
 pub mod export;
 mod formats;
 pub mod functions;
@@ -84,6 +85,8 @@ pub struct Config {
     pub functions: Option<FunctionsWatch>,
     /// Where findings reports and SBOM exports go (see [`export`]).
     pub exports: Exports,
+    /// Event delivery: retries, retention, batch size.
+    pub events: events::Settings,
 }
 
 /// Findings report and SBOM export settings.
@@ -148,6 +151,8 @@ pub struct App {
     pub reports: reports::Reports,
     /// The organization's management account, if the server runs an organization.
     pub organization_management_account: Option<String>,
+    /// Finding events: delivery settings, counters, the workers' wake-up.
+    pub events: events::Delivery,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -176,6 +181,7 @@ impl App {
                 dir: export::default_dir(data_dir),
             }),
             organization_management_account: None,
+            events: events::Delivery::default(),
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
             db: Mutex::new(None),
@@ -201,6 +207,12 @@ impl App {
                     description: "images pushed and pulled outside the account's rescan duration stop being monitored (findings closed); images back inside it are rescanned",
                     every: std::time::Duration::from_secs(3600),
                     run: registry::rescan_window,
+                },
+                jobs::Job {
+                    name: "event-retention",
+                    description: "prune delivered event deliveries and outbox rows older than the retention that no destination still needs",
+                    every: std::time::Duration::from_secs(3600),
+                    run: events::prune,
                 },
                 jobs::Job {
                     name: "suppression-expiry",
@@ -320,6 +332,7 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     }
     app.agentless_roots = config.agentless_roots.clone();
     app.organization_management_account = config.organization_management_account.clone();
+    app.events = events::Delivery::new(config.events.clone());
     app.metrics_token = config
         .metrics_token
         .as_deref()
@@ -412,6 +425,8 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
             }
         });
     }
+    // event delivery: one worker per destination, off the request path
+    events::start(&app);
     // the image scan worker also wakes when a notification queues an image
     {
         let app = app.clone();
@@ -610,6 +625,17 @@ fn route(
         ("POST", "/vigil/v1/functions/publish") => functions::publish_api(app, &principal, body),
         ("POST", "/vigil/v1/functions/list") => functions::list_api(app, &principal, &input()?),
         ("POST", "/vigil/v1/functions/delete") => functions::delete_api(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/create") => events::create(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/list") => events::list(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/get") => events::get(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/update") => events::update(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/delete") => events::delete(app, &principal, &input()?),
+        ("POST", "/vigil/v1/destinations/dead-letters/list") => {
+            events::dead_letters(app, &principal, &input()?)
+        }
+        ("POST", "/vigil/v1/destinations/dead-letters/replay") => {
+            events::replay(app, &principal, &input()?)
+        }
         ("POST", "/vigil/v1/jobs/list") => Ok(json!({"jobs": app.jobs.list()})),
         ("POST", "/vigil/v1/jobs/run") => {
             let input = input()?;

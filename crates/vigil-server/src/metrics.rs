@@ -9,7 +9,13 @@
 //!   `vigil_job_last_duration_seconds{job}`, `vigil_job_running{job}` (gauges);
 //! - `vigil_registry_images_scanned_total`, `vigil_registry_bytes_downloaded_total`,
 //!   `vigil_registry_blobs_reused_total`, `vigil_layer_cache_hits_total`,
-//!   `vigil_layer_cache_misses_total` (counters).
+//!   `vigil_layer_cache_misses_total` (counters);
+//! - `vigil_event_outbox_depth` (gauge: outbox events some destination has not matched yet),
+//!   `vigil_event_deliveries_pending{destination,name}` and
+//!   `vigil_event_dead_letters{destination,name}` (gauges, from the store),
+//!   `vigil_event_deliveries_total{destination,name,outcome="ok"|"failed"}` (counter, attempts
+//!   since start), `vigil_event_delivery_latency_seconds{destination,name}` (histogram: from
+//!   the change to its delivery).
 
 use std::fmt::Write;
 
@@ -136,7 +142,96 @@ pub fn render(app: &App) -> Result<String, ApiError> {
         family(&mut out, name, "counter", help);
         let _ = writeln!(out, "{name} {v}");
     }
+    events(app, &mut out)?;
     Ok(out)
+}
+
+fn events(app: &App, out: &mut String) -> Result<(), ApiError> {
+    let stats = app.store.event_store().delivery_stats()?;
+    family(
+        out,
+        "vigil_event_outbox_depth",
+        "gauge",
+        "Outbox events not yet matched by every destination of their account.",
+    );
+    let _ = writeln!(out, "vigil_event_outbox_depth {}", stats.outbox_rows);
+    for (metric, state, help) in [
+        (
+            "vigil_event_deliveries_pending",
+            "PENDING",
+            "Events waiting to be delivered (first attempt or retry), by destination.",
+        ),
+        (
+            "vigil_event_dead_letters",
+            "DEAD",
+            "Events that ran out of attempts, by destination.",
+        ),
+    ] {
+        family(out, metric, "gauge", help);
+        for (id, name, st, n) in &stats.deliveries {
+            if st == state {
+                let _ = writeln!(
+                    out,
+                    "{metric}{{destination=\"{}\",name=\"{}\"}} {n}",
+                    esc(id),
+                    esc(name)
+                );
+            }
+        }
+    }
+    let live = app.events.stats();
+    family(
+        out,
+        "vigil_event_deliveries_total",
+        "counter",
+        "Delivery attempts since start, by destination and outcome.",
+    );
+    for (id, s) in &live {
+        for (outcome, n) in [("ok", s.ok), ("failed", s.failed)] {
+            let _ = writeln!(
+                out,
+                "vigil_event_deliveries_total{{destination=\"{}\",name=\"{}\",outcome=\"{outcome}\"}} {n}",
+                esc(id),
+                esc(&s.name)
+            );
+        }
+    }
+    family(
+        out,
+        "vigil_event_delivery_latency_seconds",
+        "histogram",
+        "Seconds from a change to the delivery of its event, by destination.",
+    );
+    for (id, s) in &live {
+        let labels = format!("destination=\"{}\",name=\"{}\"", esc(id), esc(&s.name));
+        let mut cumulative = 0;
+        for (bound, n) in crate::events::latency_buckets()
+            .iter()
+            .zip(s.latency_buckets)
+        {
+            cumulative += n;
+            let _ = writeln!(
+                out,
+                "vigil_event_delivery_latency_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "vigil_event_delivery_latency_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+            s.latency_count
+        );
+        let _ = writeln!(
+            out,
+            "vigil_event_delivery_latency_seconds_sum{{{labels}}} {}",
+            s.latency_sum
+        );
+        let _ = writeln!(
+            out,
+            "vigil_event_delivery_latency_seconds_count{{{labels}}} {}",
+            s.latency_count
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -132,6 +132,8 @@ pub trait FindingsStore: Send + Sync {
     ) -> Result<Vec<crate::usage::UsageTotal>>;
     /// Findings reports and SBOM exports.
     fn report_store(&self) -> &dyn crate::reports::ReportStore;
+    /// The event outbox, destinations and deliveries.
+    fn event_store(&self) -> &dyn crate::events::EventStore;
 }
 
 impl FindingsStore for crate::Store {
@@ -281,6 +283,9 @@ impl FindingsStore for crate::Store {
         crate::Store::set_deep_inspection(self, account, config, now)
     }
     fn registry_store(&self) -> &dyn crate::registry::RegistryStore {
+        self
+    }
+    fn event_store(&self) -> &dyn crate::events::EventStore {
         self
     }
     fn host_store(&self) -> &dyn crate::hosts::HostStore {

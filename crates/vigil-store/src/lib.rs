@@ -27,6 +27,7 @@ use time::OffsetDateTime;
 
 pub mod access;
 mod backend;
+pub mod events;
 pub mod functions;
 pub mod hosts;
 pub mod keys;
@@ -283,6 +284,8 @@ pub struct FindingQuery {
 pub struct Store {
     conn: Mutex<Connection>,
     master: keys::MasterKey,
+    /// The random prefix of this store's event ids (see [`events::event_id`]).
+    event_prefix: String,
     path: PathBuf,
     /// Stops (on drop) the thread that checkpoints the WAL off the writers' path.
     _checkpointer: Checkpointer,
@@ -367,12 +370,16 @@ impl Store {
         )
         .map_err(|e| db_err(&path, e))?;
         schema::migrate(&mut conn).map_err(|e| db_err(&path, e))?;
+        let event_prefix: String = conn
+            .query_row("SELECT prefix FROM event_ids", [], |r| r.get(0))
+            .map_err(|e| db_err(&path, e))?;
         let checkpointer = Checkpointer::start(&path)?;
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
             .map_err(|e| db_err(&path, e))?;
         Ok(Store {
             conn: Mutex::new(conn),
             master,
+            event_prefix,
             path,
             _checkpointer: checkpointer,
         })
@@ -715,6 +722,10 @@ impl Store {
             }
             report.active = statuses.values().filter(|s| **s == "ACTIVE").count() as u64;
             report.suppressed = statuses.values().filter(|s| **s == "SUPPRESSED").count() as u64;
+            // the scan completion event, after the finding events of this scan
+            if sub.origin == Origin::Scan {
+                events::scan_completed(tx, sub.account, sub.region, r, &at).map_err(e)?;
+            }
             Ok(report)
         })
     }

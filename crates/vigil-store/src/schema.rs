@@ -204,7 +204,7 @@ const MIGRATIONS: &[&str] = &[
         analyzed_at TEXT NOT NULL,
         PRIMARY KEY (account, region)
      );",
-    // 14: principals (users, roles, agents) with identity policies; keys belong to one
+    // 11: principals (users, roles, agents) with identity policies; keys belong to one
     //     (NULL: the account's root key); the append-only audit trail
     "CREATE TABLE principals (
         account TEXT NOT NULL REFERENCES accounts(id),
@@ -235,7 +235,7 @@ const MIGRATIONS: &[&str] = &[
        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
      CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
-    // 15: usage metering per account, resource and month (ListUsageTotals)
+    // 12: usage metering per account, resource and month (ListUsageTotals)
     "CREATE TABLE usage_meter (
         account TEXT NOT NULL,
         region TEXT NOT NULL,
@@ -249,7 +249,7 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, region, resource_id, month)
      );
      CREATE INDEX usage_by_month ON usage_meter(account, month);",
-    // 16: enablement per region (region '*': every region without a row of its own; earlier
+    // 13: enablement per region (region '*': every region without a row of its own; earlier
     //     rows become '*'); the organization: its delegated administrator, members, auto-enable
     //     settings, and the trigger that enrols a new account in the same transaction that
     //     creates it
@@ -305,7 +305,7 @@ const MIGRATIONS: &[&str] = &[
           CROSS JOIN (SELECT 'EC2' AS type UNION ALL SELECT 'ECR' UNION ALL SELECT 'LAMBDA'
                       UNION ALL SELECT 'LAMBDA_CODE' UNION ALL SELECT 'CODE_REPOSITORY') t;
      END;",
-    // 17: findings reports and SBOM exports (CreateFindingsReport, CreateSbomExport): one row
+    // 14: findings reports and SBOM exports (CreateFindingsReport, CreateSbomExport): one row
     //     per request with its state; rows IN_PROGRESS when a server starts are marked FAILED
     "CREATE TABLE IF NOT EXISTS reports (
         id TEXT PRIMARY KEY,
@@ -323,10 +323,103 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL
      );
      CREATE INDEX IF NOT EXISTS reports_by_account ON reports (account, kind, status, created_at);",
-    // 18: console passwords (argon2id hashes, never the password)
+    // 15: console passwords (argon2id hashes, never the password)
     "ALTER TABLE principals ADD COLUMN password_hash TEXT;
      ALTER TABLE principals ADD COLUMN password_changed_at TEXT;",
+    // 16: finding events. The outbox is written by triggers in the transaction that changes
+    //     a finding (created, or its status, severity, score, suppression or body changed: a
+    //     rescan that only moves lastObservedAt writes nothing) or a resource (it appears,
+    //     its scan status changes, it is deleted), plus one row per completed scan (written
+    //     by ingest). Each row is a snapshot; its event id (the idempotency key) is a UUID
+    //     made of the store's random id prefix and the row's sequence number (never reused:
+    //     AUTOINCREMENT), so the triggers write no random key and no second index.
+    //     Destinations (per account, pattern, sealed signing secret) read the outbox from
+    //     their cursor into their own delivery rows (pending, delivered, dead).
+    "CREATE TABLE event_ids (prefix TEXT NOT NULL);
+     INSERT INTO event_ids(prefix) VALUES (substr(lower(hex(randomblob(8))), 1, 15));
+     CREATE TABLE event_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        at TEXT NOT NULL,
+        status TEXT,
+        first_observed_at TEXT,
+        last_observed_at TEXT,
+        updated_at TEXT,
+        suppressed_by TEXT,
+        reason TEXT,
+        body TEXT NOT NULL
+     );
+     CREATE TRIGGER findings_event_insert AFTER INSERT ON findings BEGIN
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, first_observed_at,
+            last_observed_at, updated_at, suppressed_by, reason, body)
+        VALUES (NEW.account, NEW.region, 'FINDING', NEW.arn, NEW.updated_at, NEW.status,
+            NEW.first_observed_at, NEW.last_observed_at, NEW.updated_at, NEW.suppressed_by,
+            (SELECT reason FROM filters WHERE arn = NEW.suppressed_by), NEW.body);
+     END;
+     CREATE TRIGGER findings_event_update AFTER UPDATE ON findings
+     WHEN NEW.status IS NOT OLD.status OR NEW.severity IS NOT OLD.severity
+       OR NEW.score IS NOT OLD.score OR NEW.suppressed_by IS NOT OLD.suppressed_by
+       OR NEW.body IS NOT OLD.body
+     BEGIN
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, first_observed_at,
+            last_observed_at, updated_at, suppressed_by, reason, body)
+        VALUES (NEW.account, NEW.region, 'FINDING', NEW.arn, NEW.updated_at, NEW.status,
+            NEW.first_observed_at, NEW.last_observed_at, NEW.updated_at, NEW.suppressed_by,
+            (SELECT reason FROM filters WHERE arn = NEW.suppressed_by), NEW.body);
+     END;
+     CREATE TRIGGER resources_event_insert AFTER INSERT ON resources BEGIN
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (NEW.account, NEW.region, 'COVERAGE', NEW.id, EVENT_NOW, NEW.scan_status,
+            NEW.scanned_at, json_object('resourceType', NEW.type));
+     END;
+     CREATE TRIGGER resources_event_update AFTER UPDATE OF scan_status ON resources
+     WHEN NEW.scan_status IS NOT OLD.scan_status BEGIN
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (NEW.account, NEW.region, 'COVERAGE', NEW.id, EVENT_NOW, NEW.scan_status,
+            NEW.scanned_at, json_object('resourceType', NEW.type));
+     END;
+     CREATE TRIGGER resources_event_delete AFTER DELETE ON resources BEGIN
+        INSERT INTO event_outbox(account, region, kind, subject, at, status, last_observed_at, body)
+        VALUES (OLD.account, OLD.region, 'COVERAGE', OLD.id, EVENT_NOW, 'RESOURCE_TERMINATED',
+            OLD.scanned_at, json_object('resourceType', OLD.type));
+     END;
+     CREATE TABLE event_destinations (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts(id),
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        config TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        secret_nonce BLOB,
+        secret_sealed BLOB,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        cursor INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (account, name)
+     );
+     CREATE TABLE event_deliveries (
+        destination TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        done_at TEXT,
+        PRIMARY KEY (destination, seq)
+     ) WITHOUT ROWID;
+     CREATE INDEX deliveries_pending ON event_deliveries(destination, subject, seq) WHERE state = 'PENDING';
+     CREATE INDEX deliveries_by_state ON event_deliveries(destination, state, done_at);
+     CREATE INDEX deliveries_by_seq ON event_deliveries(seq);",
 ];
+
+/// The current time in the store's timestamp format, in SQL.
+pub(crate) const EVENT_NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// The schema version this build writes.
 pub const VERSION: usize = MIGRATIONS.len();
@@ -341,7 +434,9 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     }
     for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction()?;
-        tx.execute_batch(m)?;
+        // the event triggers share the clock expression
+        let m = m.replace("EVENT_NOW", EVENT_NOW);
+        tx.execute_batch(&m)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         tx.commit()?;
     }

@@ -111,6 +111,16 @@ pub fn run(a: ServerArgs) -> Result<()> {
         organization_management_account: a.organization_management_account.clone(),
         functions,
         exports,
+        events: vigil_server::events::Settings {
+            backoff: vigil_events::Backoff {
+                base: std::time::Duration::from_millis(a.event_retry_base_ms),
+                cap: std::time::Duration::from_secs(a.event_retry_cap),
+                max_attempts: a.event_max_attempts,
+                max_age: std::time::Duration::from_secs(a.event_max_age),
+            },
+            retention: std::time::Duration::from_secs(a.event_retention_hours * 3600),
+            ..Default::default()
+        },
     }))
     .with_context(|| format!("server on {} stopped", a.listen))
 }
