@@ -1,7 +1,7 @@
 //! The kinds of destination events are delivered to. Everything kind-specific lives here:
 //! reading a destination's settings from a request (with field-named errors), what is stored
-//! and shown, and the [`Sender`] that delivers a batch. Adding a kind (say, Security Hub's
-//! BatchImportFindings) means adding a variant and its arms in this file.
+//! and shown, and the [`Sender`] that delivers a batch. Adding a kind means adding a variant
+//! and its arms in this file (as Security Hub's BatchImportFindings was).
 
 use std::time::Duration;
 
@@ -39,15 +39,34 @@ pub struct Nats {
     pub stream: Option<String>,
 }
 
+/// A Security Hub (or compatible) endpoint taking BatchImportFindings: finding events become
+/// ASFF findings (`vigil_export::asff`); coverage and scan events are not findings and are
+/// passed over. The secret access key is the destination's sealed secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityHub {
+    /// `https://securityhub.REGION.amazonaws.com`, or `http://` on loopback.
+    pub endpoint: String,
+    /// The signing region.
+    pub region: String,
+    pub access_key_id: String,
+    /// The `ProductArn` of the findings (default: the account's own custom product,
+    /// `arn:aws:securityhub:REGION:ACCOUNT:product/ACCOUNT/default`).
+    pub product_arn: Option<String>,
+}
+
 /// A destination's kind and settings (its secret is kept apart, sealed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     Webhook(Webhook),
     Nats(Nats),
+    SecurityHub(SecurityHub),
 }
 
 /// The kinds a request may name.
-pub const KINDS: [&str; 2] = ["WEBHOOK", "NATS"];
+pub const KINDS: [&str; 3] = ["WEBHOOK", "NATS", "SECURITY_HUB"];
+
+/// Findings per BatchImportFindings request (Security Hub's limit).
+pub const SECURITY_HUB_BATCH: usize = 100;
 
 /// The default and largest webhook timeouts.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
@@ -92,28 +111,32 @@ pub fn is_loopback(host: &str) -> bool {
 }
 
 fn check_webhook_url(url: &str) -> Result<(), FieldError> {
-    const F: &str = "webhook.url";
+    check_http_url(url, "webhook.url")
+}
+
+fn check_http_url(url: &str, field: &str) -> Result<(), FieldError> {
+    let f = field;
     if url.len() > 2048 {
-        return Err(ferr(F, "is longer than 2048 characters"));
+        return Err(ferr(f, "is longer than 2048 characters"));
     }
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ferr(F, "must not contain spaces or control characters"));
+        return Err(ferr(f, "must not contain spaces or control characters"));
     }
     let (scheme, rest) = url
         .split_once("://")
-        .ok_or_else(|| ferr(F, "must be an http:// or https:// URL"))?;
+        .ok_or_else(|| ferr(f, "must be an http:// or https:// URL"))?;
     let host = host_of(rest);
     if host.is_empty() {
-        return Err(ferr(F, "has no host"));
+        return Err(ferr(f, "has no host"));
     }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => Ok(()),
         "http" if is_loopback(host) => Ok(()),
         "http" => Err(ferr(
-            F,
+            f,
             format!("plain http is only allowed to loopback hosts, not `{host}`; use https"),
         )),
-        other => Err(ferr(F, format!("scheme `{other}` is not http or https"))),
+        other => Err(ferr(f, format!("scheme `{other}` is not http or https"))),
     }
 }
 
@@ -157,6 +180,7 @@ impl Destination {
         match self {
             Destination::Webhook(_) => "WEBHOOK",
             Destination::Nats(_) => "NATS",
+            Destination::SecurityHub(_) => "SECURITY_HUB",
         }
     }
 
@@ -230,6 +254,77 @@ impl Destination {
                     None,
                 ))
             }
+            "SECURITY_HUB" => {
+                const M: &str = "securityHub";
+                let h = input
+                    .get(M)
+                    .ok_or_else(|| ferr(M, "is required for type SECURITY_HUB"))?;
+                only(
+                    h,
+                    &[
+                        "endpoint",
+                        "region",
+                        "accessKeyId",
+                        "secretAccessKey",
+                        "productArn",
+                    ],
+                    M,
+                )?;
+                let endpoint = str_member(h, "endpoint", "securityHub.endpoint")?
+                    .ok_or_else(|| ferr("securityHub.endpoint", "is required"))?;
+                check_http_url(endpoint, "securityHub.endpoint")?;
+                if endpoint
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| rest.trim_end_matches('/').contains('/'))
+                {
+                    return Err(ferr("securityHub.endpoint", "must have no path"));
+                }
+                let region = str_member(h, "region", "securityHub.region")?
+                    .ok_or_else(|| ferr("securityHub.region", "is required"))?;
+                if region.is_empty()
+                    || region.len() > 32
+                    || !region
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
+                    return Err(ferr("securityHub.region", "is not a region name"));
+                }
+                let key = str_member(h, "accessKeyId", "securityHub.accessKeyId")?
+                    .ok_or_else(|| ferr("securityHub.accessKeyId", "is required"))?;
+                if !(4..=128).contains(&key.len())
+                    || !key.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    return Err(ferr("securityHub.accessKeyId", "is not an access key id"));
+                }
+                let secret = str_member(h, "secretAccessKey", "securityHub.secretAccessKey")?
+                    .ok_or_else(|| ferr("securityHub.secretAccessKey", "is required"))?;
+                if secret.is_empty() || secret.len() > 256 {
+                    return Err(ferr(
+                        "securityHub.secretAccessKey",
+                        "must be 1 to 256 characters",
+                    ));
+                }
+                let product_arn = str_member(h, "productArn", "securityHub.productArn")?;
+                if let Some(a) = product_arn
+                    && !(a.starts_with("arn:")
+                        && a.contains(":securityhub:")
+                        && a.contains(":product/"))
+                {
+                    return Err(ferr(
+                        "securityHub.productArn",
+                        "is not a Security Hub product ARN (arn:PARTITION:securityhub:REGION:ACCOUNT:product/…)",
+                    ));
+                }
+                Ok((
+                    Destination::SecurityHub(SecurityHub {
+                        endpoint: endpoint.trim_end_matches('/').to_owned(),
+                        region: region.to_owned(),
+                        access_key_id: key.to_owned(),
+                        product_arn: product_arn.map(str::to_owned),
+                    }),
+                    Some(secret.to_owned()),
+                ))
+            }
             other => Err(ferr(
                 "type",
                 format!("`{other}` is not one of {}", KINDS.join(", ")),
@@ -249,6 +344,8 @@ impl Destination {
                 json!({"url": w.url, "timeoutSeconds": w.timeout.as_secs()})
             }
             Destination::Nats(n) => json!({"url": n.url, "subject": n.subject, "stream": n.stream}),
+            Destination::SecurityHub(h) => json!({"endpoint": h.endpoint, "region": h.region,
+                "accessKeyId": h.access_key_id, "productArn": h.product_arn}),
         }
     }
 
@@ -263,6 +360,12 @@ impl Destination {
             Destination::Nats(n) => (
                 "nats",
                 json!({"url": nats::redact(&n.url), "subject": n.subject, "stream": n.stream}),
+            ),
+            // the secret access key is never shown again
+            Destination::SecurityHub(h) => (
+                "securityHub",
+                json!({"endpoint": h.endpoint, "region": h.region, "accessKeyId": h.access_key_id,
+                       "productArn": h.product_arn}),
             ),
         }
     }
@@ -284,6 +387,13 @@ impl Destination {
                 subject: s("subject").ok_or("stored NATS destination has no subject")?,
                 stream: s("stream"),
             })),
+            "SECURITY_HUB" => Ok(Destination::SecurityHub(SecurityHub {
+                endpoint: s("endpoint").ok_or("stored Security Hub destination has no endpoint")?,
+                region: s("region").ok_or("stored Security Hub destination has no region")?,
+                access_key_id: s("accessKeyId")
+                    .ok_or("stored Security Hub destination has no access key id")?,
+                product_arn: s("productArn"),
+            })),
             other => Err(format!("unknown stored destination kind `{other}`")),
         }
     }
@@ -294,6 +404,8 @@ impl Destination {
             Destination::Webhook(_) => 8,
             // pipelined over one connection
             Destination::Nats(_) => 1,
+            // 100 findings per request
+            Destination::SecurityHub(_) => 1,
         }
     }
 
@@ -310,7 +422,142 @@ impl Destination {
                 config: n.clone(),
                 client: None,
             }),
+            Destination::SecurityHub(h) => Box::new(SecurityHubSender {
+                agent: webhook_agent(Duration::from_secs(30)),
+                config: h.clone(),
+                secret: String::from_utf8(secret.unwrap_or_default()).unwrap_or_default(),
+            }),
         }
+    }
+}
+
+struct SecurityHubSender {
+    agent: ureq::Agent,
+    config: SecurityHub,
+    secret: String,
+}
+
+impl SecurityHubSender {
+    /// One BatchImportFindings request: each finding's outcome by its `Id`.
+    fn import(
+        &self,
+        findings: &[Value],
+    ) -> Result<std::collections::HashMap<String, String>, String> {
+        let body = serde_json::to_vec(&json!({ "Findings": findings }))
+            .map_err(|e| format!("BatchImportFindings body: {e}"))?;
+        let host = self
+            .config
+            .endpoint
+            .split_once("://")
+            .map_or(self.config.endpoint.as_str(), |(_, h)| h)
+            .to_owned();
+        let headers = vec![
+            ("host".to_owned(), host),
+            ("content-type".to_owned(), "application/json".to_owned()),
+        ];
+        let path = "/findings/import";
+        let req = vigil_sigv4::Request {
+            method: "POST",
+            path,
+            query: "",
+            headers: &headers,
+            body: &body,
+        };
+        let creds = vigil_sigv4::Credentials {
+            access_key_id: self.config.access_key_id.clone(),
+            secret_access_key: self.secret.clone(),
+            session_token: None,
+        };
+        let signed = vigil_sigv4::sign(
+            &req,
+            &creds,
+            &self.config.region,
+            "securityhub",
+            time::OffsetDateTime::now_utc(),
+        );
+        let url = format!("{}{path}", self.config.endpoint);
+        let mut builder = self
+            .agent
+            .post(&url)
+            .header("Content-Type", "application/json");
+        for (k, v) in &signed {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let mut resp = builder
+            .send(&body[..])
+            .map_err(|e| format!("POST {url}: {e}"))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        if !(200..300).contains(&status) {
+            return Err(format!(
+                "POST {url} (BatchImportFindings): answered {status}: {}",
+                text.chars().take(300).collect::<String>()
+            ));
+        }
+        let answer: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("POST {url}: the answer is not JSON: {e}"))?;
+        let mut failed = std::collections::HashMap::new();
+        for f in answer["FailedFindings"].as_array().into_iter().flatten() {
+            if let Some(id) = f["Id"].as_str() {
+                failed.insert(
+                    id.to_owned(),
+                    format!(
+                        "Security Hub refused finding {id}: {} {}",
+                        f["ErrorCode"].as_str().unwrap_or(""),
+                        f["ErrorMessage"].as_str().unwrap_or("")
+                    ),
+                );
+            }
+        }
+        Ok(failed)
+    }
+}
+
+impl Sender for SecurityHubSender {
+    fn send_batch(&mut self, events: &[OutEvent<'_>]) -> Vec<Result<(), String>> {
+        let ctx = vigil_export::asff::AsffContext {
+            product_arn: self.config.product_arn.clone(),
+        };
+        // each event's ASFF finding (None: not a finding event, nothing to send)
+        let mut out: Vec<Result<(), String>> = Vec::with_capacity(events.len());
+        let mut findings: Vec<(usize, String, Value)> = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            out.push(Ok(()));
+            if e.detail_type != "Inspector2 Finding" {
+                continue;
+            }
+            match serde_json::from_slice::<Value>(e.body) {
+                Ok(envelope) => {
+                    let asff = vigil_export::asff::from_finding(&envelope["detail"], &ctx);
+                    let id = asff["Id"].as_str().unwrap_or_default().to_owned();
+                    findings.push((i, id, asff));
+                }
+                Err(err) => out[i] = Err(format!("event {} is not JSON: {err}", e.id)),
+            }
+        }
+        for chunk in findings.chunks(SECURITY_HUB_BATCH) {
+            let batch: Vec<Value> = chunk.iter().map(|(_, _, f)| f.clone()).collect();
+            match self.import(&batch) {
+                Ok(failed) => {
+                    for (i, id, _) in chunk {
+                        if let Some(why) = failed.get(id) {
+                            out[*i] = Err(why.clone());
+                        }
+                    }
+                }
+                Err(why) => {
+                    for (i, _, _) in chunk {
+                        out[*i] = Err(why.clone());
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

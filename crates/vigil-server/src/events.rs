@@ -275,7 +275,17 @@ fn found(app: &App, p: &Principal, id: &str) -> Result<DestinationRecord, ApiErr
 
 /// `POST /vigil/v1/destinations/create`.
 pub fn create(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
-    check_members(input, &["name", "type", "eventPattern", "webhook", "nats"])?;
+    check_members(
+        input,
+        &[
+            "name",
+            "type",
+            "eventPattern",
+            "webhook",
+            "nats",
+            "securityHub",
+        ],
+    )?;
     let name =
         string_field(input, "name", 128)?.ok_or_else(|| ApiError::field("name", "is required"))?;
     if !name
@@ -288,7 +298,7 @@ pub fn create(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError
         ));
     }
     let kind = string_field(input, "type", 32)?
-        .ok_or_else(|| ApiError::field("type", "is required (WEBHOOK or NATS)"))?;
+        .ok_or_else(|| ApiError::field("type", "is required (WEBHOOK, NATS or SECURITY_HUB)"))?;
     let pattern = pattern_of(input)?;
     let (dest, secret) = Destination::from_request(kind, input)
         .map_err(|e| ApiError::field(&e.field, &e.message))?;

@@ -15,45 +15,6 @@ use serde_json::{Value, json};
 
 const KMS: &str = "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555";
 
-/// `moto_server` on a free loopback port, killed on drop.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_moto() -> Moto {
-    let port = free_port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        // small multipart parts are allowed, so that a test-sized report is a multipart upload
-        .env("S3_UPLOAD_PART_MIN_SIZE", "1024")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server (python3 -m pip install 'moto[server]==5.2.5'; scripts/test.sh installs it)");
-    let moto = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    wait_for_port(port);
-    moto
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on port {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// A boto3 script against moto's S3 (`S3_URL`), its JSON output.
 fn s3_python(moto: &Moto, script: &str, args: &[&str]) -> Value {
     let mut c = Command::new("python3");
@@ -155,7 +116,7 @@ fn python_csv(path: &Path) -> Vec<Vec<String>> {
 #[test]
 fn reports_and_sbom_exports_to_an_s3_compatible_server() {
     tools_present();
-    let moto = start_moto();
+    let moto = start_moto(&[("S3_UPLOAD_PART_MIN_SIZE", "1024")]);
     s3_python(
         &moto,
         "s3.create_bucket(Bucket='vigil-reports'); print(json.dumps({}))",

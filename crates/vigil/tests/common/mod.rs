@@ -432,3 +432,47 @@ pub fn start_docker_registry(
     let _ = child.wait();
     panic!("docker-registry did not start on 127.0.0.1:{port}");
 }
+
+/// `moto_server` (moto's AWS look-alike: S3, Security Hub, ...) on a free loopback port,
+/// killed on drop.
+pub struct Moto {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `moto_server` with extra environment variables; waits until it listens.
+pub fn start_moto(env: &[(&str, &str)]) -> Moto {
+    let port = free_port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("moto_server (python3 -m pip install 'moto[server]==5.2.5'; scripts/test.sh installs it)");
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    wait_for_port(port);
+    moto
+}
+
+/// Waits (30 s at most) until something listens on a loopback port.
+pub fn wait_for_port(port: u16) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing listens on port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
