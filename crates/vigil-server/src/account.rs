@@ -300,16 +300,77 @@ fn valid_package_path(p: &str) -> bool {
         })
 }
 
-/// The stored configuration, or the default: activated, no custom paths (the agent always
-/// searches the default paths, `/usr/lib`, `/usr/lib64`, `/usr/local/lib`, `/usr/local/lib64`).
-fn deep_inspection_of(app: &App, p: &Principal) -> Result<vigil_store::DeepInspection, ApiError> {
+/// An account's configuration in a region (configuration is per region, as in Inspector):
+/// the region's own (`regions.REGION` of the stored JSON), else the account-wide one that
+/// stores kept before configuration was per region.
+pub(crate) fn regional_config(stored: Option<Value>, region: &str) -> Value {
+    let stored = stored.unwrap_or(json!({}));
+    match stored.get("regions").and_then(|r| r.get(region)) {
+        Some(v) if v.is_object() => v.clone(),
+        _ => {
+            let mut v = stored;
+            if let Some(o) = v.as_object_mut() {
+                o.remove("regions");
+            }
+            if v.is_object() { v } else { json!({}) }
+        }
+    }
+}
+
+/// Writes an account's configuration for one region (other regions' are kept).
+fn save_regional_config(
+    app: &App,
+    account: &str,
+    region: &str,
+    config: Value,
+    now: OffsetDateTime,
+) -> Result<(), ApiError> {
+    let mut stored = app.store.configuration(account)?.unwrap_or(json!({}));
+    if !stored.is_object() {
+        stored = json!({});
+    }
+    if !stored["regions"].is_object() {
+        stored["regions"] = json!({});
+    }
+    stored["regions"][region] = config;
+    app.store.set_configuration(account, &stored, now)?;
+    Ok(())
+}
+
+/// The deep-inspection configuration of an account in a region: the region's own, else the
+/// account-wide one of earlier stores, else the default: activated, no custom paths (the
+/// agent always searches the default paths, `/usr/lib`, `/usr/lib64`, `/usr/local/lib`,
+/// `/usr/local/lib64`).
+pub(crate) fn deep_inspection_in(
+    app: &App,
+    account: &str,
+    region: &str,
+) -> Result<vigil_store::DeepInspection, ApiError> {
+    let regional = regional_config(app.store.configuration(account)?, region);
+    if let Some(d) = regional.get("deepInspection").filter(|d| d.is_object()) {
+        return Ok(vigil_store::DeepInspection {
+            status: d["status"].as_str().unwrap_or("ACTIVATED").to_owned(),
+            package_paths: d["packagePaths"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
     Ok(app
         .store
-        .deep_inspection(&p.account)?
+        .deep_inspection(account)?
         .unwrap_or_else(|| vigil_store::DeepInspection {
             status: "ACTIVATED".into(),
             package_paths: Vec::new(),
         }))
+}
+
+fn deep_inspection_of(app: &App, p: &Principal) -> Result<vigil_store::DeepInspection, ApiError> {
+    deep_inspection_in(app, &p.account, &p.region)
 }
 
 fn deep_inspection_answer(c: &vigil_store::DeepInspection, org_paths: Vec<String>) -> Value {
@@ -319,7 +380,7 @@ fn deep_inspection_answer(c: &vigil_store::DeepInspection, org_paths: Vec<String
 /// The organization's custom paths that apply to an account: its delegated administrator's
 /// (for the administrator itself and its associated members), else none. Hosts search them
 /// besides the account's own 5 (Inspector merges the two lists the same way).
-fn org_package_paths(app: &App, account: &str) -> Result<Vec<String>, ApiError> {
+fn org_package_paths(app: &App, account: &str, region: &str) -> Result<Vec<String>, ApiError> {
     let Some((admin, _)) = app.store.org_store().delegated_admin()? else {
         return Ok(Vec::new());
     };
@@ -332,7 +393,7 @@ fn org_package_paths(app: &App, account: &str) -> Result<Vec<String>, ApiError> 
     {
         return Ok(Vec::new());
     }
-    let stored = app.store.configuration(&admin)?.unwrap_or(json!({}));
+    let stored = regional_config(app.store.configuration(&admin)?, region);
     Ok(stored["orgPackagePaths"]
         .as_array()
         .map(|a| {
@@ -348,7 +409,7 @@ pub fn get_deep_inspection(app: &App, p: &Principal, input: &Value) -> Result<Va
     check_members(input, &[])?;
     Ok(deep_inspection_answer(
         &deep_inspection_of(app, p)?,
-        org_package_paths(app, &p.account)?,
+        org_package_paths(app, &p.account, &p.region)?,
     ))
 }
 
@@ -404,10 +465,15 @@ pub fn update_org_deep_inspection(
             .get("orgPackagePaths")
             .ok_or_else(|| ApiError::field("orgPackagePaths", "is required"))?,
     )?;
-    let mut stored = app.store.configuration(&p.account)?.unwrap_or(json!({}));
+    let mut stored = regional_config(app.store.configuration(&p.account)?, &p.region);
     stored["orgPackagePaths"] = json!(paths);
-    app.store
-        .set_configuration(&p.account, &stored, OffsetDateTime::now_utc())?;
+    save_regional_config(
+        app,
+        &p.account,
+        &p.region,
+        stored,
+        OffsetDateTime::now_utc(),
+    )?;
     Ok(json!({}))
 }
 
@@ -432,11 +498,18 @@ pub fn update_deep_inspection(app: &App, p: &Principal, input: &Value) -> Result
         None | Some(Value::Null) => {}
         Some(v) => c.package_paths = package_paths("packagePaths", v)?,
     }
-    app.store
-        .set_deep_inspection(&p.account, &c, OffsetDateTime::now_utc())?;
+    let mut stored = regional_config(app.store.configuration(&p.account)?, &p.region);
+    stored["deepInspection"] = json!({"status": c.status, "packagePaths": c.package_paths});
+    save_regional_config(
+        app,
+        &p.account,
+        &p.region,
+        stored,
+        OffsetDateTime::now_utc(),
+    )?;
     Ok(deep_inspection_answer(
         &c,
-        org_package_paths(app, &p.account)?,
+        org_package_paths(app, &p.account, &p.region)?,
     ))
 }
 
@@ -444,7 +517,7 @@ pub fn update_deep_inspection(app: &App, p: &Principal, input: &Value) -> Result
 
 pub fn get_configuration(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
     check_members(input, &[])?;
-    let stored = app.store.configuration(&p.account)?.unwrap_or(json!({}));
+    let stored = regional_config(app.store.configuration(&p.account)?, &p.region);
     let ecr = &stored["ecr"];
     let s = |v: &Value, k: &str, d: &str| v.get(k).and_then(Value::as_str).unwrap_or(d).to_owned();
     let mut rescan = json!({
@@ -467,7 +540,7 @@ pub fn get_configuration(app: &App, p: &Principal, input: &Value) -> Result<Valu
 
 pub fn update_configuration(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
     check_members(input, &["ecrConfiguration", "ec2Configuration"])?;
-    let mut stored = app.store.configuration(&p.account)?.unwrap_or(json!({}));
+    let mut stored = regional_config(app.store.configuration(&p.account)?, &p.region);
     let now = OffsetDateTime::now_utc();
     let at = vigil_store::timestamp(now);
     let mut changed = false;
@@ -525,7 +598,7 @@ pub fn update_configuration(app: &App, p: &Principal, input: &Value) -> Result<V
         changed = true;
     }
     if changed {
-        app.store.set_configuration(&p.account, &stored, now)?;
+        save_regional_config(app, &p.account, &p.region, stored, now)?;
     }
     Ok(json!({}))
 }

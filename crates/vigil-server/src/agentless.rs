@@ -139,17 +139,12 @@ pub fn deregister(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiE
     Ok(json!({"resourceId": id}))
 }
 
-/// The account's deep-inspection paths: `None` when deep inspection is deactivated.
-fn deep_paths(app: &App, account: &str) -> Result<Option<Vec<String>>, String> {
-    let c = app
-        .store
-        .deep_inspection(account)
-        .map_err(|e| e.to_string())?;
-    match c {
-        Some(c) if c.status == "DEACTIVATED" => Ok(None),
-        Some(c) => Ok(Some(c.package_paths)),
-        None => Ok(Some(Vec::new())),
-    }
+/// The account's deep-inspection paths in a region: `None` when deep inspection is
+/// deactivated.
+fn deep_paths(app: &App, account: &str, region: &str) -> Result<Option<Vec<String>>, String> {
+    let c = crate::account::deep_inspection_in(app, account, region)
+        .map_err(|e| e.message().to_owned())?;
+    Ok((c.status != "DEACTIVATED").then_some(c.package_paths))
 }
 
 /// Inventories one root as a host and records the result.
@@ -173,7 +168,7 @@ fn scan_root(app: &App, r: &AgentlessRoot) -> Result<Value, String> {
         threads: 1,
         ..Default::default()
     };
-    match deep_paths(app, &r.account)? {
+    match deep_paths(app, &r.account, &r.region)? {
         None => opts.deep_paths.clear(),
         Some(extra) => {
             for p in extra {

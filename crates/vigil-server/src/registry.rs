@@ -907,11 +907,12 @@ pub fn rescan_window_at(app: &App, now: OffsetDateTime) -> Result<Value, String>
     let store = app.store.registry_store();
     let (mut expired, mut closed, mut resumed) = (0u64, 0u64, 0u64);
     for reg in store.registries().map_err(|e| e.to_string())? {
-        let config = app
-            .store
-            .configuration(&reg.account)
-            .map_err(|e| e.to_string())?
-            .unwrap_or(json!({}));
+        let config = crate::account::regional_config(
+            app.store
+                .configuration(&reg.account)
+                .map_err(|e| e.to_string())?,
+            &reg.region,
+        );
         for img in store.images(&reg.name).map_err(|e| e.to_string())? {
             let ok = eligible(&config, &img, now);
             if !ok && img.state == "MONITORED" {

@@ -272,6 +272,42 @@ fn delegate_auto_enable_associate_and_no_escalation() {
         .contains("AccessDeniedException")
     );
 
+    // configuration is per region: eu-west-1 has neither path, nor us-east-1's rescan duration
+    let r = server.aws(&[
+        "--profile",
+        NEWCOMER,
+        "--region",
+        "eu-west-1",
+        "get-ec2-deep-inspection-configuration",
+    ]);
+    assert_eq!(r["packagePaths"], serde_json::json!([]), "{r}");
+    assert_eq!(r["orgPackagePaths"], serde_json::json!([]), "{r}");
+    aws_as(
+        &server,
+        NEWCOMER,
+        &[
+            "update-configuration",
+            "--ecr-configuration",
+            "rescanDuration=DAYS_14",
+        ],
+    );
+    let here = aws_as(&server, NEWCOMER, &["get-configuration"]);
+    assert_eq!(
+        here["ecrConfiguration"]["rescanDurationState"]["rescanDuration"],
+        "DAYS_14"
+    );
+    let there = server.aws(&[
+        "--profile",
+        NEWCOMER,
+        "--region",
+        "eu-west-1",
+        "get-configuration",
+    ]);
+    assert_eq!(
+        there["ecrConfiguration"]["rescanDurationState"]["rescanDuration"], "LIFETIME",
+        "{there}"
+    );
+
     // the administrator sees its members' findings and coverage; members only their own
     let sbom = demo_sbom(server.dir.path());
     for a in [ADMIN, MEMBER, NEWCOMER] {
