@@ -188,6 +188,14 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
         op("ListDelegatedAdminAccounts", I, true),
     ),
     (
+        "/ec2deepinspectionstatus/member/batch/get",
+        op("BatchGetMemberEc2DeepInspectionStatus", I, true),
+    ),
+    (
+        "/ec2deepinspectionstatus/member/batch/update",
+        op("BatchUpdateMemberEc2DeepInspectionStatus", I, false),
+    ),
+    (
         "/ec2deepinspectionconfiguration/org/update",
         op("UpdateOrgEc2DeepInspectionConfiguration", I, false),
     ),

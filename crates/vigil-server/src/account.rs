@@ -440,6 +440,105 @@ fn package_paths(field: &str, v: &Value) -> Result<Vec<String>, ApiError> {
     Ok(paths)
 }
 
+/// The accounts a delegated administrator may act on for members' deep inspection (itself and
+/// its associated members); AccessDenied for anyone else.
+fn admin_scope(app: &App, p: &Principal, what: &str) -> Result<Vec<String>, ApiError> {
+    let is_admin = app
+        .store
+        .org_store()
+        .delegated_admin()?
+        .is_some_and(|(a, _)| a == p.account);
+    if !is_admin {
+        return Err(ApiError::access_denied(&format!(
+            "only the organization's delegated administrator may {what}; {} is not it",
+            p.account
+        )));
+    }
+    Ok(app.store.org_store().managed_accounts(&p.account)?)
+}
+
+fn not_managed(account: &str) -> Value {
+    json!({"accountId": account, "ec2ScanStatus": "DISABLED",
+           "errorMessage": format!("account {account} is not an associated member")})
+}
+
+/// `BatchGetMemberEc2DeepInspectionStatus`: the administrator's members' deep inspection
+/// status in the request's region.
+pub fn batch_get_member_deep_inspection(
+    app: &App,
+    p: &Principal,
+    input: &Value,
+) -> Result<Value, ApiError> {
+    let managed = admin_scope(app, p, "read members' deep inspection status")?;
+    check_members(input, &["accountIds"])?;
+    let ids = account_ids(input)?;
+    let ids = if ids.is_empty() { managed.clone() } else { ids };
+    let (mut ok, mut failed) = (Vec::new(), Vec::new());
+    for id in &ids {
+        if managed.contains(id) {
+            let c = deep_inspection_in(app, id, &p.region)?;
+            ok.push(json!({"accountId": id, "status": c.status}));
+        } else {
+            failed.push(not_managed(id));
+        }
+    }
+    Ok(json!({"accountIds": ok, "failedAccountIds": failed}))
+}
+
+/// `BatchUpdateMemberEc2DeepInspectionStatus`: activates or deactivates deep inspection for
+/// members (in the request's region).
+pub fn batch_update_member_deep_inspection(
+    app: &App,
+    p: &Principal,
+    input: &Value,
+) -> Result<Value, ApiError> {
+    let managed = admin_scope(app, p, "change members' deep inspection status")?;
+    check_members(input, &["accountIds"])?;
+    let list = input
+        .get("accountIds")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty() && a.len() <= 100)
+        .ok_or_else(|| ApiError::field("accountIds", "must list 1 to 100 accounts"))?;
+    let mut wanted = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let id = item
+            .get("accountId")
+            .and_then(Value::as_str)
+            .filter(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| {
+                ApiError::field(
+                    &format!("accountIds[{i}].accountId"),
+                    "must be a 12-digit account id",
+                )
+            })?;
+        let on = item
+            .get("activateDeepInspection")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| {
+                ApiError::field(
+                    &format!("accountIds[{i}].activateDeepInspection"),
+                    "must be a boolean",
+                )
+            })?;
+        wanted.push((id.to_owned(), on));
+    }
+    let now = OffsetDateTime::now_utc();
+    let (mut ok, mut failed) = (Vec::new(), Vec::new());
+    for (id, on) in wanted {
+        if !managed.contains(&id) {
+            failed.push(not_managed(&id));
+            continue;
+        }
+        let mut c = deep_inspection_in(app, &id, &p.region)?;
+        c.status = if on { "ACTIVATED" } else { "DEACTIVATED" }.into();
+        let mut stored = regional_config(app.store.configuration(&id)?, &p.region);
+        stored["deepInspection"] = json!({"status": c.status, "packagePaths": c.package_paths});
+        save_regional_config(app, &id, &p.region, stored, now)?;
+        ok.push(json!({"accountId": id, "status": c.status}));
+    }
+    Ok(json!({"accountIds": ok, "failedAccountIds": failed}))
+}
+
 /// `UpdateOrgEc2DeepInspectionConfiguration`: the delegated administrator's 5 organization
 /// paths, searched on its own and its members' hosts.
 pub fn update_org_deep_inspection(

@@ -674,6 +674,12 @@ fn route(
         ("POST", "/delegatedadminaccounts/list") => {
             org::list_delegated_admins(app, &principal, &input()?)
         }
+        ("POST", "/ec2deepinspectionstatus/member/batch/get") => {
+            account::batch_get_member_deep_inspection(app, &principal, &input()?)
+        }
+        ("POST", "/ec2deepinspectionstatus/member/batch/update") => {
+            account::batch_update_member_deep_inspection(app, &principal, &input()?)
+        }
         ("POST", "/ec2deepinspectionconfiguration/org/update") => {
             account::update_org_deep_inspection(app, &principal, &input()?)
         }

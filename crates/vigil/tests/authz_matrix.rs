@@ -45,6 +45,7 @@ const READ_ONLY_ALLOWED: &[&str] = &[
     "ListMembers",
     "GetMember",
     "DescribeOrganizationConfiguration",
+    "BatchGetMemberEc2DeepInspectionStatus",
 ];
 
 /// Read-only operations the read-only policy does not grant, on purpose: scanning an SBOM
@@ -78,6 +79,8 @@ const ADMIN_ONLY: &[&str] = &[
     "UpdateOrganizationConfiguration",
     "DescribeOrganizationConfiguration",
     "UpdateOrgEc2DeepInspectionConfiguration",
+    "BatchGetMemberEc2DeepInspectionStatus",
+    "BatchUpdateMemberEc2DeepInspectionStatus",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

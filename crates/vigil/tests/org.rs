@@ -272,6 +272,46 @@ fn delegate_auto_enable_associate_and_no_escalation() {
         .contains("AccessDeniedException")
     );
 
+    // the administrator switches a member's deep inspection off; an outsider's is not its to touch
+    let r = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "batch-update-member-ec2-deep-inspection-status",
+            "--account-ids",
+            &format!("accountId={NEWCOMER},activateDeepInspection=false"),
+            "accountId=999999999999,activateDeepInspection=false",
+        ],
+    );
+    assert_eq!(r["accountIds"][0]["status"], "DEACTIVATED", "{r}");
+    assert_eq!(r["failedAccountIds"][0]["accountId"], "999999999999");
+    let r = aws_as(
+        &server,
+        ADMIN,
+        &[
+            "batch-get-member-ec2-deep-inspection-status",
+            "--account-ids",
+            NEWCOMER,
+        ],
+    );
+    assert_eq!(r["accountIds"][0]["status"], "DEACTIVATED", "{r}");
+    assert_eq!(
+        aws_as(
+            &server,
+            NEWCOMER,
+            &["get-ec2-deep-inspection-configuration"]
+        )["status"],
+        "DEACTIVATED"
+    );
+    assert!(
+        aws_err_as(
+            &server,
+            NEWCOMER,
+            &["batch-get-member-ec2-deep-inspection-status"]
+        )
+        .contains("AccessDeniedException")
+    );
+
     // configuration is per region: eu-west-1 has neither path, nor us-east-1's rescan duration
     let r = server.aws(&[
         "--profile",
