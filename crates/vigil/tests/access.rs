@@ -8,65 +8,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-/// Signs and sends each call `[access key id, secret, region, path, body]`; answers each
-/// call's JSON, or `{"status", "type", "message"}` for an error.
-fn calls(server: &Server, plan: &[(&Value, &str, &str, Value)]) -> Vec<Value> {
-    let plan: Vec<Value> = plan
-        .iter()
-        .map(|(key, region, path, body)| {
-            json!([
-                key["accessKeyId"],
-                key["secretAccessKey"],
-                region,
-                path,
-                body.to_string()
-            ])
-        })
-        .collect();
-    let file = server.dir.path().join("plan.json");
-    std::fs::write(&file, serde_json::to_string(&plan).unwrap()).unwrap();
-    let out = server.python(&format!(
-        r#"
-import json, os, urllib.request, urllib.error
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-out = []
-for key, secret, region, path, body in json.load(open({plan:?})):
-    r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + path, data=body.encode(),
-                   headers={{"content-type": "application/json", "user-agent": "vigil-test/1"}})
-    SigV4Auth(Credentials(key, secret), "inspector2", region).add_auth(r)
-    req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
-    try:
-        out.append(json.load(urllib.request.urlopen(req, timeout=60)))
-    except urllib.error.HTTPError as e:
-        b = json.loads(e.read() or b"{{}}")
-        out.append({{"status": e.code, "type": e.headers.get("x-amzn-ErrorType"), "message": b.get("message")}})
-print(json.dumps(out))
-"#,
-        plan = file.display().to_string()
-    ));
-    out.as_array().expect("answers").clone()
-}
-
-fn principal(server: &Server, name: &str, kind: &str, extra: &[&str]) -> Value {
-    let mut c = vigil();
-    c.args([
-        "admin",
-        "create-principal",
-        "--account",
-        ACCOUNT,
-        "--name",
-        name,
-        "--kind",
-        kind,
-        "--data-dir",
-    ])
-    .arg(&server.data)
-    .args(extra);
-    serde_json::from_str(&run_ok(&mut c)).expect("principal json")
-}
-
 fn filter(name: &str) -> Value {
     json!({"name": name, "action": "NONE", "filterCriteria": {"severity": [{"comparison": "EQUALS", "value": "HIGH"}]}})
 }
@@ -76,7 +17,13 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     tools_present();
     let server = start();
     let root = server.key.clone();
-    let reader = principal(&server, "reader", "user", &["--policy", "read-only"]);
+    let reader = create_principal(
+        &server,
+        ACCOUNT,
+        "reader",
+        "user",
+        &["--policy", "read-only"],
+    );
     let policy = server.dir.path().join("no-delete.json");
     std::fs::write(
         &policy,
@@ -87,13 +34,20 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
               "Condition":{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["team"]}}}]}"#,
     )
     .unwrap();
-    let editor = principal(
+    let editor = create_principal(
         &server,
+        ACCOUNT,
         "editor",
         "role",
         &["--policy", &format!("@{}", policy.display())],
     );
-    let agent = principal(&server, "host-agent", "agent", &["--region", "us-east-1"]);
+    let agent = create_principal(
+        &server,
+        ACCOUNT,
+        "host-agent",
+        "agent",
+        &["--region", "us-east-1"],
+    );
     assert_eq!(agent["kind"], "AGENT");
 
     // bad principals are refused before anything is stored
@@ -117,7 +71,7 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     let sbom = demo_sbom(server.dir.path());
     let sbom_text = std::fs::read_to_string(&sbom).unwrap();
     let scan = json!({"resourceId": "i-0123456789abcdef0", "sbom": serde_json::from_str::<Value>(&sbom_text).unwrap()});
-    let r = calls(
+    let r = signed_calls(
         &server,
         &[
             (&reader, "us-east-1", "/findings/list", json!({})),
@@ -144,7 +98,7 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     tagged["tags"] = json!({"team": "payments", "owner": "x"});
     let mut team_only = filter("team-only");
     team_only["tags"] = json!({"team": "payments"});
-    let t = calls(
+    let t = signed_calls(
         &server,
         &[
             (&editor, "us-east-1", "/filters/create", tagged),
@@ -175,7 +129,7 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
         "agents do not read findings"
     );
 
-    let r = calls(
+    let r = signed_calls(
         &server,
         &[(
             &editor,
@@ -241,14 +195,14 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     .arg("--data-dir")
     .arg(&server.data);
     run_ok(&mut c);
-    let r = calls(
+    let r = signed_calls(
         &server,
         &[(&reader, "us-east-1", "/findings/list", json!({}))],
     );
     assert_eq!(r[0]["type"], "UnrecognizedClientException");
 
     // the audit trail: changes and refusals, never reads, in CloudTrail's shape
-    let r = calls(
+    let r = signed_calls(
         &server,
         &[(
             &root,
@@ -301,7 +255,7 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     assert_eq!(scanned["eventSource"], "vigil.local");
 
     // lookups filter and page
-    let r = calls(
+    let r = signed_calls(
         &server,
         &[
             (
@@ -328,7 +282,7 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     assert_eq!(r[1]["Events"].as_array().map(Vec::len), Some(5));
     let token = r[1]["NextToken"].as_str().expect("a next page").to_owned();
     assert_eq!(r[2]["type"], "ValidationException");
-    let r = calls(
+    let r = signed_calls(
         &server,
         &[(
             &root,

@@ -91,60 +91,13 @@ enum Role {
     Member,
 }
 
-/// Signed calls `(key, path, body)` in us-east-1; each answer's JSON or `{"status", "type"}`.
+/// Signed calls `(key, path, body)` in us-east-1.
 fn signed(server: &Server, calls: &[(&Value, &str, Value)]) -> Vec<Value> {
-    let plan: Vec<Value> = calls
+    let calls: Vec<(&Value, &str, &str, Value)> = calls
         .iter()
-        .map(|(k, path, body)| {
-            json!([
-                k["accessKeyId"],
-                k["secretAccessKey"],
-                path,
-                body.to_string()
-            ])
-        })
+        .map(|(k, path, body)| (*k, "us-east-1", *path, body.clone()))
         .collect();
-    let file = server.dir.path().join("calls.json");
-    std::fs::write(&file, serde_json::to_string(&plan).unwrap()).unwrap();
-    let out = server.python(&format!(
-        r#"
-import json, os, urllib.request, urllib.error
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-out = []
-for key, secret, path, body in json.load(open({file:?})):
-    r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + path, data=body.encode(),
-                   headers={{"content-type": "application/json"}})
-    SigV4Auth(Credentials(key, secret), "inspector2", "us-east-1").add_auth(r)
-    req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
-    try:
-        out.append(json.load(urllib.request.urlopen(req, timeout=60)))
-    except urllib.error.HTTPError as e:
-        out.append({{"status": e.code, "type": e.headers.get("x-amzn-ErrorType")}})
-print(json.dumps(out))
-"#,
-        file = file.display().to_string()
-    ));
-    out.as_array().unwrap().clone()
-}
-
-fn principal(server: &Server, name: &str, kind: &str, extra: &[&str]) -> Value {
-    let mut c = vigil();
-    c.args([
-        "admin",
-        "create-principal",
-        "--account",
-        ACCOUNT,
-        "--name",
-        name,
-        "--kind",
-        kind,
-        "--data-dir",
-    ])
-    .arg(&server.data)
-    .args(extra);
-    serde_json::from_str(&run_ok(&mut c)).expect("principal json")
+    signed_calls(server, &calls)
 }
 
 #[test]
@@ -176,23 +129,6 @@ fn every_operation_for_every_kind_of_caller() {
         ],
     );
     assert!(setup.iter().all(|r| r.get("status").is_none()), "{setup:?}");
-    let in_admin = |name: &str, kind: &str, extra: &[&str]| -> Value {
-        let mut c = vigil();
-        c.args([
-            "admin",
-            "create-principal",
-            "--account",
-            ADMIN,
-            "--name",
-            name,
-            "--kind",
-            kind,
-            "--data-dir",
-        ])
-        .arg(&server.data)
-        .args(extra);
-        serde_json::from_str(&run_ok(&mut c)).expect("principal json")
-    };
     // (caller kind, its account's role in the organization, key, region): the principals
     // without an account of their own here live in the management account
     let callers: Vec<(&str, Role, Value, &str)> = vec![
@@ -208,25 +144,49 @@ fn every_operation_for_every_kind_of_caller() {
         (
             "full-access",
             Role::Management,
-            principal(&server, "admin", "user", &["--policy", "full-access"]),
+            create_principal(
+                &server,
+                ACCOUNT,
+                "admin",
+                "user",
+                &["--policy", "full-access"],
+            ),
             "us-east-1",
         ),
         (
             "read-only",
             Role::Admin,
-            in_admin("auditor", "role", &["--policy", "read-only"]),
+            create_principal(
+                &server,
+                ADMIN,
+                "auditor",
+                "role",
+                &["--policy", "read-only"],
+            ),
             "us-east-1",
         ),
         (
             "agent",
             Role::Management,
-            principal(&server, "agent-1", "agent", &["--region", "us-east-1"]),
+            create_principal(
+                &server,
+                ACCOUNT,
+                "agent-1",
+                "agent",
+                &["--region", "us-east-1"],
+            ),
             "us-east-1",
         ),
         (
             "agent-elsewhere",
             Role::Management,
-            principal(&server, "agent-2", "agent", &["--region", "eu-west-1"]),
+            create_principal(
+                &server,
+                ACCOUNT,
+                "agent-2",
+                "agent",
+                &["--region", "eu-west-1"],
+            ),
             "us-east-1",
         ),
         ("unsigned", Role::Member, json!(null), "us-east-1"),

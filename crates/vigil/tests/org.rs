@@ -495,22 +495,16 @@ fn delegate_auto_enable_associate_and_no_escalation() {
         ],
     );
     assert!(err.contains("AccessDeniedException"), "{err}");
-    let audit = server.python(&format!(
-        r#"
-import json, os, urllib.request
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-body = json.dumps({{"LookupAttributes": [{{"AttributeKey": "EventName", "AttributeValue": "DeleteFilter"}}]}})
-r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + "/vigil/v1/audit/lookup", data=body.encode(),
-               headers={{"content-type": "application/json"}})
-SigV4Auth(Credentials({id:?}, {secret:?}), "inspector2", "us-east-1").add_auth(r)
-req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
-print(json.dumps(json.load(urllib.request.urlopen(req, timeout=60))))
-"#,
-        id = keys[MEMBER]["accessKeyId"].as_str().unwrap(),
-        secret = keys[MEMBER]["secretAccessKey"].as_str().unwrap()
-    ));
+    let audit = signed_calls(
+        &server,
+        &[(
+            &keys[MEMBER],
+            "us-east-1",
+            "/vigil/v1/audit/lookup",
+            serde_json::json!({"LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "DeleteFilter"}]}),
+        )],
+    )
+    .remove(0);
     let record: Value =
         serde_json::from_str(audit["Events"][0]["CloudTrailEvent"].as_str().unwrap()).unwrap();
     assert_eq!(record["errorCode"], "AccessDeniedException");

@@ -476,3 +476,72 @@ pub fn wait_for_port(port: u16) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// Signs (botocore, service inspector2, user agent `vigil-test/1`) and sends each call
+/// `(key, region, path, body)`; answers each call's JSON, or `{"status", "type", "message"}`
+/// for an error.
+pub fn signed_calls(server: &Server, plan: &[(&Value, &str, &str, Value)]) -> Vec<Value> {
+    let plan: Vec<Value> = plan
+        .iter()
+        .map(|(key, region, path, body)| {
+            json!([
+                key["accessKeyId"],
+                key["secretAccessKey"],
+                region,
+                path,
+                body.to_string()
+            ])
+        })
+        .collect();
+    let file = tempfile::NamedTempFile::new_in(server.dir.path()).expect("plan file");
+    let file = file.into_temp_path();
+    std::fs::write(&file, serde_json::to_string(&plan).expect("plan json")).expect("plan");
+    let out = server.python(&format!(
+        r#"
+import json, os, urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+out = []
+for key, secret, region, path, body in json.load(open({plan:?})):
+    r = AWSRequest(method="POST", url=os.environ["VIGIL_URL"] + path, data=body.encode(),
+                   headers={{"content-type": "application/json", "user-agent": "vigil-test/1"}})
+    SigV4Auth(Credentials(key, secret), "inspector2", region).add_auth(r)
+    req = urllib.request.Request(r.url, data=r.body, headers=dict(r.headers.items()), method="POST")
+    try:
+        out.append(json.load(urllib.request.urlopen(req, timeout=60)))
+    except urllib.error.HTTPError as e:
+        b = json.loads(e.read() or b"{{}}")
+        out.append({{"status": e.code, "type": e.headers.get("x-amzn-ErrorType"), "message": b.get("message")}})
+print(json.dumps(out))
+"#,
+        plan = file.display().to_string()
+    ));
+    out.as_array().expect("answers").clone()
+}
+
+/// `vigil admin create-principal` in an account of the server's data directory: the principal
+/// with its `accessKeyId` and `secretAccessKey`.
+pub fn create_principal(
+    server: &Server,
+    account: &str,
+    name: &str,
+    kind: &str,
+    extra: &[&str],
+) -> Value {
+    let mut c = vigil();
+    c.args([
+        "admin",
+        "create-principal",
+        "--account",
+        account,
+        "--name",
+        name,
+        "--kind",
+        kind,
+        "--data-dir",
+    ])
+    .arg(&server.data)
+    .args(extra);
+    serde_json::from_str(&run_ok(&mut c)).expect("principal json")
+}
