@@ -335,7 +335,7 @@ pub fn authorize(
     p: &Principal,
     caller: &Caller,
     op: &Operation,
-    body: &[u8],
+    refs: &BodyRefs,
     now: OffsetDateTime,
 ) -> Result<(), ApiError> {
     let Some(record) = &caller.principal else {
@@ -372,9 +372,7 @@ pub fn authorize(
         ctx.set("aws:SourceIp", ip);
     }
     // the tags a request sets (CreateFilter, TagResource): aws:RequestTag/KEY and aws:TagKeys
-    if let Ok(Value::Object(input)) = serde_json::from_slice::<Value>(body)
-        && let Some(Value::Object(tags)) = input.get("tags")
-    {
+    if let Some(Value::Object(tags)) = &refs.tags {
         for (k, v) in tags {
             if let Some(v) = v.as_str() {
                 ctx.set(&format!("aws:RequestTag/{k}"), v);
@@ -401,15 +399,72 @@ pub fn authorize(
     }
 }
 
-/// Members of a request body that name a resource by ARN (one ARN or a list).
-const ARN_MEMBERS: [&str; 6] = [
-    "arn",
-    "filterArn",
-    "findingArn",
-    "findingArns",
-    "resourceArn",
-    "reportArn",
-];
+/// What authorisation reads of a request body: the tags it sets and the ARNs it names
+/// (members `arn`, `filterArn`, `findingArn`, `findingArns`, `resourceArn`, `reportArn`). Read
+/// once per request, without building the body's JSON tree (a scan submission carries
+/// megabytes of SBOM that the operation decodes itself): every other member is skipped.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct BodyRefs {
+    #[serde(default)]
+    tags: Option<Value>,
+    #[serde(default)]
+    arn: Option<Value>,
+    #[serde(default, rename = "filterArn")]
+    filter_arn: Option<Value>,
+    #[serde(default, rename = "findingArn")]
+    finding_arn: Option<Value>,
+    #[serde(default, rename = "findingArns")]
+    finding_arns: Option<Value>,
+    #[serde(default, rename = "resourceArn")]
+    resource_arn: Option<Value>,
+    #[serde(default, rename = "reportArn")]
+    report_arn: Option<Value>,
+}
+
+impl BodyRefs {
+    /// Reads a body (anything but a JSON object reads as nothing: the operation answers it).
+    /// A body the quick read refuses (a member given twice) is read whole, as the operation
+    /// will read it (the last value wins), so that no spelling slips past the checks.
+    pub fn read(body: &[u8]) -> BodyRefs {
+        if let Ok(r) = serde_json::from_slice::<BodyRefs>(body) {
+            return r;
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(o)) => BodyRefs {
+                tags: o.get("tags").cloned(),
+                arn: o.get("arn").cloned(),
+                filter_arn: o.get("filterArn").cloned(),
+                finding_arn: o.get("findingArn").cloned(),
+                finding_arns: o.get("findingArns").cloned(),
+                resource_arn: o.get("resourceArn").cloned(),
+                report_arn: o.get("reportArn").cloned(),
+            },
+            _ => BodyRefs::default(),
+        }
+    }
+
+    fn arns(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for v in [
+            &self.arn,
+            &self.filter_arn,
+            &self.finding_arn,
+            &self.finding_arns,
+            &self.resource_arn,
+            &self.report_arn,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            match v {
+                Value::String(a) => out.push(a.as_str()),
+                Value::Array(list) => out.extend(list.iter().filter_map(Value::as_str)),
+                _ => {}
+            }
+        }
+        out
+    }
+}
 
 /// Refuses a request whose body names another account's resource by ARN (a filter, a
 /// finding): reads may reach the accounts the caller manages (a delegated administrator's
@@ -419,21 +474,11 @@ pub fn check_body_arns(
     p: &Principal,
     caller: &Caller,
     op: &Operation,
-    body: &[u8],
+    refs: &BodyRefs,
     managed: &dyn Fn() -> Vec<String>,
 ) -> Result<(), ApiError> {
-    let Ok(Value::Object(input)) = serde_json::from_slice::<Value>(body) else {
-        return Ok(()); // not JSON: the operation answers with its own validation error
-    };
-    let mut named: Vec<&str> = Vec::new();
-    for m in ARN_MEMBERS {
-        match input.get(m) {
-            Some(Value::String(a)) => named.push(a),
-            Some(Value::Array(list)) => named.extend(list.iter().filter_map(Value::as_str)),
-            _ => {}
-        }
-    }
-    let foreign: Vec<&str> = named
+    let foreign: Vec<&str> = refs
+        .arns()
         .into_iter()
         .filter(|a| a.starts_with("arn:"))
         .filter(|a| a.split(':').nth(4).is_some_and(|acct| acct != p.account))
@@ -521,6 +566,17 @@ pub fn record(
 ) {
     let request: Value = if body.is_empty() {
         Value::Null
+    } else if body.len() > MAX_AUDITED_BODY {
+        // summarised: its size and top-level members, read without building the tree (a
+        // scan submission is megabytes of SBOM)
+        match serde_json::from_slice::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(
+            body,
+        ) {
+            Ok(members) => {
+                json!({"bodyBytes": body.len(), "members": members.keys().collect::<Vec<_>>()})
+            }
+            Err(_) => json!({"bodyBytes": body.len(), "json": false}),
+        }
     } else {
         serde_json::from_slice(body)
             .map(|v| redact(&v, body.len()))
@@ -738,6 +794,22 @@ mod tests {
             Some("inspector2:CreateFilter".to_owned())
         );
         assert!(operation("GET", "/filters/create").is_none());
+    }
+
+    #[test]
+    fn body_references_are_read_whatever_else_the_body_holds() {
+        let r = BodyRefs::read(
+            br#"{"tags": ["not", "a map"], "arn": "arn:aws:inspector2:r:1:f", "x": {"y": 1}}"#,
+        );
+        assert_eq!(r.arns(), ["arn:aws:inspector2:r:1:f"]);
+        let r = BodyRefs::read(
+            br#"{"arn": "arn:own", "findingArns": ["a", "b"], "arn": "arn:aws:x:r:2:y"}"#,
+        );
+        assert_eq!(r.arns(), ["arn:aws:x:r:2:y", "a", "b"]);
+        let r = BodyRefs::read(br#"{"tags": {"team": "a"}}"#);
+        assert!(matches!(r.tags, Some(Value::Object(_))));
+        assert!(BodyRefs::read(b"[1]").arns().is_empty());
+        assert!(BodyRefs::read(b"not json").arns().is_empty());
     }
 
     #[test]

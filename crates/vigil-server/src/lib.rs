@@ -539,8 +539,9 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
             .managed_accounts(&principal.account)
             .unwrap_or_else(|_| vec![principal.account.clone()])
     };
-    if let Err(e) = access::authorize(&principal, &caller, &op, body, now)
-        .and_then(|()| access::check_body_arns(&principal, &caller, &op, body, &managed))
+    let refs = access::BodyRefs::read(body);
+    if let Err(e) = access::authorize(&principal, &caller, &op, &refs, now)
+        .and_then(|()| access::check_body_arns(&principal, &caller, &op, &refs, &managed))
     {
         let refused = Err(e);
         access::record(app, &principal, &caller, &op, body, &refused, now);
