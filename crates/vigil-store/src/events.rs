@@ -1,4 +1,4 @@
-//! Finding events: the outbox (written by triggers, see migration 11, and by ingest for scan
+//! Finding events: the outbox (written by triggers, see migration 16, and by ingest for scan
 //! completions), event destinations, and each destination's deliveries.
 //!
 //! Delivery is at-least-once. A destination reads the outbox of its account from its cursor
