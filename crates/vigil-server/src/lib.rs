@@ -25,6 +25,7 @@ use vigil_store::{FindingsStore, Store};
 pub mod access;
 mod account;
 pub mod agentless;
+pub mod console;
 mod coverage;
 pub mod events;
 pub mod export;
@@ -153,6 +154,8 @@ pub struct App {
     pub organization_management_account: Option<String>,
     /// Finding events: delivery settings, counters, the workers' wake-up.
     pub events: events::Delivery,
+    /// Console sessions.
+    pub console: console::Sessions,
 }
 
 /// Who is calling: the key's account and the signature's region.
@@ -181,6 +184,7 @@ impl App {
                 dir: export::default_dir(data_dir),
             }),
             organization_management_account: None,
+            console: console::Sessions::default(),
             events: events::Delivery::default(),
             store: Box::new(Store::open(data_dir)?),
             advisory_db,
@@ -490,6 +494,12 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
                 .into_response();
         }
     };
+    // the console: session cookies and CSRF tokens instead of signatures (see `console`)
+    if parts.uri.path().starts_with("/console/api/") {
+        return tokio::task::spawn_blocking(move || console::serve(&app, &parts, &bytes))
+            .await
+            .unwrap_or_else(|_| ApiError::internal("console request failed").into_response());
+    }
     let result = tokio::task::spawn_blocking(move || handle(&app, &parts, &bytes)).await;
     match result {
         Ok(Ok(v)) => json_response(StatusCode::OK, &v),
@@ -527,6 +537,20 @@ fn handle(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Result<
     let (principal, caller) = authenticate(app, parts, body)?;
     let method = parts.method.as_str();
     tracing::debug!(%method, %path, account = %principal.account, "request");
+    perform(app, &principal, &caller, method, path, body)
+}
+
+/// Runs a signed operation for an authenticated caller (a SigV4 request, or a console
+/// session): the operation's authorisation, the call, and its audit record.
+pub(crate) fn perform(
+    app: &App,
+    principal: &Principal,
+    caller: &access::Caller,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    let (principal, caller) = (principal.clone(), caller.clone());
     let Some(op) = access::operation(method, path) else {
         return Err(ApiError::unknown_operation(&format!(
             "{method} {path} is not an operation this server implements"

@@ -1,0 +1,149 @@
+//! Console sessions against the real server: sign-in with a password or a key pair, the
+//! cookie's attributes, CSRF, the same authorisation as the API, lockout, sign-out, and the
+//! ConsoleLogin audit records.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+#[test]
+fn sessions_sign_in_guard_csrf_and_keep_the_api_s_authorisation() {
+    tools_present();
+    let s = start();
+    create_principal(&s, ACCOUNT, "viewer", "user", &["--policy", "read-only"]);
+    let mut c = vigil();
+    c.args([
+        "admin",
+        "set-password",
+        "--account",
+        ACCOUNT,
+        "--name",
+        "viewer",
+        "--password-env",
+        "PW",
+        "--data-dir",
+    ])
+    .arg(&s.data)
+    .env("PW", "a very long passphrase");
+    run_ok(&mut c);
+    let out = s.python(&format!(
+        r#"
+import http.cookiejar, json, os, urllib.request, urllib.error
+base = os.environ["VIGIL_URL"]
+def session():
+    jar = http.cookiejar.CookieJar()
+    return jar, urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+def call(opener, method, path, body=None, headers=None):
+    req = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(),
+                                 headers={{"content-type": "application/json", **(headers or {{}})}}, method=method)
+    try:
+        r = opener.open(req, timeout=60)
+        return r.status, json.load(r), r.headers.get_all("set-cookie") or []
+    except urllib.error.HTTPError as e:
+        return e.code, {{"type": e.headers.get("x-amzn-ErrorType")}}, []
+out = {{}}
+jar, o = session()
+out["wrong"] = call(o, "POST", "/console/api/signin", {{"account": "{ACCOUNT}", "name": "viewer", "password": "nope"}})[:2]
+out["unknown"] = call(o, "POST", "/console/api/signin", {{"account": "{ACCOUNT}", "name": "ghost", "password": "a very long passphrase"}})[:2]
+st, body, cookies = call(o, "POST", "/console/api/signin", {{"account": "{ACCOUNT}", "name": "viewer", "password": "a very long passphrase"}})
+out["signin"] = [st, body, cookies]
+csrf = body.get("csrfToken", "")
+out["no_csrf"] = call(o, "POST", "/console/api/call/findings/list", {{}})[:2]
+out["bad_csrf"] = call(o, "POST", "/console/api/call/findings/list", {{}}, {{"x-csrf-token": "x" * 64}})[:2]
+out["list"] = call(o, "POST", "/console/api/call/findings/list", {{"maxResults": 5}}, {{"x-csrf-token": csrf}})[:2]
+out["create"] = call(o, "POST", "/console/api/call/filters/create",
+                     {{"name": "f", "action": "NONE", "filterCriteria": {{"severity": [{{"comparison": "EQUALS", "value": "HIGH"}}]}}}},
+                     {{"x-csrf-token": csrf}})[:2]
+out["session"] = call(o, "GET", "/console/api/session")[:2]
+out["signout"] = call(o, "POST", "/console/api/signout", {{}})[:2]
+out["after"] = call(o, "POST", "/console/api/call/findings/list", {{}}, {{"x-csrf-token": csrf}})[:2]
+# the root key pair signs in too, and may create the filter the viewer may not
+jar2, o2 = session()
+st, body, _ = call(o2, "POST", "/console/api/signin", {{"accessKeyId": {key:?}, "secretAccessKey": {secret:?}}})
+out["key"] = call(o2, "POST", "/console/api/call/filters/create",
+                  {{"name": "f", "action": "NONE", "filterCriteria": {{"severity": [{{"comparison": "EQUALS", "value": "HIGH"}}]}}}},
+                  {{"x-csrf-token": body.get("csrfToken", "")}})[:2]
+out["audit"] = call(o2, "POST", "/console/api/call/vigil/v1/audit/lookup",
+                    {{"LookupAttributes": [{{"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}}]}},
+                    {{"x-csrf-token": body.get("csrfToken", "")}})[:2]
+# five failures lock the identity out, even for the right password
+jar3, o3 = session()
+for _ in range(5):
+    call(o3, "POST", "/console/api/signin", {{"account": "{ACCOUNT}", "name": "viewer", "password": "wrong guess"}})
+out["locked"] = call(o3, "POST", "/console/api/signin", {{"account": "{ACCOUNT}", "name": "viewer", "password": "a very long passphrase"}})[:2]
+print(json.dumps(out))
+"#,
+        key = s.key["accessKeyId"].as_str().unwrap(),
+        secret = s.key["secretAccessKey"].as_str().unwrap(),
+    ));
+    // one answer for every wrong credential
+    assert_eq!(
+        out["wrong"],
+        json!([401, {"type": "UnauthorizedException"}])
+    );
+    assert_eq!(
+        out["unknown"],
+        json!([401, {"type": "UnauthorizedException"}])
+    );
+    let signin = &out["signin"];
+    assert_eq!(signin[0], 200, "{out}");
+    assert_eq!(signin[1]["principal"], "viewer");
+    assert_eq!(
+        signin[1]["arn"],
+        format!("arn:aws:iam::{ACCOUNT}:user/viewer")
+    );
+    let cookie = signin[2][0].as_str().expect("a session cookie");
+    assert!(cookie.starts_with("vigil_session="), "{cookie}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+    // CSRF: the cookie alone is not enough
+    assert_eq!(
+        out["no_csrf"],
+        json!([403, {"type": "InvalidCsrfTokenException"}])
+    );
+    assert_eq!(
+        out["bad_csrf"],
+        json!([403, {"type": "InvalidCsrfTokenException"}])
+    );
+    assert_eq!(out["list"][0], 200, "{out}");
+    assert!(out["list"][1]["findings"].is_array());
+    // the API's authorisation: a read-only viewer may not create filters
+    assert_eq!(
+        out["create"],
+        json!([403, {"type": "AccessDeniedException"}])
+    );
+    assert_eq!(out["session"][0], 200);
+    assert_eq!(out["session"][1]["csrfToken"], signin[1]["csrfToken"]);
+    assert_eq!(out["signout"][0], 200);
+    assert_eq!(
+        out["after"],
+        json!([401, {"type": "UnauthorizedException"}])
+    );
+    assert_eq!(out["key"][0], 200, "{out}");
+    assert!(out["key"][1]["arn"].is_string());
+    let events: Vec<Value> = out["audit"][1]["Events"]
+        .as_array()
+        .expect("events")
+        .clone();
+    let outcomes: Vec<String> = events
+        .iter()
+        .map(|e| {
+            let r: Value = serde_json::from_str(e["CloudTrailEvent"].as_str().unwrap()).unwrap();
+            r["responseElements"]["ConsoleLogin"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    // both successful sign-ins and the failed password attempts are ConsoleLogin events
+    assert!(
+        outcomes.iter().filter(|o| *o == "Success").count() >= 2,
+        "{outcomes:?}"
+    );
+    assert!(outcomes.iter().any(|o| o == "Failure"), "{outcomes:?}");
+    assert_eq!(out["locked"], json!([429, {"type": "ThrottlingException"}]));
+}
