@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(python3-pip rpm python3-rpm libdpkg-perl ruby php-cli php-composer-semver maven
               openjdk-17-jdk-headless golang-go golang-golang-x-mod-dev docker-registry
-              skopeo apache2-utils iproute2 nftables nats-server)
+              skopeo apache2-utils iproute2 nftables nats-server chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -51,6 +51,10 @@ if [ ! -f "$VIGIL_TEST_CACHE/sarif-2.1.0-rtm.5.json" ]; then
 fi
 if [ ! -f "$VIGIL_TEST_CACHE/node_modules/semver/package.json" ]; then
   npm install -q --no-audit --no-fund --prefix "$VIGIL_TEST_CACHE" semver@7.7.2 >/dev/null
+fi
+# the console's browser tests drive Debian's chromium with playwright-core (no browser download)
+if [ ! -f "$VIGIL_TEST_CACHE/node_modules/playwright-core/package.json" ]; then
+  npm install -q --no-audit --no-fund --prefix "$VIGIL_TEST_CACHE" playwright-core@1.64.1 >/dev/null
 fi
 
 # --- checks ----------------------------------------------------------------------------------

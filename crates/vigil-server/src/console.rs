@@ -108,6 +108,67 @@ fn session_json(s: &Session) -> Value {
     })
 }
 
+/// The console's pages, compiled into the binary (no build step, nothing from a CDN).
+const ASSETS: [(&str, &str, &str); 3] = [
+    (
+        "/console/",
+        "text/html; charset=utf-8",
+        include_str!("../console/index.html"),
+    ),
+    (
+        "/console/app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../console/app.js"),
+    ),
+    (
+        "/console/app.css",
+        "text/css; charset=utf-8",
+        include_str!("../console/app.css"),
+    ),
+];
+
+/// `GET /console/...`: a page asset, with a content security policy that allows only the
+/// console's own script and style.
+pub fn asset(path: &str) -> Response {
+    let path = if path == "/console" {
+        "/console/"
+    } else {
+        path
+    };
+    let Some((_, kind, text)) = ASSETS.iter().find(|(p, _, _)| *p == path) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            &format!("{path} is not a console page"),
+        );
+    };
+    let mut r = Response::new(Body::from(*text));
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(kind),
+    );
+    h.insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        axum::http::header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
+    r
+}
+
 /// Serves `/console/api/...`.
 pub fn serve(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Response {
     let path = parts.uri.path();

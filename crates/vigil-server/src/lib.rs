@@ -480,6 +480,14 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
             .await
             .unwrap_or_else(|_| ApiError::internal("metrics failed").into_response());
     }
+    // the console's pages
+    if req.method() == axum::http::Method::GET
+        && (req.uri().path() == "/console"
+            || (req.uri().path().starts_with("/console/")
+                && !req.uri().path().starts_with("/console/api/")))
+    {
+        return console::asset(req.uri().path());
+    }
     let (parts, body) = req.into_parts();
     // a function package travels in base64 inside its request
     let limit = if parts.uri.path() == "/vigil/v1/functions/publish" {

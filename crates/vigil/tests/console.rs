@@ -147,3 +147,114 @@ print(json.dumps(out))
     assert!(outcomes.iter().any(|o| o == "Failure"), "{outcomes:?}");
     assert_eq!(out["locked"], json!([429, {"type": "ThrottlingException"}]));
 }
+
+/// `playwright-core` from the test cache (`scripts/test.sh` installs it), or a clear failure.
+fn node_modules() -> std::path::PathBuf {
+    let cache = std::env::var_os("VIGIL_TEST_CACHE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/vigil-tests"))
+        })
+        .expect("HOME or VIGIL_TEST_CACHE");
+    let m = cache.join("node_modules");
+    assert!(
+        m.join("playwright-core/package.json").is_file()
+            && std::path::Path::new("/usr/bin/chromium").is_file(),
+        "the browser test needs Debian's chromium and playwright-core in {}: run scripts/test.sh (apt-get install chromium; npm install --prefix {} playwright-core@1.64.1)",
+        m.display(),
+        cache.display()
+    );
+    m
+}
+
+/// The console in real headless Chromium: sign in, filter findings by severity and by CVE,
+/// open a finding, create a suppression rule from the filter and see the count change.
+#[test]
+fn the_console_in_a_real_browser() {
+    tools_present();
+    let modules = node_modules();
+    let s = start();
+    let sbom = demo_sbom(s.dir.path());
+    s.scan(&sbom.display().to_string(), "i-0123456789abcdef0");
+    create_principal(&s, ACCOUNT, "analyst", "user", &["--policy", "full-access"]);
+    let mut c = vigil();
+    c.args([
+        "admin",
+        "set-password",
+        "--account",
+        ACCOUNT,
+        "--name",
+        "analyst",
+        "--password-env",
+        "PW",
+        "--data-dir",
+    ])
+    .arg(&s.data)
+    .env("PW", "correct horse battery staple");
+    run_ok(&mut c);
+    // a CVE with an ACTIVE HIGH finding, to filter by
+    let high = s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        r#"{"severity":[{"comparison":"EQUALS","value":"HIGH"}]}"#,
+    ]);
+    let highs = high["findings"].as_array().unwrap().len();
+    assert!(highs > 0);
+    let cve = high["findings"][0]["packageVulnerabilityDetails"]["vulnerabilityId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let with_cve = s.aws(&[
+        "list-findings",
+        "--filter-criteria",
+        &format!(r#"{{"vulnerabilityId":[{{"comparison":"EQUALS","value":"{cve}"}}]}}"#),
+    ]);
+    let cve_count = with_cve["findings"].as_array().unwrap().len();
+    let shots = std::env::var_os("VIGIL_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| s.dir.path().join("shots"));
+    std::fs::create_dir_all(&shots).unwrap();
+    let script = repo().join("crates/vigil/tests/console_browser.js");
+    let mut node = std::process::Command::new("node");
+    node.arg(&script)
+        .args([s.url.as_str(), ACCOUNT, cve.as_str()])
+        .arg(&shots)
+        .env("NODE_PATH", &modules);
+    let out: serde_json::Value =
+        serde_json::from_str(run_ok(&mut node).trim()).expect("browser json");
+    assert_eq!(out["wrong"], "The credentials are not valid.", "{out}");
+    assert!(out["who"].as_str().unwrap().starts_with("analyst"), "{out}");
+    assert!(out["all"].as_u64().unwrap() >= highs as u64);
+    assert_eq!(out["highRows"].as_u64(), Some(highs as u64), "{out}");
+    assert!(
+        out["highSeverities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s == "HIGH"),
+        "{out}"
+    );
+    assert_eq!(out["cveRows"].as_u64(), Some(cve_count as u64), "{out}");
+    assert_eq!(out["detailVuln"], cve.as_str(), "{out}");
+    assert!(
+        out["afterSuppress"]
+            .as_str()
+            .unwrap()
+            .starts_with("0 findings"),
+        "{out}"
+    );
+    assert_eq!(out["errors"], json!([]), "page errors: {out}");
+    // and the rule is a real suppression rule, seen through the API
+    let rules = s.aws(&["list-filters", "--action", "SUPPRESS"]);
+    assert_eq!(
+        rules["filters"].as_array().map(Vec::len),
+        Some(1),
+        "{rules}"
+    );
+    let suppressed = s.aws(&["list-findings", "--filter-criteria", &format!(r#"{{"vulnerabilityId":[{{"comparison":"EQUALS","value":"{cve}"}}],"findingStatus":[{{"comparison":"EQUALS","value":"SUPPRESSED"}}]}}"#)]);
+    assert_eq!(
+        suppressed["findings"].as_array().map(Vec::len),
+        Some(cve_count)
+    );
+    assert!(shots.join("findings.png").is_file() && shots.join("finding.png").is_file());
+}

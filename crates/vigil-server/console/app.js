@@ -1,0 +1,199 @@
+// Vigil's console: a small hash-routed page over /console/api (session cookie + CSRF token).
+// No framework, no build step, nothing fetched from elsewhere.
+"use strict";
+
+const state = { csrf: null, session: null };
+const main = () => document.getElementById("main");
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined && v !== false) e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+async function api(path, body) {
+  const r = await fetch("/console/api/call" + path, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-csrf-token": state.csrf || "" },
+    body: JSON.stringify(body || {}),
+  });
+  const data = await r.json().catch(() => ({}));
+  if (r.status === 401) { state.session = null; location.hash = "#/signin"; throw new Error("signed out"); }
+  if (!r.ok) throw new Error((r.headers.get("x-amzn-errortype") || r.status) + ": " + (data.message || ""));
+  return data;
+}
+
+async function loadSession() {
+  const r = await fetch("/console/api/session");
+  if (!r.ok) return null;
+  const s = await r.json();
+  state.session = s; state.csrf = s.csrfToken;
+  return s;
+}
+
+function showWho() {
+  const who = document.getElementById("who");
+  const out = document.getElementById("signout");
+  if (state.session) {
+    who.textContent = (state.session.principal || "root") + " · " + state.session.account + " · " + state.session.region;
+    out.hidden = false;
+  } else { who.textContent = ""; out.hidden = true; }
+}
+
+function params() {
+  const q = location.hash.split("?")[1] || "";
+  return new URLSearchParams(q);
+}
+
+function signinPage() {
+  const error = el("p", { class: "error", role: "alert" });
+  const form = el("form", { class: "signin", "aria-label": "Sign in" },
+    el("h1", { text: "Sign in" }),
+    el("label", {}, "Account", el("input", { name: "account", required: true, autocomplete: "organization" })),
+    el("label", {}, "User name", el("input", { name: "name", required: true, autocomplete: "username" })),
+    el("label", {}, "Password", el("input", { name: "password", type: "password", required: true, autocomplete: "current-password" })),
+    el("button", { type: "submit", text: "Sign in" }),
+    error);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const r = await fetch("/console/api/signin", {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ account: f.get("account"), name: f.get("name"), password: f.get("password") }),
+    });
+    if (!r.ok) { error.textContent = r.status === 429 ? "Too many failed attempts; try again later." : "The credentials are not valid."; return; }
+    const s = await r.json();
+    state.session = s; state.csrf = s.csrfToken; showWho();
+    location.hash = "#/findings";
+  });
+  main().replaceChildren(form);
+}
+
+const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNTRIAGED"];
+
+// the filter bar's values as inspector2 filterCriteria
+function criteria(p) {
+  const c = {};
+  if (p.get("severity")) c.severity = [{ comparison: "EQUALS", value: p.get("severity") }];
+  if (p.get("status")) c.findingStatus = [{ comparison: "EQUALS", value: p.get("status") }];
+  if (p.get("cve")) c.vulnerabilityId = [{ comparison: "EQUALS", value: p.get("cve") }];
+  if (p.get("resource")) c.resourceId = [{ comparison: "EQUALS", value: p.get("resource") }];
+  return c;
+}
+
+async function findingsPage() {
+  const p = params();
+  const select = (name, label, values) => el("label", {}, label,
+    el("select", { name }, el("option", { value: "", text: "Any" }),
+      ...values.map((v) => el("option", { value: v, text: v, selected: p.get(name) === v }))));
+  const form = el("form", { class: "filters", role: "search", "aria-label": "Filter findings" },
+    select("severity", "Severity", SEVERITIES),
+    select("status", "Status", ["ACTIVE", "SUPPRESSED", "CLOSED"]),
+    el("label", {}, "Vulnerability", el("input", { name: "cve", value: p.get("cve") || "", placeholder: "CVE-…" })),
+    el("label", {}, "Resource", el("input", { name: "resource", value: p.get("resource") || "" })),
+    el("button", { type: "submit", text: "Filter" }),
+    el("button", { type: "button", class: "secondary", id: "suppress", text: "Suppress matching findings…" }));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
+    location.hash = "#/findings?" + q.toString();
+  });
+  const status = el("p", { class: "muted", id: "count", "aria-live": "polite" });
+  const table = el("table", { "aria-label": "Findings" },
+    el("thead", {}, el("tr", {}, ...["Severity", "Score", "Vulnerability", "Package", "Resource", "Status"].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody"));
+  const more = el("button", { type: "button", class: "secondary", hidden: true, text: "More" });
+  main().replaceChildren(el("h1", { text: "Findings" }), form, status, table, more);
+  form.querySelector("#suppress").addEventListener("click", async () => {
+    const c = criteria(p);
+    if (Object.keys(c).length === 0) { status.textContent = "Choose a filter first: a rule suppresses what the filter matches."; return; }
+    const name = prompt("Name of the suppression rule", "suppressed-from-console");
+    if (!name) return;
+    const reason = prompt("Reason (recorded with the rule)", "") || undefined;
+    try {
+      await api("/filters/create", { name, action: "SUPPRESS", reason, filterCriteria: c });
+      location.hash = "#/findings?" + new URLSearchParams({ ...Object.fromEntries(p), status: "ACTIVE" }).toString();
+      if (p.get("status") === "ACTIVE") findingsPage();
+    } catch (e) { status.textContent = e.message; }
+  });
+  let token;
+  let shown = 0;
+  const body = table.querySelector("tbody");
+  const page = async () => {
+    const answer = await api("/findings/list", { filterCriteria: criteria(p), maxResults: 50, nextToken: token,
+      sortCriteria: { field: "INSPECTOR_SCORE", sortOrder: "DESC" } });
+    for (const f of answer.findings) {
+      const pkg = (f.packageVulnerabilityDetails && f.packageVulnerabilityDetails.vulnerablePackages || [])[0] || {};
+      const vuln = f.packageVulnerabilityDetails ? f.packageVulnerabilityDetails.vulnerabilityId : f.type;
+      const res = (f.resources || [])[0] || {};
+      body.append(el("tr", {},
+        el("td", { class: "sev sev-" + f.severity, text: f.severity }),
+        el("td", { text: f.inspectorScore === undefined ? "" : String(f.inspectorScore) }),
+        el("td", {}, el("a", { href: "#/finding?arn=" + encodeURIComponent(f.findingArn), text: vuln })),
+        el("td", { text: pkg.name ? pkg.name + " " + (pkg.version || "") : "" }),
+        el("td", { text: res.id || "" }),
+        el("td", { text: f.status })));
+    }
+    shown += answer.findings.length;
+    token = answer.nextToken;
+    more.hidden = !token;
+    status.textContent = shown + (token ? "+" : "") + " findings";
+  };
+  more.addEventListener("click", page);
+  try { await page(); } catch (e) { status.textContent = e.message; }
+}
+
+async function findingPage() {
+  const arn = params().get("arn");
+  const answer = await api("/findings/list", { filterCriteria: { findingArn: [{ comparison: "EQUALS", value: arn }] } });
+  const f = answer.findings[0];
+  if (!f) { main().replaceChildren(el("p", { class: "error", text: "No such finding." })); return; }
+  const d = f.packageVulnerabilityDetails || {};
+  const pkgs = (d.vulnerablePackages || []).map((p) => p.name + " " + p.version + (p.fixedInVersion ? " → " + p.fixedInVersion : "") + (p.filePath ? " (" + p.filePath + ")" : "")).join("; ");
+  const adjusted = ((f.inspectorScoreDetails || {}).adjustedCvss || {});
+  const rows = [
+    ["Severity", f.severity], ["Status", f.status], ["Vigil score", f.inspectorScore],
+    ["Score", (adjusted.scoreSource || "") + " " + (adjusted.cvssSource || "") + " " + (adjusted.scoringVector || "")],
+    ["Adjustments", (adjusted.adjustments || []).map((a) => a.metric + ": " + a.reason).join("; ") || "none"],
+    ["Vulnerability", d.vulnerabilityId], ["Packages", pkgs],
+    ["Remediation", ((f.remediation || {}).recommendation || {}).text],
+    ["Resource", (f.resources || []).map((r) => r.type + " " + r.id).join(", ")],
+    ["First seen", new Date(f.firstObservedAt * 1000).toISOString()],
+    ["References", (d.referenceUrls || []).join(" ")],
+  ];
+  main().replaceChildren(
+    el("p", {}, el("a", { href: "#/findings", text: "← Findings" })),
+    el("h1", { text: f.title }),
+    el("p", { text: f.description }),
+    el("dl", {}, ...rows.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v === undefined || v === null ? "" : String(v) })])));
+}
+
+async function route() {
+  if (!state.session) await loadSession();
+  showWho();
+  const path = location.hash.split("?")[0] || "#/findings";
+  if (!state.session && path !== "#/signin") { location.hash = "#/signin"; return; }
+  try {
+    if (path === "#/signin") signinPage();
+    else if (path === "#/finding") await findingPage();
+    else await findingsPage();
+  } catch (e) {
+    if (e.message !== "signed out") main().replaceChildren(el("p", { class: "error", role: "alert", text: e.message }));
+  }
+  main().focus();
+}
+
+window.addEventListener("hashchange", route);
+window.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("signout").addEventListener("click", async () => {
+    await fetch("/console/api/signout", { method: "POST" });
+    state.session = null; state.csrf = null; location.hash = "#/signin";
+  });
+  route();
+});
