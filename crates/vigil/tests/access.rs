@@ -147,38 +147,12 @@ fn policies_decide_and_every_change_and_refusal_is_audited() {
     );
 
     // console passwords come from the environment or stdin, never the command line
-    let mut c = vigil();
-    c.args([
-        "admin",
-        "set-password",
-        "--account",
-        ACCOUNT,
-        "--name",
-        "reader",
-        "--password-env",
-        "PW",
-        "--data-dir",
-    ])
-    .arg(&server.data)
-    .env("PW", "short");
-    let out = run(&mut c);
+    let out = set_password_cmd(&server, ACCOUNT, "reader", "short");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("12 to 256 characters"));
-    let mut c = vigil();
-    c.args([
-        "admin",
-        "set-password",
-        "--account",
-        ACCOUNT,
-        "--name",
-        "reader",
-        "--password-env",
-        "PW",
-        "--data-dir",
-    ])
-    .arg(&server.data)
-    .env("PW", "a long enough passphrase");
-    assert!(run_ok(&mut c).contains("\"passwordSet\":true"));
+    let out = set_password_cmd(&server, ACCOUNT, "reader", "a long enough passphrase");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"passwordSet\":true"));
 
     // rotation: an inactive key is unknown
     let mut c = vigil();

@@ -14,21 +14,11 @@ fn sessions_sign_in_guard_csrf_and_keep_the_api_s_authorisation() {
     tools_present();
     let s = start();
     create_principal(&s, ACCOUNT, "viewer", "user", &["--policy", "read-only"]);
-    let mut c = vigil();
-    c.args([
-        "admin",
-        "set-password",
-        "--account",
-        ACCOUNT,
-        "--name",
-        "viewer",
-        "--password-env",
-        "PW",
-        "--data-dir",
-    ])
-    .arg(&s.data)
-    .env("PW", "a very long passphrase");
-    run_ok(&mut c);
+    assert!(
+        set_password_cmd(&s, ACCOUNT, "viewer", "a very long passphrase")
+            .status
+            .success()
+    );
     let out = s.python(&format!(
         r#"
 import http.cookiejar, json, os, urllib.request, urllib.error
@@ -177,21 +167,11 @@ fn the_console_in_a_real_browser() {
     let sbom = demo_sbom(s.dir.path());
     s.scan(&sbom.display().to_string(), "i-0123456789abcdef0");
     create_principal(&s, ACCOUNT, "analyst", "user", &["--policy", "full-access"]);
-    let mut c = vigil();
-    c.args([
-        "admin",
-        "set-password",
-        "--account",
-        ACCOUNT,
-        "--name",
-        "analyst",
-        "--password-env",
-        "PW",
-        "--data-dir",
-    ])
-    .arg(&s.data)
-    .env("PW", "correct horse battery staple");
-    run_ok(&mut c);
+    assert!(
+        set_password_cmd(&s, ACCOUNT, "analyst", "correct horse battery staple")
+            .status
+            .success()
+    );
     // a CVE with an ACTIVE HIGH finding, to filter by
     let high = s.aws(&[
         "list-findings",

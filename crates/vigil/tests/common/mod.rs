@@ -545,3 +545,23 @@ pub fn create_principal(
     .args(extra);
     serde_json::from_str(&run_ok(&mut c)).expect("principal json")
 }
+
+/// `vigil admin set-password` for a principal, the password passed in the environment (as a
+/// user would: never on the command line); the command's output.
+pub fn set_password_cmd(server: &Server, account: &str, name: &str, password: &str) -> Output {
+    let mut c = vigil();
+    c.args([
+        "admin",
+        "set-password",
+        "--account",
+        account,
+        "--name",
+        name,
+        "--password-env",
+        "PW",
+        "--data-dir",
+    ])
+    .arg(&server.data)
+    .env("PW", password);
+    run(&mut c)
+}
