@@ -174,6 +174,70 @@ async function findingPage() {
     el("dl", {}, ...rows.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v === undefined || v === null ? "" : String(v) })])));
 }
 
+// the criteria of a rule in words: `severity = HIGH; vulnerabilityId = CVE-…`
+function describeCriteria(c) {
+  return Object.entries(c || {}).map(([k, list]) =>
+    k + " " + (list || []).map((x) => (x.comparison === "EQUALS" ? "= " : x.comparison ? x.comparison.toLowerCase() + " " : "") +
+      (x.value !== undefined ? x.value : JSON.stringify(x))).join(" or ")).join("; ");
+}
+
+async function rulesPage() {
+  const status = el("p", { class: "muted", id: "rules-count", "aria-live": "polite" });
+  const table = el("table", { "aria-label": "Suppression rules" },
+    el("thead", {}, el("tr", {}, ...["Name", "Suppresses", "Criteria", "Reason", ""].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody"));
+  main().replaceChildren(el("h1", { text: "Suppression rules" }), status, table);
+  const answer = await api("/filters/list", { action: "SUPPRESS", maxResults: 100 });
+  const body = table.querySelector("tbody");
+  for (const f of answer.filters) {
+    const remove = el("button", { type: "button", class: "secondary", text: "Delete", "aria-label": "Delete rule " + f.name });
+    remove.addEventListener("click", async () => {
+      if (!confirm("Delete the rule " + f.name + "? Its findings become active again.")) return;
+      await api("/filters/delete", { arn: f.arn });
+      rulesPage();
+    });
+    const counted = f.vigilSuppressedFindings === undefined ? "" : String(f.vigilSuppressedFindings);
+    body.append(el("tr", {},
+      el("td", { text: f.name }),
+      el("td", { class: "suppressed", text: counted }),
+      el("td", {}, el("pre", { text: describeCriteria(f.criteria) })),
+      el("td", { text: f.reason || "" }),
+      el("td", {}, remove)));
+  }
+  status.textContent = answer.filters.length + " rules";
+}
+
+async function searchPage() {
+  const p = params();
+  const q = p.get("q") || "";
+  const form = el("form", { class: "filters", role: "search", "aria-label": "Search vulnerabilities" },
+    el("label", {}, "Vulnerability id", el("input", { name: "q", value: q, placeholder: "CVE-2023-43804", required: true })),
+    el("button", { type: "submit", text: "Search" }));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    location.hash = "#/search?" + new URLSearchParams({ q: new FormData(form).get("q").trim() }).toString();
+  });
+  const result = el("div", { id: "search-result", "aria-live": "polite" });
+  main().replaceChildren(el("h1", { text: "Vulnerability search" }), form, result);
+  if (!q) return;
+  const answer = await api("/vulnerabilities/search", { filterCriteria: { vulnerabilityIds: [q] } });
+  const v = (answer.vulnerabilities || [])[0];
+  if (!v) { result.replaceChildren(el("p", { text: "Vigil does not know " + q + "." })); return; }
+  const cvss = (v.cvss3 || v.cvss2 || {});
+  const rows = [
+    ["Id", v.id], ["Source", v.source], ["Description", v.description],
+    ["CVSS", (cvss.baseScore !== undefined ? cvss.baseScore + " " : "") + (cvss.scoringVector || "")],
+    ["EPSS", v.epss ? v.epss.score : ""], ["Exploited (KEV)", v.cisaData ? "yes, added " + v.cisaData.dateAdded : "no"],
+    ["Related", (v.relatedVulnerabilities || []).join(", ")],
+    ["References", (v.referenceUrls || []).join(" ")],
+    ["Your findings", ""],
+  ];
+  const link = el("a", { href: "#/findings?" + new URLSearchParams({ cve: v.id }).toString(), text: "findings of " + v.id });
+  const dl = el("dl", {}, ...rows.flatMap(([k, val]) => [el("dt", { text: k }), el("dd", { text: val === undefined || val === null ? "" : String(val) })]));
+  dl.lastChild.append(link);
+  result.replaceChildren(el("p", { text: "Vigil knows " + v.id + "." }), dl);
+}
+
 async function route() {
   if (!state.session) await loadSession();
   showWho();
@@ -182,6 +246,8 @@ async function route() {
   try {
     if (path === "#/signin") signinPage();
     else if (path === "#/finding") await findingPage();
+    else if (path === "#/rules") await rulesPage();
+    else if (path === "#/search") await searchPage();
     else await findingsPage();
   } catch (e) {
     if (e.message !== "signed out") main().replaceChildren(el("p", { class: "error", role: "alert", text: e.message }));

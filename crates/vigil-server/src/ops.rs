@@ -336,6 +336,9 @@ pub fn list_filters(app: &App, p: &Principal, input: &Value) -> Result<Value, Ap
     let limit = max_results(input, 100)?;
     let key = format!("{action:?}|{arns:?}");
     let offset = read_token(input, &key)?;
+    // Vigil's extension: how many findings each suppression rule suppresses now (clients of
+    // the inspector2 model drop the member)
+    let counts = app.store.suppressed_counts(&p.account)?;
     let all: Vec<Value> = app
         .store
         .filters(&p.account)?
@@ -352,6 +355,9 @@ pub fn list_filters(app: &App, p: &Principal, input: &Value) -> Result<Value, Ap
             }
             if let Some(r) = f.reason {
                 v["reason"] = json!(r);
+            }
+            if f.action == "SUPPRESS" {
+                v["vigilSuppressedFindings"] = json!(counts.get(&f.arn).copied().unwrap_or(0));
             }
             timestamps_to_epoch(&mut v);
             v

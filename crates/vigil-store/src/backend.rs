@@ -85,6 +85,8 @@ pub trait FindingsStore: Send + Sync {
         matches: Matcher<'_>,
     ) -> Result<Vec<(String, crate::Upsert)>>;
     fn filters(&self, account: &str) -> Result<Vec<FilterRecord>>;
+    /// How many findings each suppression rule of an account suppresses now.
+    fn suppressed_counts(&self, account: &str) -> Result<HashMap<String, u64>>;
     fn expire_rules(&self, account: &str, now: OffsetDateTime, matches: Matcher<'_>)
     -> Result<u64>;
     fn scan_types(&self, account: &str, region: &str) -> Result<Vec<(String, String)>>;
@@ -234,6 +236,9 @@ impl FindingsStore for crate::Store {
     }
     fn filters(&self, account: &str) -> Result<Vec<FilterRecord>> {
         crate::Store::filters(self, account)
+    }
+    fn suppressed_counts(&self, account: &str) -> Result<HashMap<String, u64>> {
+        crate::Store::suppressed_counts(self, account)
     }
     fn expire_rules(
         &self,

@@ -1267,6 +1267,24 @@ impl Store {
         })
     }
 
+    /// How many findings each of an account's suppression rules suppresses now.
+    pub fn suppressed_counts(
+        &self,
+        account: &str,
+    ) -> Result<std::collections::HashMap<String, u64>> {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT suppressed_by, count(*) FROM findings INDEXED BY findings_by_suppressor
+                 WHERE account = ?1 AND suppressed_by IS NOT NULL AND status = 'SUPPRESSED'
+                 GROUP BY suppressed_by",
+            )?
+            .query_map([account], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect()
+        })
+    }
+
     /// Re-applies suppression rules at `now`: rules past their expiry stop suppressing, and
     /// their findings return to ACTIVE (or to another rule). Returns how many findings changed.
     pub fn expire_rules(

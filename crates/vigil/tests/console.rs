@@ -224,6 +224,12 @@ fn the_console_in_a_real_browser() {
         "{out}"
     );
     assert_eq!(out["errors"], json!([]), "page errors: {out}");
+    assert_eq!(out["ruleCounts"], json!([cve_count.to_string()]), "{out}");
+    assert_eq!(out["searchKnown"], format!("Vigil knows {cve}."), "{out}");
+    assert_eq!(
+        out["searchUnknown"], "Vigil does not know CVE-1999-99999.",
+        "{out}"
+    );
     // and the rule is a real suppression rule, seen through the API
     let rules = s.aws(&["list-filters", "--action", "SUPPRESS"]);
     assert_eq!(

@@ -51,6 +51,20 @@ const { chromium } = require("playwright-core");
     await page.waitForURL(/status=ACTIVE/);
     await page.waitForFunction(() => /^0 findings/.test(document.querySelector("#count").textContent));
     out.afterSuppress = await page.locator("#count").textContent();
+    // the rule is listed with how many findings it suppresses
+    await page.getByRole("link", { name: "Suppression rules" }).click();
+    await page.waitForSelector("table tbody tr td.suppressed");
+    out.ruleCounts = await page.locator("table tbody td.suppressed").allTextContents();
+    // vulnerability search: a known id, and an unknown one
+    await page.getByRole("link", { name: "Vulnerability search" }).click();
+    await page.getByLabel("Vulnerability id").fill(cve);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForFunction(() => /Vigil (does not )?know/.test(document.querySelector("#search-result").textContent));
+    out.searchKnown = await page.locator("#search-result p").first().textContent();
+    await page.getByLabel("Vulnerability id").fill("CVE-1999-99999");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForFunction(() => /CVE-1999-99999/.test(document.querySelector("#search-result").textContent));
+    out.searchUnknown = await page.locator("#search-result p").first().textContent();
     // a shared URL opens the same view in a fresh page
     const again = await browser.newPage();
     await again.goto(out.highUrl);
