@@ -207,6 +207,46 @@ async function rulesPage() {
   status.textContent = answer.filters.length + " rules";
 }
 
+async function resourcesPage() {
+  const status = el("p", { class: "muted", id: "resources-count", "aria-live": "polite" });
+  const table = el("table", { "aria-label": "Resources" },
+    el("thead", {}, el("tr", {}, ...["Resource", "Type", "Coverage", "Last scanned", "SBOM"].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody"));
+  main().replaceChildren(el("h1", { text: "Resources" }), status, table);
+  const body = table.querySelector("tbody");
+  let token;
+  let n = 0;
+  do {
+    const answer = await api("/coverage/list", { maxResults: 200, nextToken: token });
+    for (const r of answer.coveredResources) {
+      const download = (format) => {
+        const label = format === "SPDX" ? "SPDX" : "CycloneDX";
+        const b = el("button", { type: "button", class: "secondary", text: label,
+          "aria-label": "Download the " + label + " SBOM of " + r.resourceId });
+        b.addEventListener("click", async () => {
+          const sbom = await api("/vigil/v1/resources/sbom", { resourceId: r.resourceId, format });
+          const blob = new Blob([JSON.stringify(sbom.document, null, 2)], { type: "application/json" });
+          const a = el("a", { href: URL.createObjectURL(blob),
+            download: r.resourceId.replace(/[^A-Za-z0-9._-]+/g, "_") + (format === "SPDX" ? ".spdx.json" : ".cdx.json") });
+          document.body.append(a); a.click(); a.remove();
+          setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+        });
+        return b;
+      };
+      const scan = r.scanStatus || {};
+      body.append(el("tr", {},
+        el("td", { text: r.resourceId }),
+        el("td", { text: r.resourceType }),
+        el("td", { text: (scan.statusCode || "") + (scan.reason ? " (" + scan.reason + ")" : "") }),
+        el("td", { text: r.lastScannedAt ? new Date(r.lastScannedAt * 1000).toISOString() : "" }),
+        el("td", {}, download("CYCLONEDX"), " ", download("SPDX"))));
+      n += 1;
+    }
+    token = answer.nextToken;
+  } while (token);
+  status.textContent = n + " resources";
+}
+
 async function searchPage() {
   const p = params();
   const q = p.get("q") || "";
@@ -247,6 +287,7 @@ async function route() {
     if (path === "#/signin") signinPage();
     else if (path === "#/finding") await findingPage();
     else if (path === "#/rules") await rulesPage();
+    else if (path === "#/resources") await resourcesPage();
     else if (path === "#/search") await searchPage();
     else await findingsPage();
   } catch (e) {

@@ -114,6 +114,7 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
     ),
     ("/vigil/v1/findings/top-risks", op("ListTopRisks", V, true)),
     ("/vigil/v1/resources/delete", op("DeleteResource", V, false)),
+    ("/vigil/v1/resources/sbom", op("GetResourceSbom", V, true)),
     (
         "/vigil/v1/functions/publish",
         op("PublishFunction", V, false),

@@ -655,6 +655,7 @@ fn route(
         ("POST", "/vigil/v1/vex/import") => formats::vex_import(app, &principal, &input()?),
         ("POST", "/vigil/v1/findings/history") => ops::finding_history(app, &principal, &input()?),
         ("POST", "/vigil/v1/resources/delete") => ops::delete_resource(app, &principal, &input()?),
+        ("POST", "/vigil/v1/resources/sbom") => ops::resource_sbom(app, &principal, &input()?),
         ("POST", "/vigil/v1/functions/publish") => functions::publish_api(app, &principal, body),
         ("POST", "/vigil/v1/functions/list") => functions::list_api(app, &principal, &input()?),
         ("POST", "/vigil/v1/functions/delete") => functions::delete_api(app, &principal, &input()?),

@@ -663,6 +663,36 @@ pub(crate) fn inventory_of(
 }
 
 /// A stored inventory: Vigil's own JSON, or (stored by earlier versions) the submitted SBOM.
+/// `POST /vigil/v1/resources/sbom {"resourceId", "format"?: "CYCLONEDX"|"SPDX"}`: a
+/// resource's SBOM (CycloneDX 1.6 or SPDX 2.3) from its stored inventory, in the caller's
+/// account and region.
+pub fn resource_sbom(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+    check_members(input, &["resourceId", "format"])?;
+    let id = string_field(input, "resourceId", 1024)?
+        .ok_or_else(|| ApiError::field("resourceId", "is required"))?;
+    let format = string_field(input, "format", 16)?.unwrap_or("CYCLONEDX");
+    if format != "CYCLONEDX" && format != "SPDX" {
+        return Err(ApiError::field("format", "must be CYCLONEDX or SPDX"));
+    }
+    let Some((_, bytes)) = app.store.resource_inventory(&p.account, &p.region, id)? else {
+        return Err(ApiError::not_found(&format!(
+            "resource {id} has no stored inventory in {}",
+            p.region
+        )));
+    };
+    let inventory = stored_inventory(&bytes, id)
+        .map_err(|e| ApiError::internal(&format!("stored inventory of `{id}`: {e}")))?;
+    let text = if format == "SPDX" {
+        vigil_sbom::to_spdx(&inventory)
+    } else {
+        vigil_sbom::to_cyclonedx(&inventory)
+    }
+    .map_err(|e| ApiError::internal(&format!("SBOM of `{id}`: {e}")))?;
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| ApiError::internal(&format!("SBOM of `{id}`: {e}")))?;
+    Ok(json!({"resourceId": id, "format": format, "document": document}))
+}
+
 pub(crate) fn stored_inventory(
     bytes: &[u8],
     resource_id: &str,

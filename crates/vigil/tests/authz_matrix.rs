@@ -40,6 +40,7 @@ const READ_ONLY_ALLOWED: &[&str] = &[
     "GetDestination",
     "ListDeadLetters",
     "ListUsageTotals",
+    "GetResourceSbom",
     "GetDelegatedAdminAccount",
     "ListDelegatedAdminAccounts",
     "ListMembers",

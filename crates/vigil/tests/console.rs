@@ -225,6 +225,13 @@ fn the_console_in_a_real_browser() {
     );
     assert_eq!(out["errors"], json!([]), "page errors: {out}");
     assert_eq!(out["ruleCounts"], json!([cve_count.to_string()]), "{out}");
+    assert_eq!(out["resources"], json!(["i-0123456789abcdef0"]), "{out}");
+    assert_eq!(out["sbomName"], "i-0123456789abcdef0.cdx.json", "{out}");
+    let sbom: Value =
+        serde_json::from_slice(&std::fs::read(out["sbomPath"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(sbom["bomFormat"], "CycloneDX");
+    assert_eq!(sbom["specVersion"], "1.6");
+    assert!(sbom["components"].as_array().is_some_and(|c| !c.is_empty()));
     assert_eq!(out["searchKnown"], format!("Vigil knows {cve}."), "{out}");
     assert_eq!(
         out["searchUnknown"], "Vigil does not know CVE-1999-99999.",

@@ -11,6 +11,8 @@ const { chromium } = require("playwright-core");
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
+    // failed requests the page did not expect (a 401 before sign-in is expected)
+    page.on("console", (m) => { if (m.type() === "error" && !/status of 401/.test(m.text())) errors.push(m.text()); });
     await page.goto(url + "/console/");
     await page.waitForURL(/#\/signin/);
     await page.getByLabel("Account").fill(account);
@@ -65,6 +67,17 @@ const { chromium } = require("playwright-core");
     await page.getByRole("button", { name: "Search" }).click();
     await page.waitForFunction(() => /CVE-1999-99999/.test(document.querySelector("#search-result").textContent));
     out.searchUnknown = await page.locator("#search-result p").first().textContent();
+    // resources, and an SBOM downloaded from the browser
+    await page.getByRole("link", { name: "Resources" }).click();
+    await page.waitForSelector("table tbody tr");
+    out.resources = await page.locator("table tbody tr td:first-child").allTextContents();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.locator("table tbody tr").first().getByRole("button", { name: /CycloneDX/ }).click(),
+    ]);
+    out.sbomName = download.suggestedFilename();
+    await download.saveAs(shots + "/downloaded.cdx.json");
+    out.sbomPath = shots + "/downloaded.cdx.json";
     // a shared URL opens the same view in a fresh page
     const again = await browser.newPage();
     await again.goto(out.highUrl);
