@@ -119,24 +119,11 @@ fn main() {
         .expect("port")
         .port();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let config = vigil_server::Config {
-        listen: format!("127.0.0.1:{port}").parse().expect("addr"),
-        data_dir: data.clone(),
-        advisory_db: dir.path().join("unused.db"),
-        reevaluate_every: Duration::from_secs(3600),
-        heartbeat_window: vigil_server::DEFAULT_HEARTBEAT_WINDOW,
-        feeds: Vec::new(),
-        feed_every: Duration::from_secs(3600),
-        registry_poll_every: Duration::from_secs(3600),
-        agentless_roots: Vec::new(),
-        harbor_adapter_token: None,
-        harbor_allow_plain_http: false,
-        metrics_token: None,
-        organization_management_account: None,
-        functions: None,
-        exports: Default::default(),
-        events: Default::default(),
-    };
+    let config = vigil_server::Config::new(
+        format!("127.0.0.1:{port}").parse().expect("addr"),
+        data.clone(),
+        dir.path().join("unused.db"),
+    );
     rt.spawn(async move {
         let _ = vigil_server::serve(config).await;
     });

@@ -90,6 +90,33 @@ pub struct Config {
     pub events: events::Settings,
 }
 
+impl Config {
+    /// A server on `listen` over `data_dir` and `advisory_db` with every optional part off and
+    /// hourly intervals (embedders and benchmarks set what they need on top, so that a new
+    /// setting is added here once rather than at every construction).
+    pub fn new(listen: SocketAddr, data_dir: PathBuf, advisory_db: PathBuf) -> Config {
+        let hour = std::time::Duration::from_secs(3600);
+        Config {
+            listen,
+            data_dir,
+            advisory_db,
+            reevaluate_every: hour,
+            feeds: Vec::new(),
+            feed_every: hour,
+            heartbeat_window: DEFAULT_HEARTBEAT_WINDOW,
+            registry_poll_every: hour,
+            agentless_roots: Vec::new(),
+            harbor_adapter_token: None,
+            harbor_allow_plain_http: false,
+            metrics_token: None,
+            organization_management_account: None,
+            functions: None,
+            exports: Exports::default(),
+            events: events::Settings::default(),
+        }
+    }
+}
+
 /// Findings report and SBOM export settings.
 #[derive(Debug, Clone, Default)]
 pub struct Exports {
