@@ -278,18 +278,27 @@ async function searchPage() {
   result.replaceChildren(el("p", { text: "Vigil knows " + v.id + "." }), dl);
 }
 
+// Pages by hash path; other console scripts (settings.js, ...) add theirs before DOMContentLoaded.
+const PAGES = {
+  "#/signin": signinPage,
+  "#/findings": findingsPage,
+  "#/finding": findingPage,
+  "#/rules": rulesPage,
+  "#/resources": resourcesPage,
+  "#/search": searchPage,
+};
+const DEFAULT_PAGE = "#/findings";
+
 async function route() {
   if (!state.session) await loadSession();
   showWho();
-  const path = location.hash.split("?")[0] || "#/findings";
+  const path = location.hash.split("?")[0] || DEFAULT_PAGE;
   if (!state.session && path !== "#/signin") { location.hash = "#/signin"; return; }
+  for (const a of document.querySelectorAll("header nav a")) {
+    if (a.getAttribute("href") === path) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  }
   try {
-    if (path === "#/signin") signinPage();
-    else if (path === "#/finding") await findingPage();
-    else if (path === "#/rules") await rulesPage();
-    else if (path === "#/resources") await resourcesPage();
-    else if (path === "#/search") await searchPage();
-    else await findingsPage();
+    await (PAGES[path] || PAGES[DEFAULT_PAGE])();
   } catch (e) {
     if (e.message !== "signed out") main().replaceChildren(el("p", { class: "error", role: "alert", text: e.message }));
   }

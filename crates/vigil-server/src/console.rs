@@ -109,7 +109,7 @@ fn session_json(s: &Session) -> Value {
 }
 
 /// The console's pages, compiled into the binary (no build step, nothing from a CDN).
-const ASSETS: [(&str, &str, &str); 3] = [
+const ASSETS: [(&str, &str, &str); 4] = [
     (
         "/console/",
         "text/html; charset=utf-8",
@@ -119,6 +119,11 @@ const ASSETS: [(&str, &str, &str); 3] = [
         "/console/app.js",
         "text/javascript; charset=utf-8",
         include_str!("../console/app.js"),
+    ),
+    (
+        "/console/settings.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../console/settings.js"),
     ),
     (
         "/console/app.css",
