@@ -160,6 +160,7 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
         severities: equals_values(raw, "severity"),
         resource_ids: equals_values(raw, "resourceId"),
         arns: equals_values(raw, "findingArn"),
+        vulnerability_ids: Vec::new(),
     };
     // When the store's indexes answer the whole query (only EQUALS lists of the indexed
     // members, default order), the page itself is read in SQL; otherwise the residual
@@ -173,9 +174,28 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
                         .is_some_and(|l| l.iter().all(|f| f["comparison"] == "EQUALS"))
             })
         });
+    // A sort the store can run in SQL (Vigil score, severity, timestamps, status,
+    // vulnerability id) reads rows in that order and stops once the page is full; the
+    // residual criteria are applied to each row as it is read.
+    let ordered = sort.as_ref().and_then(|s| {
+        vigil_store::FindingOrder::for_field(s.field.as_str())
+            .map(|o| (o, matches!(s.sort_order, vigil_api::sort::SortOrder::Desc)))
+    });
     let mut found = if exact {
         q.page = Some((offset, limit + 1));
         app.store.findings(&q, &|_| true)?
+    } else if let Some((order, descending)) = ordered {
+        q.vulnerability_ids = equals_values(raw, "vulnerabilityId");
+        let residual = |f: &Value| criteria.as_ref().is_none_or(|c| c.matches(f));
+        let keep: Option<&dyn Fn(&Value) -> bool> = if criteria.is_some() { Some(&residual) } else { None };
+        let (mut page, more) = app
+            .store
+            .findings_ordered(&q, order, descending, keep, offset, limit)?;
+        if more {
+            // one more than the page says "more follow", as below
+            page.push(Value::Null);
+        }
+        page
     } else {
         let mut all = app
             .store

@@ -583,6 +583,7 @@ fn findings_report(
         severities: equals_values(raw, "severity"),
         resource_ids: equals_values(raw, "resourceId"),
         arns: equals_values(raw, "findingArn"),
+        vulnerability_ids: Vec::new(),
     };
     let mut sink: Box<dyn ObjectSink> = app.reports.destination.open(bucket, &key)?;
     let written = (|| -> Result<u64, Stop> {

@@ -27,6 +27,16 @@ pub trait FindingsStore: Send + Sync {
     /// Records a scan and applies the finding lifecycle (see [`crate::Store::ingest`]).
     fn ingest(&self, sub: Submission<'_>, matches: Matcher<'_>) -> Result<IngestReport>;
     fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>>;
+    /// A page of findings in a store-side order (see [`crate::Store::findings_ordered`]).
+    fn findings_ordered(
+        &self,
+        q: &FindingQuery,
+        order: crate::FindingOrder,
+        descending: bool,
+        keep: Option<&dyn Fn(&Value) -> bool>,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<Value>, bool)>;
     fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>>;
     fn resources(&self, account: &str, region: Option<&str>) -> Result<Vec<StoredResource>>;
     fn advisory_digests(&self) -> Result<HashMap<(String, String), Vec<u8>>>;
@@ -156,6 +166,17 @@ impl FindingsStore for crate::Store {
     }
     fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>> {
         crate::Store::findings(self, q, keep)
+    }
+    fn findings_ordered(
+        &self,
+        q: &FindingQuery,
+        order: crate::FindingOrder,
+        descending: bool,
+        keep: Option<&dyn Fn(&Value) -> bool>,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<Value>, bool)> {
+        crate::Store::findings_ordered(self, q, order, descending, keep, skip, take)
     }
     fn history(&self, account: &str, arn: &str) -> Result<Vec<Transition>> {
         crate::Store::history(self, account, arn)

@@ -279,6 +279,68 @@ pub struct FindingQuery {
     pub severities: Vec<String>,
     pub resource_ids: Vec<String>,
     pub arns: Vec<String>,
+    /// `packageVulnerabilityDetails.vulnerabilityId` equal to one of these.
+    pub vulnerability_ids: Vec<String>,
+}
+
+/// A sort the store can run in SQL over its columns ([`Store::findings_ordered`]): each
+/// orders as inspector2's `SortCriteria` does (missing values last in either direction,
+/// ties by `findingArn` ascending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingOrder {
+    /// `INSPECTOR_SCORE`
+    Score,
+    /// `SEVERITY` (by rank: CRITICAL highest)
+    Severity,
+    /// `FIRST_OBSERVED_AT`
+    FirstObserved,
+    /// `LAST_OBSERVED_AT`
+    LastObserved,
+    /// `FINDING_STATUS`
+    Status,
+    /// `VULNERABILITY_ID`
+    VulnerabilityId,
+}
+
+impl FindingOrder {
+    /// The store's order for an inspector2 sort field, if it has one.
+    pub fn for_field(field: &str) -> Option<FindingOrder> {
+        Some(match field {
+            "INSPECTOR_SCORE" => FindingOrder::Score,
+            "SEVERITY" => FindingOrder::Severity,
+            "FIRST_OBSERVED_AT" => FindingOrder::FirstObserved,
+            "LAST_OBSERVED_AT" => FindingOrder::LastObserved,
+            "FINDING_STATUS" => FindingOrder::Status,
+            "VULNERABILITY_ID" => FindingOrder::VulnerabilityId,
+            _ => return None,
+        })
+    }
+
+    fn sql(self, descending: bool) -> String {
+        let column = match self {
+            FindingOrder::Score => "f.score",
+            FindingOrder::Severity => {
+                "(CASE f.severity WHEN 'CRITICAL' THEN 5 WHEN 'HIGH' THEN 4 WHEN 'MEDIUM' THEN 3
+                  WHEN 'LOW' THEN 2 WHEN 'INFORMATIONAL' THEN 1 WHEN 'UNTRIAGED' THEN 0 ELSE -1 END)"
+            }
+            FindingOrder::FirstObserved => "f.first_observed_at",
+            FindingOrder::LastObserved => "f.last_observed_at",
+            FindingOrder::Status => "f.status",
+            FindingOrder::VulnerabilityId => "f.vulnerability_id",
+        };
+        let tie = if self == FindingOrder::Severity {
+            if descending { ", f.severity DESC" } else { ", f.severity" }
+        } else {
+            ""
+        };
+        // SQLite puts NULLs first in ascending order and last in descending order; missing
+        // values go last either way (so a descending sort can walk an index as it is).
+        if descending {
+            format!("{column} DESC{tie}, f.arn")
+        } else {
+            format!("{column} IS NULL, {column}{tie}, f.arn")
+        }
+    }
 }
 
 pub struct Store {
@@ -884,40 +946,7 @@ impl Store {
         } else {
             ""
         };
-        let mut sql = format!(
-            "SELECT f.arn, f.status, f.first_observed_at, f.last_observed_at, f.updated_at, f.suppressed_by,
-                    f.body, f.account, fl.reason
-             FROM findings f{index} LEFT JOIN filters fl ON fl.arn = f.suppressed_by
-             WHERE f.account IN ({})",
-            (1..=1 + q.member_accounts.len())
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut args: Vec<String> = vec![q.account.clone()];
-        args.extend(q.member_accounts.iter().cloned());
-        if let Some(r) = &q.region {
-            args.push(r.clone());
-            sql.push_str(&format!(" AND f.region = ?{}", args.len()));
-        }
-        for (col, list) in [
-            ("f.status", &q.statuses),
-            ("f.severity", &q.severities),
-            ("f.resource_id", &q.resource_ids),
-            ("f.arn", &q.arns),
-        ] {
-            if list.is_empty() {
-                continue;
-            }
-            let marks: Vec<String> = list
-                .iter()
-                .map(|v| {
-                    args.push(v.clone());
-                    format!("?{}", args.len())
-                })
-                .collect();
-            sql.push_str(&format!(" AND {col} IN ({})", marks.join(", ")));
-        }
+        let (mut sql, mut args) = finding_select(q, index);
         if let Some(a) = after {
             args.push(a.to_owned());
             sql.push_str(&format!(" AND f.arn > ?{}", args.len()));
@@ -928,57 +957,66 @@ impl Store {
         }
         let rows: Vec<StoredRow> = self.with(|c| {
             let mut st = c.prepare(&sql)?;
-            let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                Ok(StoredRow {
-                    arn: r.get(0)?,
-                    status: r.get(1)?,
-                    first: r.get(2)?,
-                    last: r.get(3)?,
-                    updated: r.get(4)?,
-                    suppressed_by: r.get(5)?,
-                    body: r.get(6)?,
-                    account: r.get(7)?,
-                    reason: r.get(8)?,
-                })
-            })?;
+            let rows = st.query_map(rusqlite::params_from_iter(args.iter()), StoredRow::read)?;
             rows.collect()
         })?;
         let mut out = Vec::new();
-        for StoredRow {
-            arn,
-            status,
-            first,
-            last,
-            updated,
-            suppressed_by: by,
-            body,
-            account,
-            reason,
-        } in rows
-        {
-            let mut v: Value = serde_json::from_str(&body)
-                .map_err(|e| Error::Invalid(format!("finding {arn}: stored body: {e}")))?;
-            if let Some(o) = v.as_object_mut() {
-                o.insert("findingArn".into(), Value::String(arn));
-                o.insert("awsAccountId".into(), Value::String(account));
-                o.insert("status".into(), Value::String(status));
-                o.insert("firstObservedAt".into(), Value::String(first));
-                o.insert("lastObservedAt".into(), Value::String(last));
-                o.insert("updatedAt".into(), Value::String(updated));
-                if let Some(by) = by
-                    && let Some(vigil) = o.get_mut("vigil").and_then(Value::as_object_mut)
-                {
-                    vigil.insert(
-                        "suppression".into(),
-                        serde_json::json!({"filterArn": by, "reason": reason}),
-                    );
-                }
-            }
+        for row in rows {
+            let v = row.into_finding()?;
             if keep(&v) {
                 out.push(v);
             }
         }
         Ok(out)
+    }
+
+    /// Findings of the query in `order` (ties by ARN), filtered by `keep`: the `take` after
+    /// the first `skip` kept ones, and whether more follow. Rows are read from SQL in order
+    /// and stop once the page is full, so a first page costs the page, not the account's
+    /// whole set of findings (when `keep` is `None` the skipped rows are not even read).
+    pub fn findings_ordered(
+        &self,
+        q: &FindingQuery,
+        order: FindingOrder,
+        descending: bool,
+        keep: Option<&dyn Fn(&Value) -> bool>,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<Value>, bool)> {
+        let (mut sql, args) = finding_select(q, "");
+        sql.push_str(" ORDER BY ");
+        sql.push_str(&order.sql(descending));
+        if keep.is_none() {
+            sql.push_str(&format!(" LIMIT {} OFFSET {skip}", take.saturating_add(1)));
+        }
+        // Store errors (a stored body that does not parse) ride out of the SQL closure inside
+        // its Ok.
+        self.with(|c| {
+            let mut st = c.prepare(&sql)?;
+            let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+            let mut out = Vec::new();
+            let mut skipped = 0usize;
+            while let Some(r) = rows.next()? {
+                let v = match StoredRow::read(r)?.into_finding() {
+                    Ok(v) => v,
+                    Err(e) => return Ok(Err(e)),
+                };
+                if let Some(keep) = keep {
+                    if !keep(&v) {
+                        continue;
+                    }
+                    if skipped < skip {
+                        skipped += 1;
+                        continue;
+                    }
+                }
+                if out.len() == take {
+                    return Ok(Ok((out, true)));
+                }
+                out.push(v);
+            }
+            Ok(Ok((out, false)))
+        })?
     }
 
     /// A finding's lifecycle history, oldest first.
@@ -1557,6 +1595,57 @@ struct StoredRow {
     reason: Option<String>,
 }
 
+impl StoredRow {
+    /// A row of [`finding_select`]'s columns.
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
+        Ok(StoredRow {
+            arn: r.get(0)?,
+            status: r.get(1)?,
+            first: r.get(2)?,
+            last: r.get(3)?,
+            updated: r.get(4)?,
+            suppressed_by: r.get(5)?,
+            body: r.get(6)?,
+            account: r.get(7)?,
+            reason: r.get(8)?,
+        })
+    }
+
+    /// The finding as the API shows it: the stored body with the lifecycle fields merged in.
+    fn into_finding(self) -> Result<Value> {
+        let StoredRow {
+            arn,
+            status,
+            first,
+            last,
+            updated,
+            suppressed_by: by,
+            body,
+            account,
+            reason,
+        } = self;
+        let mut v: Value = serde_json::from_str(&body)
+            .map_err(|e| Error::Invalid(format!("finding {arn}: stored body: {e}")))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("findingArn".into(), Value::String(arn));
+            o.insert("awsAccountId".into(), Value::String(account));
+            o.insert("status".into(), Value::String(status));
+            o.insert("firstObservedAt".into(), Value::String(first));
+            o.insert("lastObservedAt".into(), Value::String(last));
+            o.insert("updatedAt".into(), Value::String(updated));
+            if let Some(by) = by
+                && let Some(vigil) = o.get_mut("vigil").and_then(Value::as_object_mut)
+            {
+                vigil.insert(
+                    "suppression".into(),
+                    serde_json::json!({"filterArn": by, "reason": reason}),
+                );
+            }
+        }
+        Ok(v)
+    }
+}
+
 /// The columns of a finding the store indexes.
 struct Columns {
     severity: String,
@@ -1580,6 +1669,47 @@ impl Columns {
             title: s("title"),
         }
     }
+}
+
+/// The SELECT of [`Store::findings_after`] and [`Store::findings_ordered`] with the query's
+/// pre-filters (no order, no limit), and its arguments.
+fn finding_select(q: &FindingQuery, index: &str) -> (String, Vec<String>) {
+    let mut sql = format!(
+        "SELECT f.arn, f.status, f.first_observed_at, f.last_observed_at, f.updated_at, f.suppressed_by,
+                f.body, f.account, fl.reason
+         FROM findings f{index} LEFT JOIN filters fl ON fl.arn = f.suppressed_by
+         WHERE f.account IN ({})",
+        (1..=1 + q.member_accounts.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut args: Vec<String> = vec![q.account.clone()];
+    args.extend(q.member_accounts.iter().cloned());
+    if let Some(r) = &q.region {
+        args.push(r.clone());
+        sql.push_str(&format!(" AND f.region = ?{}", args.len()));
+    }
+    for (col, list) in [
+        ("f.status", &q.statuses),
+        ("f.severity", &q.severities),
+        ("f.resource_id", &q.resource_ids),
+        ("f.arn", &q.arns),
+        ("f.vulnerability_id", &q.vulnerability_ids),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let marks: Vec<String> = list
+            .iter()
+            .map(|v| {
+                args.push(v.clone());
+                format!("?{}", args.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND {col} IN ({})", marks.join(", ")));
+    }
+    (sql, args)
 }
 
 /// The lifecycle fields are the store's, not the submitter's.

@@ -416,6 +416,10 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX deliveries_pending ON event_deliveries(destination, subject, seq) WHERE state = 'PENDING';
      CREATE INDEX deliveries_by_state ON event_deliveries(destination, state, done_at);
      CREATE INDEX deliveries_by_seq ON event_deliveries(seq);",
+    // 17: the console's first pages: findings in Vigil-score order (a first page walks the
+    //     index and stops, whatever the account's size), and by vulnerability id.
+    "CREATE INDEX findings_by_score ON findings(account, region, score DESC, arn);
+     CREATE INDEX findings_by_vulnerability ON findings(account, vulnerability_id);",
 ];
 
 /// The current time in the store's timestamp format, in SQL.
