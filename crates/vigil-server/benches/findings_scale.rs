@@ -215,6 +215,45 @@ fn main() {
         },
     );
 
+    // the console's findings page: its first page of 50 in Vigil-score order, as it asks for
+    // it (unfiltered, ACTIVE only, one severity, one CVE), and its dashboard
+    let by_score = json!({"field": "INSPECTOR_SCORE", "sortOrder": "DESC"});
+    run(
+        "console first page: all findings by Vigil score (50)",
+        &mut |_| json!({"maxResults": 50, "sortCriteria": by_score}),
+    );
+    run(
+        "console first page: ACTIVE by Vigil score (50)",
+        &mut |_| {
+            json!({"maxResults": 50, "sortCriteria": by_score,
+               "filterCriteria": {"findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}]}})
+        },
+    );
+    run(
+        "console first page: ACTIVE + severity HIGH by Vigil score (50)",
+        &mut |_| {
+            json!({"maxResults": 50, "sortCriteria": by_score,
+               "filterCriteria": {"findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
+                                  "severity": [{"comparison": "EQUALS", "value": "HIGH"}]}})
+        },
+    );
+    run(
+        "console first page: one CVE by Vigil score (50)",
+        &mut |x| {
+            json!({"maxResults": 50, "sortCriteria": by_score,
+               "filterCriteria": {"vulnerabilityId": [{"comparison": "EQUALS",
+                   "value": format!("CVE-2024-{:05}", x as usize % 40000)}]}})
+        },
+    );
+    run(
+        "console first page: ACTIVE + exploit available (residual) by Vigil score (50)",
+        &mut |_| {
+            json!({"maxResults": 50, "sortCriteria": by_score,
+               "filterCriteria": {"findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
+                                  "exploitAvailable": [{"comparison": "EQUALS", "value": "YES"}]}})
+        },
+    );
+
     // 3. suppression rules over the whole account: CreateFilter re-evaluates every non-closed
     // finding the rule can match, DeleteFilter those it suppressed (one transaction each)
     for (name, criteria) in [

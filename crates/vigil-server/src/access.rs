@@ -113,6 +113,7 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
         op("GetFindingHistory", V, true),
     ),
     ("/vigil/v1/findings/top-risks", op("ListTopRisks", V, true)),
+    ("/vigil/v1/dashboard", op("GetDashboard", V, true)),
     ("/vigil/v1/resources/delete", op("DeleteResource", V, false)),
     ("/vigil/v1/resources/sbom", op("GetResourceSbom", V, true)),
     (

@@ -27,6 +27,7 @@ mod account;
 pub mod agentless;
 pub mod console;
 mod coverage;
+mod dashboard;
 pub mod events;
 pub mod export;
 mod formats;
@@ -707,6 +708,7 @@ fn route(
         }
         ("POST", "/vigil/v1/agents/heartbeat") => ops::agent_heartbeat(app, &principal, &input()?),
         ("POST", "/vigil/v1/network/analyze") => network::analyze(app, &principal, &input()?),
+        ("POST", "/vigil/v1/dashboard") => dashboard::dashboard(app, &principal, &input()?),
         ("POST", "/vigil/v1/findings/top-risks") => network::top_risks(app, &principal, &input()?),
         ("POST", "/vigil/v1/hosts/agentless/register") => {
             agentless::register(app, &principal, &input()?)

@@ -187,7 +187,11 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
     } else if let Some((order, descending)) = ordered {
         q.vulnerability_ids = equals_values(raw, "vulnerabilityId");
         let residual = |f: &Value| criteria.as_ref().is_none_or(|c| c.matches(f));
-        let keep: Option<&dyn Fn(&Value) -> bool> = if criteria.is_some() { Some(&residual) } else { None };
+        let keep: Option<&dyn Fn(&Value) -> bool> = if criteria.is_some() {
+            Some(&residual)
+        } else {
+            None
+        };
         let (mut page, more) = app
             .store
             .findings_ordered(&q, order, descending, keep, offset, limit)?;

@@ -27,6 +27,13 @@ pub trait FindingsStore: Send + Sync {
     /// Records a scan and applies the finding lifecycle (see [`crate::Store::ingest`]).
     fn ingest(&self, sub: Submission<'_>, matches: Matcher<'_>) -> Result<IngestReport>;
     fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>>;
+    /// The console dashboard's counts (see [`crate::Store::dashboard`]).
+    fn dashboard(
+        &self,
+        scope: &crate::dashboard::Scope,
+        since: &str,
+        per_type: usize,
+    ) -> Result<crate::dashboard::Dashboard>;
     /// A page of findings in a store-side order (see [`crate::Store::findings_ordered`]).
     fn findings_ordered(
         &self,
@@ -166,6 +173,14 @@ impl FindingsStore for crate::Store {
     }
     fn findings(&self, q: &FindingQuery, keep: &dyn Fn(&Value) -> bool) -> Result<Vec<Value>> {
         crate::Store::findings(self, q, keep)
+    }
+    fn dashboard(
+        &self,
+        scope: &crate::dashboard::Scope,
+        since: &str,
+        per_type: usize,
+    ) -> Result<crate::dashboard::Dashboard> {
+        crate::Store::dashboard(self, scope, since, per_type)
     }
     fn findings_ordered(
         &self,

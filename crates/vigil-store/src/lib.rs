@@ -27,6 +27,7 @@ use time::OffsetDateTime;
 
 pub mod access;
 mod backend;
+pub mod dashboard;
 pub mod events;
 pub mod functions;
 pub mod hosts;
@@ -329,7 +330,11 @@ impl FindingOrder {
             FindingOrder::VulnerabilityId => "f.vulnerability_id",
         };
         let tie = if self == FindingOrder::Severity {
-            if descending { ", f.severity DESC" } else { ", f.severity" }
+            if descending {
+                ", f.severity DESC"
+            } else {
+                ", f.severity"
+            }
         } else {
             ""
         };

@@ -11,7 +11,15 @@ use vigil_api::sort::{SortCriteria, SortField, SortOrder};
 use vigil_store::{FindingOrder, FindingQuery, ResourceRecord, Store, Submission};
 
 const ACCOUNT: &str = "111122223333";
-const SEVERITIES: [&str; 7] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNTRIAGED", "WEIRD"];
+const SEVERITIES: [&str; 7] = [
+    "CRITICAL",
+    "HIGH",
+    "MEDIUM",
+    "LOW",
+    "INFORMATIONAL",
+    "UNTRIAGED",
+    "WEIRD",
+];
 
 fn finding(r: usize, i: usize) -> Value {
     let mut f = json!({
@@ -27,7 +35,8 @@ fn finding(r: usize, i: usize) -> Value {
     }
     // some without a vulnerability id (network reachability findings have none)
     if i % 4 != 1 {
-        f["packageVulnerabilityDetails"] = json!({"vulnerabilityId": format!("CVE-2024-{:04}", (i * 13) % 9)});
+        f["packageVulnerabilityDetails"] =
+            json!({"vulnerabilityId": format!("CVE-2024-{:04}", (i * 13) % 9)});
     }
     f
 }
@@ -62,23 +71,42 @@ fn submit(store: &Store, r: usize, findings: Vec<Value>, now: OffsetDateTime) {
 fn sql_order_equals_the_api_sort_for_every_supported_field() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.create_key(ACCOUNT, OffsetDateTime::now_utc()).unwrap();
+    store
+        .create_key(ACCOUNT, OffsetDateTime::now_utc())
+        .unwrap();
     let t0 = OffsetDateTime::now_utc() - Duration::days(3);
     // 4 resources x 60 findings, first seen at different times; a rescan drops a third of
     // each resource's findings (CLOSED) and moves lastObservedAt of the rest
     for r in 0..4 {
-        submit(&store, r, (0..60).map(|i| finding(r, i)).collect(), t0 + Duration::minutes(r as i64));
+        submit(
+            &store,
+            r,
+            (0..60).map(|i| finding(r, i)).collect(),
+            t0 + Duration::minutes(r as i64),
+        );
     }
     for r in 0..4 {
-        let kept = (0..60).filter(|i| i % 3 != 2).map(|i| finding(r, i)).collect();
+        let kept = (0..60)
+            .filter(|i| i % 3 != 2)
+            .map(|i| finding(r, i))
+            .collect();
         submit(&store, r, kept, t0 + Duration::hours(1 + r as i64));
     }
-    let q = FindingQuery { account: ACCOUNT.into(), ..Default::default() };
+    let q = FindingQuery {
+        account: ACCOUNT.into(),
+        ..Default::default()
+    };
     let all = store.findings(&q, &|_| true).unwrap();
     assert_eq!(all.len(), 240);
-    assert!(all.iter().any(|f| f["status"] == "CLOSED") && all.iter().any(|f| f["status"] == "ACTIVE"));
+    assert!(
+        all.iter().any(|f| f["status"] == "CLOSED") && all.iter().any(|f| f["status"] == "ACTIVE")
+    );
 
-    let residual = |f: &Value| f["title"].as_str().is_some_and(|t| t.ends_with('1') || t.ends_with('4'));
+    let residual = |f: &Value| {
+        f["title"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('1') || t.ends_with('4'))
+    };
     let fields = [
         ("INSPECTOR_SCORE", FindingOrder::Score),
         ("SEVERITY", FindingOrder::Severity),
@@ -87,21 +115,31 @@ fn sql_order_equals_the_api_sort_for_every_supported_field() {
         ("FINDING_STATUS", FindingOrder::Status),
         ("VULNERABILITY_ID", FindingOrder::VulnerabilityId),
     ];
-    let arns = |v: &[Value]| v.iter().map(|f| f["findingArn"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let arns = |v: &[Value]| {
+        v.iter()
+            .map(|f| f["findingArn"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
     let mut compared = 0;
     for (field, order) in fields {
         assert_eq!(FindingOrder::for_field(field), Some(order));
         for (descending, sort_order) in [(true, SortOrder::Desc), (false, SortOrder::Asc)] {
             let criteria = SortCriteria::new(SortField::parse(field), sort_order);
             for with_residual in [false, true] {
-                let mut expected: Vec<Value> =
-                    all.iter().filter(|f| !with_residual || residual(f)).cloned().collect();
+                let mut expected: Vec<Value> = all
+                    .iter()
+                    .filter(|f| !with_residual || residual(f))
+                    .cloned()
+                    .collect();
                 criteria.sort(&mut expected);
-                let keep: Option<&dyn Fn(&Value) -> bool> = if with_residual { Some(&residual) } else { None };
+                let keep: Option<&dyn Fn(&Value) -> bool> =
+                    if with_residual { Some(&residual) } else { None };
                 // pages of 17, as ListFindings walks them with its tokens
                 let mut got = Vec::new();
                 loop {
-                    let (page, more) = store.findings_ordered(&q, order, descending, keep, got.len(), 17).unwrap();
+                    let (page, more) = store
+                        .findings_ordered(&q, order, descending, keep, got.len(), 17)
+                        .unwrap();
                     assert!(page.len() <= 17);
                     let done = !more;
                     got.extend(page);
@@ -128,11 +166,16 @@ fn sql_order_equals_the_api_sort_for_every_supported_field() {
         vulnerability_ids: vec!["CVE-2024-0004".into()],
         ..Default::default()
     };
-    let (page, more) = store.findings_ordered(&q, FindingOrder::Score, true, None, 0, 1000).unwrap();
+    let (page, more) = store
+        .findings_ordered(&q, FindingOrder::Score, true, None, 0, 1000)
+        .unwrap();
     assert!(!more && !page.is_empty());
     let expected = all
         .iter()
-        .filter(|f| f["status"] == "ACTIVE" && f["packageVulnerabilityDetails"]["vulnerabilityId"] == "CVE-2024-0004")
+        .filter(|f| {
+            f["status"] == "ACTIVE"
+                && f["packageVulnerabilityDetails"]["vulnerabilityId"] == "CVE-2024-0004"
+        })
         .count();
     assert_eq!(page.len(), expected);
 }

@@ -29,6 +29,7 @@ const READ_ONLY_ALLOWED: &[&str] = &[
     "GetEc2DeepInspectionConfiguration",
     "GetFindingHistory",
     "ListTopRisks",
+    "GetDashboard",
     "ListFunctions",
     "ListJobs",
     "ListAgentlessHosts",
