@@ -56,6 +56,10 @@ fi
 if [ ! -f "$VIGIL_TEST_CACHE/node_modules/playwright-core/package.json" ]; then
   npm install -q --no-audit --no-fund --prefix "$VIGIL_TEST_CACHE" playwright-core@1.64.1 >/dev/null
 fi
+# ... and check each page's accessibility with axe-core (WCAG 2 A/AA rules)
+if [ ! -f "$VIGIL_TEST_CACHE/node_modules/axe-core/axe.min.js" ]; then
+  npm install -q --no-audit --no-fund --prefix "$VIGIL_TEST_CACHE" axe-core@4.10.3 >/dev/null
+fi
 
 # --- checks ----------------------------------------------------------------------------------
 cargo fmt --all -- --check

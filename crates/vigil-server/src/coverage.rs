@@ -397,6 +397,20 @@ fn covered(r: &StoredResource, unmanaged_before: &str) -> Value {
                     .and_then(Value::as_i64)
                     .map(Value::from),
             );
+            // Vigil's own members (the console shows them): when the image was pushed, its
+            // digest
+            put(
+                &mut image,
+                "vigilPushedAt",
+                epoch(d.and_then(|d| d.get("pushedAt"))),
+            );
+            put(
+                &mut image,
+                "vigilImageHash",
+                d.and_then(|d| d.get("imageHash"))
+                    .filter(|h| h.is_string())
+                    .cloned(),
+            );
             meta.insert("ecrImage".into(), Value::Object(image));
             if let Some(name) = text(d.and_then(|d| d.get("repositoryName"))) {
                 meta.insert("ecrRepository".into(), json!({"name": name}));

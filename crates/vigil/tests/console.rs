@@ -204,6 +204,37 @@ fn the_console_in_a_real_browser() {
         serde_json::from_str(run_ok(&mut node).trim()).expect("browser json");
     assert_eq!(out["wrong"], "The credentials are not valid.", "{out}");
     assert!(out["who"].as_str().unwrap().starts_with("analyst"), "{out}");
+    // the dashboard: its HIGH card counts the open HIGH findings and opens exactly them
+    assert!(
+        out["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str() == Some(&format!("{highs}high open"))),
+        "{out}"
+    );
+    assert_eq!(out["cardRows"].as_u64(), Some(highs as u64), "{out}");
+    let top = s.native("/vigil/v1/findings/top-risks", &json!({"maxResults": 10}));
+    assert_eq!(
+        out["topRisks"].as_u64(),
+        top["topRisks"].as_array().map(|t| t.len() as u64),
+        "{out}"
+    );
+    assert!(
+        out["topWhy"].as_array().is_some_and(|w| !w.is_empty()),
+        "{out}"
+    );
+    // the demo resource is an image of the repository vigil-demo, tagged 1.0
+    assert_eq!(out["images"], json!(["vigil-demo:1.0"]), "{out}");
+    assert_eq!(out["repositories"], json!(["vigil-demo"]), "{out}");
+    assert_eq!(out["charts"], 3, "{out}");
+    assert!(
+        out["coverage"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 resources scanned"),
+        "{out}"
+    );
     assert!(out["all"].as_u64().unwrap() >= highs as u64);
     assert_eq!(out["highRows"].as_u64(), Some(highs as u64), "{out}");
     assert!(
@@ -214,8 +245,37 @@ fn the_console_in_a_real_browser() {
             .all(|s| s == "HIGH"),
         "{out}"
     );
+    // sorted by score from the header: ascending, and the header says so
+    let asc: Vec<f64> = out["ascScores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        asc.len() == highs && asc.windows(2).all(|w| w[0] <= w[1]),
+        "{out}"
+    );
+    assert_eq!(out["ariaSort"], "ascending", "{out}");
     assert_eq!(out["cveRows"].as_u64(), Some(cve_count as u64), "{out}");
     assert_eq!(out["detailVuln"], cve.as_str(), "{out}");
+    for section in [
+        "Summary",
+        "Score",
+        "Package and remediation",
+        "Resource",
+        "History",
+    ] {
+        assert!(
+            out["detailSections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s == section),
+            "{section}: {out}"
+        );
+    }
+    assert_eq!(out["history"][0], "ACTIVE", "{out}");
     assert!(
         out["afterSuppress"]
             .as_str()
@@ -225,8 +285,46 @@ fn the_console_in_a_real_browser() {
     );
     assert_eq!(out["errors"], json!([]), "page errors: {out}");
     assert_eq!(out["ruleCounts"], json!([cve_count.to_string()]), "{out}");
-    assert_eq!(out["resources"], json!(["i-0123456789abcdef0"]), "{out}");
+    assert_eq!(out["savedFilters"], json!(["high-findings"]), "{out}");
+    assert_eq!(out["rulesAfterEdit"], json!(["renamed-rule"]), "{out}");
+    assert!(
+        out["savedOpens"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty() && s.iter().all(|s| s == "HIGH")),
+        "{out}"
+    );
+    assert!(
+        out["groups"].as_array().is_some_and(|g| !g.is_empty()),
+        "{out}"
+    );
+    assert!(
+        out["resourceHeadings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h == "Container images"),
+        "{out}"
+    );
+    assert_eq!(out["imageTags"], json!(["1.0"]), "{out}");
+    assert_eq!(
+        out["sbomButton"], "Download the CycloneDX SBOM of i-0123456789abcdef0",
+        "{out}"
+    );
     assert_eq!(out["sbomName"], "i-0123456789abcdef0.cdx.json", "{out}");
+    assert_eq!(out["focusAfterLoad"], "main", "{out}");
+    assert_eq!(out["focusAfterTabs"], "f-cve", "{out}");
+    assert_eq!(
+        out["keyboardRows"].as_u64(),
+        Some(cve_count as u64),
+        "{out}"
+    );
+    assert_eq!(out["skipLink"], "#main", "{out}");
+    assert_eq!(out["sharedRows"].as_u64(), Some(highs as u64), "{out}");
+    // axe-core finds no WCAG 2.1 A/AA violation on any page
+    for (page, violations) in out["axe"].as_object().unwrap() {
+        assert_eq!(violations, &json!([]), "{page}: {out}");
+    }
+    assert_eq!(out["axe"].as_object().map(|o| o.len()), Some(7), "{out}");
     let sbom: Value =
         serde_json::from_slice(&std::fs::read(out["sbomPath"].as_str().unwrap()).unwrap()).unwrap();
     assert_eq!(sbom["bomFormat"], "CycloneDX");
@@ -237,17 +335,20 @@ fn the_console_in_a_real_browser() {
         out["searchUnknown"], "Vigil does not know CVE-1999-99999.",
         "{out}"
     );
-    // and the rule is a real suppression rule, seen through the API
+    // and the rule is a real suppression rule, seen through the API, renamed
     let rules = s.aws(&["list-filters", "--action", "SUPPRESS"]);
     assert_eq!(
         rules["filters"].as_array().map(Vec::len),
         Some(1),
         "{rules}"
     );
+    assert_eq!(rules["filters"][0]["name"], "renamed-rule", "{rules}");
     let suppressed = s.aws(&["list-findings", "--filter-criteria", &format!(r#"{{"vulnerabilityId":[{{"comparison":"EQUALS","value":"{cve}"}}],"findingStatus":[{{"comparison":"EQUALS","value":"SUPPRESSED"}}]}}"#)]);
     assert_eq!(
         suppressed["findings"].as_array().map(Vec::len),
         Some(cve_count)
     );
-    assert!(shots.join("findings.png").is_file() && shots.join("finding.png").is_file());
+    for shot in ["dashboard.png", "findings.png", "finding.png"] {
+        assert!(shots.join(shot).is_file(), "{shot}");
+    }
 }
