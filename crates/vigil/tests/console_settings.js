@@ -61,6 +61,12 @@ async function announced(page, id, re) {
     out.memberSaid = await announced(page, "settings-members", /associated/);
     out.memberAfter = await row.locator("td").nth(1).textContent();
     out.scanAccounts = await page.locator("#settings-scan select[name=account] option").evaluateAll((o) => o.map((x) => x.value));
+    // the member's scan types, then this account's again
+    await page.locator("#settings-scan").getByLabel(/^Account/).selectOption(member);
+    out.memberShown = await announced(page, "settings-scan", new RegExp("Showing " + member));
+    out.memberTypes = await page.locator("#settings-scan .settings-scan-state").allTextContents();
+    await page.locator("#settings-scan select[name=account]").selectOption(account);
+    await announced(page, "settings-scan", new RegExp("Showing " + account));
 
     // scan types: LAMBDA off
     const lambda = page.locator('#settings-scan tr[data-type="LAMBDA"] .settings-scan-state');

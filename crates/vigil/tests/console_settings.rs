@@ -91,6 +91,17 @@ fn the_settings_page_in_a_real_browser() {
     assert_eq!(out["memberBefore"], "CREATED", "{out}");
     assert_eq!(out["memberAfter"], "ENABLED", "{out}");
     assert_eq!(out["scanAccounts"], json!([ADMIN, MEMBER]), "{out}");
+    let member_status = signed(
+        &s,
+        &admin_root,
+        "/status/batch/get",
+        json!({"accountIds": [MEMBER]}),
+    );
+    let member_types: Vec<&Value> = ["ec2", "ecr", "lambda", "lambdaCode", "codeRepository"]
+        .iter()
+        .map(|k| &member_status["accounts"][0]["resourceState"][k]["status"])
+        .collect();
+    assert_eq!(json!(member_types), out["memberTypes"], "{out}");
     let m = signed(
         &s,
         &admin_root,
