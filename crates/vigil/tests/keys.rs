@@ -313,3 +313,62 @@ fn access_keys_are_listed_created_and_deactivated_under_iam_rules() {
     // inactive, active, self (refused), by another, back, bad status, foreign, reader refused
     assert!(n >= 7, "{updates}");
 }
+
+/// Console sessions run the same operations: one signed in with a key pair may not deactivate
+/// that key; one signed in with a password has no key, so it may deactivate any key of the
+/// account (its principal's own included).
+#[test]
+fn console_sessions_deactivate_keys_but_not_their_own() {
+    tools_present();
+    let server = start();
+    let ops = create_principal(
+        &server,
+        ACCOUNT,
+        "ops",
+        "user",
+        &["--policy", "full-access"],
+    );
+    assert!(
+        set_password_cmd(&server, ACCOUNT, "ops", "a very long passphrase")
+            .status
+            .success()
+    );
+    let out = server.python(&format!(
+        r#"
+import http.cookiejar, json, os, urllib.request, urllib.error
+base = os.environ["VIGIL_URL"]
+def session(signin):
+    o = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    r = o.open(urllib.request.Request(base + "/console/api/signin", data=json.dumps(signin).encode(),
+                                      headers={{"content-type": "application/json"}}, method="POST"), timeout=60)
+    return o, json.load(r)["csrfToken"]
+def call(s, path, body):
+    o, csrf = s
+    req = urllib.request.Request(base + "/console/api/call" + path, data=json.dumps(body).encode(),
+                                 headers={{"content-type": "application/json", "x-csrf-token": csrf}}, method="POST")
+    try:
+        return json.load(o.open(req, timeout=60))
+    except urllib.error.HTTPError as e:
+        return {{"status": e.code, "type": e.headers.get("x-amzn-ErrorType"), "message": json.load(e).get("message")}}
+by_key = session({{"accessKeyId": {ops_id:?}, "secretAccessKey": {ops_secret:?}}})
+by_password = session({{"account": "{ACCOUNT}", "name": "ops", "password": "a very long passphrase"}})
+out = {{}}
+out["own"] = call(by_key, "/vigil/v1/keys/update", {{"accessKeyId": {ops_id:?}, "status": "Inactive"}})
+out["password"] = call(by_password, "/vigil/v1/keys/update", {{"accessKeyId": {ops_id:?}, "status": "Inactive"}})
+out["list"] = call(by_password, "/vigil/v1/keys/list", {{}})
+print(json.dumps(out))
+"#,
+        ops_id = ops["accessKeyId"].as_str().unwrap(),
+        ops_secret = ops["secretAccessKey"].as_str().unwrap(),
+    ));
+    assert_eq!(out["own"]["status"], 400, "{out}");
+    assert_eq!(out["own"]["type"], "ValidationException", "{out}");
+    assert_eq!(out["password"], json!({}), "{out}");
+    let ops_key = keys_of(&out["list"])
+        .into_iter()
+        .find(|k| k["accessKeyId"] == ops["accessKeyId"])
+        .expect("listed");
+    assert_eq!(ops_key["status"], "Inactive", "{out}");
+    let refused = call(&server, &ops, "/findings/list", json!({}));
+    assert_eq!(refused["type"], "UnrecognizedClientException", "{refused}");
+}
