@@ -80,9 +80,11 @@ function settingsScanTypes(admin) {
     }));
   };
   account.addEventListener("change", () => load().then(() => s.say("Showing " + account.value + ".")).catch(s.fail));
+  // a refused or failed save: the boxes show the stored state again, under the error
+  const failed = async (e) => { await load().catch(() => {}); s.fail(e); };
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    settingsBusy(form, s.fail, async () => {
+    settingsBusy(form, failed, async () => {
       const want = {};
       for (const box of form.querySelectorAll("input[name=type]")) want[box.value] = box.checked;
       const on = SETTINGS_SCAN_TYPES.map(([t]) => t).filter((t) => want[t] && !current[t]);

@@ -147,6 +147,7 @@ async function announced(page, id, re) {
     await viewer.getByRole("button", { name: "Save scan types" }).click();
     out.viewerScan = await announced(viewer, "settings-scan", /Error/);
     out.viewerEc2 = await viewer.locator('#settings-scan tr[data-type="EC2"] .settings-scan-state').textContent();
+    out.viewerEc2Checked = await viewer.getByLabel("Scan EC2", { exact: true }).isChecked();
     await viewer.getByRole("button", { name: "Create access key" }).click();
     out.viewerKey = await announced(viewer, "settings-keys", /Error/);
     out.viewerKeys = await viewer.locator("#settings-keys tbody tr[data-key]").count();

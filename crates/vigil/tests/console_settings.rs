@@ -221,6 +221,10 @@ fn the_settings_page_in_a_real_browser() {
     refusal("viewerScan", "inspector2:Disable");
     refusal("viewerKey", "vigil:CreateAccessKey");
     assert_eq!(out["viewerEc2"], "ENABLED", "{out}");
+    assert_eq!(
+        out["viewerEc2Checked"], true,
+        "the refused change is undone: {out}"
+    );
     assert!(out["viewerKeys"].as_u64().unwrap() >= 4, "{out}");
     assert!(shots.join("settings.png").is_file());
     assert!(shots.join("settings-read-only.png").is_file());
