@@ -11,6 +11,8 @@
 //! - `keys/update` `{"accessKeyId", "status"}` makes a key Active or Inactive. A caller may not
 //!   deactivate the key it signs the request with (it would lock itself out mid-call); a
 //!   console session signed in with a password has no key, so nothing is refused for it.
+//! - Only the root (a root key, or a console session signed in with one) changes a root key's
+//!   status, as in AWS, where IAM users cannot touch the root user's keys.
 //! - A key of another account is unknown (ResourceNotFoundException), never "denied", so that
 //!   key ids of other tenants cannot be probed.
 
@@ -99,7 +101,12 @@ pub fn create(
 }
 
 /// `POST /vigil/v1/keys/update` (`vigil:UpdateAccessKey`): Active or Inactive.
-pub fn update(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
+pub fn update(
+    app: &App,
+    p: &Principal,
+    caller: &crate::access::Caller,
+    input: &Value,
+) -> Result<Value, ApiError> {
     check_members(input, &["accessKeyId", "status"])?;
     let id = access_key_id(input)?;
     let status = match string_field(input, "status", 16)? {
@@ -112,8 +119,26 @@ pub fn update(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError
             "access key {id} signs this request: a caller cannot deactivate the key it is using (sign with another key of the account)"
         )));
     }
-    app.store
-        .access_store()
+    let store = app.store.access_store();
+    let unknown = || {
+        ApiError::not_found(&format!(
+            "the access key {id} does not exist in account {}",
+            p.account
+        ))
+    };
+    let target = store
+        .keys(&p.account)?
+        .into_iter()
+        .find(|k| k.access_key_id == id)
+        .ok_or_else(unknown)?;
+    // as in AWS, the root's keys are the root's own business
+    if target.principal.is_none() && caller.principal.is_some() {
+        return Err(ApiError::access_denied(&format!(
+            "User: {} is not authorized to perform: vigil:UpdateAccessKey on access key {id}: it is the account's root key, which only the root may change",
+            caller.arn(p)
+        )));
+    }
+    store
         .set_key_status(&p.account, id, status)
         .map_err(|e| match e {
             vigil_store::Error::NotFound(_) => ApiError::not_found(&format!(

@@ -726,7 +726,7 @@ fn route(
         ("POST", "/vigil/v1/audit/lookup") => access::lookup(app, &principal, &input()?),
         ("POST", "/vigil/v1/keys/list") => keys::list(app, &principal, &input()?),
         ("POST", "/vigil/v1/keys/create") => keys::create(app, &principal, caller, &input()?),
-        ("POST", "/vigil/v1/keys/update") => keys::update(app, &principal, &input()?),
+        ("POST", "/vigil/v1/keys/update") => keys::update(app, &principal, caller, &input()?),
         ("POST", "/vigil/v1/principals/list") => keys::principals(app, &principal, &input()?),
         ("POST", "/usage/list") => usage::list_usage_totals(app, &principal, &input()?),
         ("POST", "/delegatedadminaccounts/enable") => {

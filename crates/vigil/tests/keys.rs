@@ -177,6 +177,27 @@ fn access_keys_are_listed_created_and_deactivated_under_iam_rules() {
         json!({"accessKeyId": root_id, "status": "Active"}),
     );
 
+    // only the root changes a root key (a full-access principal may not)
+    let by_principal = call(
+        &server,
+        &ops,
+        "/vigil/v1/keys/update",
+        json!({"accessKeyId": root_id, "status": "Inactive"}),
+    );
+    assert_eq!(
+        by_principal["type"], "AccessDeniedException",
+        "{by_principal}"
+    );
+    assert!(
+        by_principal["message"]
+            .as_str()
+            .unwrap()
+            .contains("only the root may change"),
+        "{by_principal}"
+    );
+    let ok = call(&server, &root, "/findings/list", json!({"maxResults": 1}));
+    assert!(ok["findings"].is_array(), "{ok}");
+
     // bad input answers the field
     let bad = call(
         &server,
