@@ -147,6 +147,10 @@ pub const OPERATIONS: &[(&str, Operation)] = &[
         op("DeregisterAgentlessHost", V, false),
     ),
     ("/vigil/v1/audit/lookup", op("LookupAuditEvents", V, true)),
+    ("/vigil/v1/keys/list", op("ListAccessKeys", V, true)),
+    ("/vigil/v1/keys/create", op("CreateAccessKey", V, false)),
+    ("/vigil/v1/keys/update", op("UpdateAccessKey", V, false)),
+    ("/vigil/v1/principals/list", op("ListPrincipals", V, true)),
     (
         "/vigil/v1/destinations/create",
         op("CreateDestination", V, false),

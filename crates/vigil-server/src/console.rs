@@ -8,7 +8,9 @@
 //!   A wrong credential answers 401 with one message whatever was wrong; after 5 failures for
 //!   one identity within 5 minutes, sign-in for it answers 429 until the window passes. Each
 //!   attempt is audited as CloudTrail's `ConsoleLogin` event.
-//! - `GET /console/api/session` answers the session (a reloaded page needs its CSRF token).
+//! - `GET /console/api/session` answers the session (a reloaded page needs its CSRF token), and
+//!   whether its account is the organization's delegated administrator
+//!   (`delegatedAdministrator`, for the settings page's members section).
 //! - `POST /console/api/call/<operation path>` (e.g. `/console/api/call/findings/list`) runs
 //!   the operation as the session's principal; every call must carry `X-CSRF-Token` (a header a
 //!   cross-site form or request cannot set without CORS, which the server never grants) besides
@@ -190,7 +192,17 @@ pub fn serve(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Resp
     match (method, path) {
         ("POST", "/console/api/signin") => signin(app, body, source_ip, user_agent),
         ("GET", "/console/api/session") => with_session(app, parts, false, |s| {
-            json(StatusCode::OK, &session_json(s))
+            let mut answer = session_json(s);
+            // the settings page shows the members section to the delegated administrator only
+            answer["delegatedAdministrator"] = json!(
+                app.store
+                    .org_store()
+                    .delegated_admin()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|(a, _)| a == s.principal.account)
+            );
+            json(StatusCode::OK, &answer)
         }),
         ("POST", "/console/api/signout") => {
             if let Some(id) = cookie_of(parts)

@@ -34,6 +34,7 @@ mod formats;
 pub mod functions;
 pub mod harbor;
 pub mod jobs;
+mod keys;
 mod metrics;
 mod network;
 mod ops;
@@ -607,7 +608,7 @@ pub(crate) fn perform(
         access::record(app, &principal, &caller, &op, body, &refused, now);
         return refused;
     }
-    let outcome = route(app, &principal, method, path, body);
+    let outcome = route(app, &principal, &caller, method, path, body);
     if op.audited {
         access::record(app, &principal, &caller, &op, body, &outcome, now);
     }
@@ -618,6 +619,7 @@ pub(crate) fn perform(
 fn route(
     app: &App,
     principal: &Principal,
+    caller: &access::Caller,
     method: &str,
     path: &str,
     body: &[u8],
@@ -724,6 +726,10 @@ fn route(
             account::update_deep_inspection(app, &principal, &input()?)
         }
         ("POST", "/vigil/v1/audit/lookup") => access::lookup(app, &principal, &input()?),
+        ("POST", "/vigil/v1/keys/list") => keys::list(app, &principal, &input()?),
+        ("POST", "/vigil/v1/keys/create") => keys::create(app, &principal, caller, &input()?),
+        ("POST", "/vigil/v1/keys/update") => keys::update(app, &principal, caller, &input()?),
+        ("POST", "/vigil/v1/principals/list") => keys::principals(app, &principal, &input()?),
         ("POST", "/usage/list") => usage::list_usage_totals(app, &principal, &input()?),
         ("POST", "/delegatedadminaccounts/enable") => {
             org::enable_delegated_admin(app, &principal, &input()?)

@@ -48,6 +48,8 @@ const READ_ONLY_ALLOWED: &[&str] = &[
     "GetMember",
     "DescribeOrganizationConfiguration",
     "BatchGetMemberEc2DeepInspectionStatus",
+    "ListAccessKeys",
+    "ListPrincipals",
 ];
 
 /// Read-only operations the read-only policy does not grant, on purpose: scanning an SBOM

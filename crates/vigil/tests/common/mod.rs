@@ -565,3 +565,22 @@ pub fn set_password_cmd(server: &Server, account: &str, name: &str, password: &s
     .env("PW", password);
     run(&mut c)
 }
+
+/// `playwright-core` from the test cache (`scripts/test.sh` installs it), or a clear failure.
+pub fn node_modules() -> std::path::PathBuf {
+    let cache = std::env::var_os("VIGIL_TEST_CACHE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/vigil-tests"))
+        })
+        .expect("HOME or VIGIL_TEST_CACHE");
+    let m = cache.join("node_modules");
+    assert!(
+        m.join("playwright-core/package.json").is_file()
+            && std::path::Path::new("/usr/bin/chromium").is_file(),
+        "the browser test needs Debian's chromium and playwright-core in {}: run scripts/test.sh (apt-get install chromium; npm install --prefix {} playwright-core@1.64.1)",
+        m.display(),
+        cache.display()
+    );
+    m
+}
