@@ -14,7 +14,7 @@ async function signIn(page, url, account, name) {
   await page.getByLabel("User name").fill(name);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/#\/findings/);
+  await page.waitForURL(/#\/dashboard/);
   await page.getByRole("link", { name: "Settings" }).click();
   await page.waitForSelector(".settings-page[data-loaded]");
 }
