@@ -1088,7 +1088,7 @@ impl FilterCriteria {
         {
             return Some(n.concat());
         }
-        [
+        if let Some(n) = [
             &self.severity,
             &self.finding_type,
             &self.resource_type,
@@ -1097,6 +1097,25 @@ impl FilterCriteria {
         .into_iter()
         .flatten()
         .find_map(|l| of(l))
+        {
+            return Some(n);
+        }
+        // YES/NO members: their values alone say little, so the needle names the member too
+        // (compact JSON writes `"exploitAvailable":"YES"`).
+        for (member, list) in [
+            ("exploitAvailable", &self.exploit_available),
+            ("fixAvailable", &self.fix_available),
+        ] {
+            if let Some(values) = list.as_deref().and_then(of) {
+                return Some(
+                    values
+                        .into_iter()
+                        .map(|v| format!("\"{member}\":{v}"))
+                        .collect(),
+                );
+            }
+        }
+        None
     }
 
     /// Whether `finding` (inspector2 `Finding` JSON) satisfies every set

@@ -25,7 +25,7 @@ fn findings() -> Vec<Value> {
                 "repositoryName": "team/app", "imageHash": "sha256:abc", "imageTags": ["v1"]}}}]
         })
     };
-    vec![
+    let mut v = vec![
         mk(
             "arn:f/1",
             "HIGH",
@@ -62,7 +62,16 @@ fn findings() -> Vec<Value> {
             "fn:lambda",
             "AWS_LAMBDA_FUNCTION",
         ),
-    ]
+    ];
+    // YES/NO members on some findings, absent on others
+    for (f, (exploit, fix)) in v
+        .iter_mut()
+        .zip([("YES", "NO"), ("NO", "YES"), ("NO", "PARTIAL")])
+    {
+        f["exploitAvailable"] = json!(exploit);
+        f["fixAvailable"] = json!(fix);
+    }
+    v
 }
 
 fn values(fs: &[Value], member: &str) -> Vec<String> {
@@ -73,6 +82,8 @@ fn values(fs: &[Value], member: &str) -> Vec<String> {
         "severity" => &["severity"],
         "title" => &["title"],
         "vulnerabilityId" => &["packageVulnerabilityDetails", "vulnerabilityId"],
+        "exploitAvailable" => &["exploitAvailable"],
+        "fixAvailable" => &["fixAvailable"],
         _ => &[],
     };
     let mut out: Vec<String> = fs
@@ -96,6 +107,9 @@ fn values(fs: &[Value], member: &str) -> Vec<String> {
     }
     if member == "ecrImageRepositoryName" {
         out = vec!["team/app".into()];
+    }
+    if member == "exploitAvailable" || member == "fixAvailable" {
+        out = vec!["YES".into(), "NO".into(), "PARTIAL".into()];
     }
     if member == "lambdaFunctionName" {
         out = vec!["absent".into()];
@@ -132,6 +146,8 @@ fn needles_never_reject_a_match() {
         "ecrImageHash",
         "ecrImageRepositoryName",
         "lambdaFunctionName",
+        "exploitAvailable",
+        "fixAvailable",
     ];
     let package_names = [
         "Django",

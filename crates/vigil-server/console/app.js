@@ -652,15 +652,15 @@ function niceMax(v) {
 }
 
 function yAxis(g, max, x0, x1, y0, y1) {
-  for (let i = 0; i <= 4; i++) {
-    const v = max * i / 4; const y = y0 - (y0 - y1) * i / 4;
+  for (let i = 0; i <= 5; i++) {
+    const v = max * i / 5; const y = y0 - (y0 - y1) * i / 5;
     g.append(svg("line", { x1: x0, x2: x1, y1: y, y2: y, class: "grid" }),
       svg("text", { x: x0 - 6, y: y + 4, "text-anchor": "end", class: "axis", text: Number.isInteger(v) ? String(v) : v.toFixed(1) }));
   }
 }
 
 function lineChart(label, points, keys) {
-  const W = 760, H = 240, L = 48, R = 120, T = 12, B = 28;
+  const W = 760, H = 240, L = 48, R = 150, T = 12, B = 28;
   const max = niceMax(Math.max(1, ...points.flatMap((p) => keys.map((k) => p[k]))));
   const x = (i) => L + (W - L - R) * (points.length <= 1 ? 0 : i / (points.length - 1));
   const y = (v) => H - B - (H - B - T) * v / max;
@@ -738,7 +738,7 @@ async function dashboardPage() {
     el("p", {}, el("a", { href: "#/resources", text: "All resources" })));
   const top = el("section", { "aria-labelledby": "h-top", class: "panel wide" }, el("h2", { id: "h-top", text: "Top 10 risks" }),
     (risks.topRisks || []).length ? table("Top 10 risks", ["#", "Score", "Finding", "Resource", "Why"], risks.topRisks.map((r) => el("tr", {},
-      el("td", { text: String(r.rank) }), el("td", { class: "sev sev-" + r.severity, text: String(r.score) }),
+      el("td", { text: String(r.rank) }), el("td", { class: "sev sev-" + r.severity, text: r.score === null || r.score === undefined ? "—" : String(r.score) }),
       el("td", {}, el("a", { href: "#/finding?arn=" + encodeURIComponent(r.findingArn), text: r.title })),
       el("td", { text: r.resourceId || "" }),
       el("td", {}, el("ul", { class: "why" }, ...(r.why || []).map((w) => el("li", { text: w }))))))) : el("p", { class: "muted", text: "No open findings." }));

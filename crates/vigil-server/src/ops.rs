@@ -186,15 +186,13 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
         app.store.findings(&q, &|_| true)?
     } else if let Some((order, descending)) = ordered {
         q.vulnerability_ids = equals_values(raw, "vulnerabilityId");
-        let residual = |f: &Value| criteria.as_ref().is_none_or(|c| c.matches(f));
-        let keep: Option<&dyn Fn(&Value) -> bool> = if criteria.is_some() {
-            Some(&residual)
-        } else {
-            None
-        };
-        let (mut page, more) = app
-            .store
-            .findings_ordered(&q, order, descending, keep, offset, limit)?;
+        let keep = criteria.clone().map(|c| vigil_store::Compiled {
+            needles: c.needles(),
+            test: Box::new(move |f| c.matches(f)),
+        });
+        let (mut page, more) =
+            app.store
+                .findings_ordered(&q, order, descending, keep.as_ref(), offset, limit)?;
         if more {
             // one more than the page says "more follow", as below
             page.push(Value::Null);

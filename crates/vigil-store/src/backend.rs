@@ -40,7 +40,7 @@ pub trait FindingsStore: Send + Sync {
         q: &FindingQuery,
         order: crate::FindingOrder,
         descending: bool,
-        keep: Option<&dyn Fn(&Value) -> bool>,
+        keep: Option<&crate::Compiled>,
         skip: usize,
         take: usize,
     ) -> Result<(Vec<Value>, bool)>;
@@ -187,7 +187,7 @@ impl FindingsStore for crate::Store {
         q: &FindingQuery,
         order: crate::FindingOrder,
         descending: bool,
-        keep: Option<&dyn Fn(&Value) -> bool>,
+        keep: Option<&crate::Compiled>,
         skip: usize,
         take: usize,
     ) -> Result<(Vec<Value>, bool)> {

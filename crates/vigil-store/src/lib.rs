@@ -975,7 +975,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Findings of the query in `order` (ties by ARN), filtered by `keep`: the `take` after
+    /// Findings of the query in `order` (ties by ARN), filtered by `keep` (its needles tested on
+    /// the stored text first, then its test on the finding): the `take` after
     /// the first `skip` kept ones, and whether more follow. Rows are read from SQL in order
     /// and stop once the page is full, so a first page costs the page, not the account's
     /// whole set of findings (when `keep` is `None` the skipped rows are not even read).
@@ -984,11 +985,20 @@ impl Store {
         q: &FindingQuery,
         order: FindingOrder,
         descending: bool,
-        keep: Option<&dyn Fn(&Value) -> bool>,
+        keep: Option<&Compiled>,
         skip: usize,
         take: usize,
     ) -> Result<(Vec<Value>, bool)> {
-        let (mut sql, args) = finding_select(q, "");
+        // An equality list on an indexed column is more selective than walking the order's
+        // index (without statistics SQLite would rather walk the order).
+        let index = if !q.vulnerability_ids.is_empty() && q.arns.is_empty() {
+            " INDEXED BY findings_by_vulnerability"
+        } else if !q.resource_ids.is_empty() && q.arns.is_empty() {
+            " INDEXED BY findings_by_resource"
+        } else {
+            ""
+        };
+        let (mut sql, args) = finding_select(q, index);
         sql.push_str(" ORDER BY ");
         sql.push_str(&order.sql(descending));
         if keep.is_none() {
@@ -1002,12 +1012,17 @@ impl Store {
             let mut out = Vec::new();
             let mut skipped = 0usize;
             while let Some(r) = rows.next()? {
-                let v = match StoredRow::read(r)?.into_finding() {
+                let row = StoredRow::read(r)?;
+                // the stored text's pre-test skips most non-matching rows unparsed
+                if keep.is_some_and(|k| !k.could_match(&row.body)) {
+                    continue;
+                }
+                let v = match row.into_finding() {
                     Ok(v) => v,
                     Err(e) => return Ok(Err(e)),
                 };
                 if let Some(keep) = keep {
-                    if !keep(&v) {
+                    if !(keep.test)(&v) {
                         continue;
                     }
                     if skipped < skip {
