@@ -50,10 +50,24 @@ async function loadSession() {
 function showWho() {
   const who = document.getElementById("who");
   const out = document.getElementById("signout");
+  const region = document.getElementById("region-form");
   if (state.session) {
     who.textContent = (state.session.principal || "root") + " · " + state.session.account + " · " + state.session.region;
-    out.hidden = false;
-  } else { who.textContent = ""; out.hidden = true; }
+    out.hidden = false; region.hidden = false;
+    if (document.activeElement !== region.elements.region) region.elements.region.value = state.session.region;
+  } else { who.textContent = ""; out.hidden = true; region.hidden = true; }
+}
+
+// findings, resources and settings are regional: the session can move to another region
+async function switchRegion(ev) {
+  ev.preventDefault();
+  const region = ev.target.elements.region.value.trim();
+  const r = await fetch("/console/api/region", { method: "POST",
+    headers: { "content-type": "application/json", "x-csrf-token": state.csrf || "" }, body: JSON.stringify({ region }) });
+  if (!r.ok) { main().prepend(el("p", { class: "error", role: "alert", text: "Cannot switch to " + region + "." })); return; }
+  const s = await r.json();
+  state.session = { ...state.session, ...s };
+  route();
 }
 
 function params() {
@@ -808,6 +822,7 @@ async function show() {
 
 window.addEventListener("hashchange", route);
 window.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("region-form").addEventListener("submit", switchRegion);
   document.getElementById("signout").addEventListener("click", async () => {
     await fetch("/console/api/signout", { method: "POST" });
     state.session = null; state.csrf = null; location.hash = "#/signin";

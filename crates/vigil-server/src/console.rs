@@ -219,6 +219,7 @@ pub fn serve(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Resp
             );
             r
         }
+        ("POST", "/console/api/region") => switch_region(app, parts, body),
         ("POST", p) if p.starts_with("/console/api/call/") => {
             let op_path = &p["/console/api/call".len()..];
             call(app, parts, op_path, body, source_ip, user_agent)
@@ -275,6 +276,54 @@ fn session_of(
     }
     s.used = now;
     Ok((s.principal.clone(), s.caller.clone(), s.csrf.clone()))
+}
+
+fn region_name(region: &str) -> bool {
+    !region.is_empty()
+        && region.len() <= 32
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// `POST /console/api/region` `{"region"}` (CSRF-protected): the session works in another
+/// region from now on (every call is authorised as if signed for that region, so a
+/// region-scoped principal is refused outside its own).
+fn switch_region(app: &App, parts: &axum::http::request::Parts, body: &[u8]) -> Response {
+    if let Err(e) = session_of(app, parts, true) {
+        return e.into_response();
+    }
+    let region = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("region").and_then(Value::as_str).map(str::to_owned));
+    let Some(region) = region.filter(|r| region_name(r)) else {
+        return ApiError::field("region", "is not a region name").into_response();
+    };
+    let Some(id) = cookie_of(parts) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedException",
+            "no session",
+        );
+    };
+    let Ok(mut live) = app.console.live.lock() else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerException",
+            "session lock",
+        );
+    };
+    match live.get_mut(&digest(&id)) {
+        Some(s) => {
+            s.principal.region = region;
+            json(StatusCode::OK, &session_json(s))
+        }
+        None => error(
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedException",
+            "no session",
+        ),
+    }
 }
 
 fn with_session(
@@ -363,12 +412,7 @@ fn signin(
     };
     let text = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_owned);
     let region = text("region").unwrap_or_else(|| "us-east-1".to_owned());
-    if region.is_empty()
-        || region.len() > 32
-        || !region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if !region_name(&region) {
         return ApiError::field("region", "is not a region name").into_response();
     }
     // who is signing in (the lockout key), and how

@@ -300,6 +300,12 @@ fn the_console_in_a_real_browser() {
         "{out}"
     );
     assert_eq!(out["skipLink"], "#main", "{out}");
+    assert_eq!(
+        out["otherRegion"],
+        json!(["analyst · 111122223333 · eu-west-1", "0 findings"]),
+        "{out}"
+    );
+    assert_eq!(out["backRegion"].as_u64(), Some(cve_count as u64), "{out}");
     assert_eq!(out["sharedRows"].as_u64(), Some(highs as u64), "{out}");
     // axe-core finds no WCAG 2.1 A/AA violation on any page
     for (page, violations) in out["axe"].as_object().unwrap() {

@@ -168,6 +168,14 @@ const out = {};
     out.keyboardRows = await page.locator("table[aria-label=Findings] tbody tr").count();
     out.skipLink = await page.locator("a.skip").getAttribute("href");
 
+    // another region has none of these findings; back again, they are there
+    await routed(() => page.getByLabel("Region", { exact: true }).fill("eu-west-1").then(() => page.getByRole("button", { name: "Switch" }).click()));
+    await count();
+    out.otherRegion = [await page.locator("#who").textContent(), await page.locator("#count").textContent()];
+    await routed(() => page.getByLabel("Region", { exact: true }).fill("us-east-1").then(() => page.getByRole("button", { name: "Switch" }).click()));
+    await count();
+    out.backRegion = await page.locator("table[aria-label=Findings] tbody tr").count();
+
     // a shared URL opens the same view in a fresh page
     const again = await context.newPage();
     await again.goto(out.highUrl);
