@@ -254,6 +254,31 @@ fn main() {
         },
     );
 
+    // the console's dashboard (counted in SQL) and a grouped view (ListFindingAggregations)
+    let timed = |name: &str, path: &str, body: &Value, n: usize| {
+        let mut times: Vec<Duration> = (0..n).map(|_| call_at(path, body).0).collect();
+        times.sort();
+        println!(
+            "{name}: {n} requests, p50 {:.1} ms, max {:.1} ms",
+            percentile(&times, 0.5),
+            percentile(&times, 1.0)
+        );
+    };
+    timed("console dashboard (/vigil/v1/dashboard)", "/vigil/v1/dashboard", &json!({}), 5);
+    timed(
+        "console top 10 risks (/vigil/v1/findings/top-risks)",
+        "/vigil/v1/findings/top-risks",
+        &json!({"maxResults": 10}),
+        5,
+    );
+    timed(
+        "console grouped by vulnerability (ListFindingAggregations TITLE, 50)",
+        "/findings/aggregation/list",
+        &json!({"aggregationType": "TITLE", "maxResults": 50,
+                "aggregationRequest": {"titleAggregation": {"sortBy": "CRITICAL", "sortOrder": "DESC"}}}),
+        3,
+    );
+
     // 3. suppression rules over the whole account: CreateFilter re-evaluates every non-closed
     // finding the rule can match, DeleteFilter those it suppressed (one transaction each)
     for (name, criteria) in [
