@@ -264,7 +264,12 @@ fn main() {
             percentile(&times, 1.0)
         );
     };
-    timed("console dashboard (/vigil/v1/dashboard)", "/vigil/v1/dashboard", &json!({}), 5);
+    timed(
+        "console dashboard (/vigil/v1/dashboard)",
+        "/vigil/v1/dashboard",
+        &json!({}),
+        5,
+    );
     timed(
         "console top 10 risks (/vigil/v1/findings/top-risks)",
         "/vigil/v1/findings/top-risks",

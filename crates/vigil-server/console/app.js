@@ -125,6 +125,7 @@ const FILTERS = [
   { param: "status", label: "Status", options: ["ACTIVE", "SUPPRESSED", "CLOSED"], key: "findingStatus" },
   { param: "type", label: "Type", options: ["PACKAGE_VULNERABILITY", "NETWORK_REACHABILITY", "CODE_VULNERABILITY"], key: "findingType" },
   { param: "cve", label: "Vulnerability", placeholder: "CVE-…", key: "vulnerabilityId" },
+  { param: "title", label: "Title", key: "title" },
   { param: "resource", label: "Resource", key: "resourceId" },
   { param: "rtype", label: "Resource type", key: "resourceType",
     options: ["AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE", "AWS_LAMBDA_FUNCTION", "CODE_REPOSITORY"] },
@@ -236,7 +237,8 @@ const SORTABLE = { Severity: "SEVERITY", Score: "INSPECTOR_SCORE", Vulnerability
 
 const GROUPS = {
   vulnerability: { label: "Vulnerability", type: "TITLE", member: "titleAggregation",
-    cols: ["Vulnerability", "Title"], row: (a) => [a.vulnerabilityId, a.title], link: (a) => ({ cve: a.vulnerabilityId }) },
+    cols: ["Vulnerability", "Title"], row: (a) => [a.vulnerabilityId || "—", a.title],
+    link: (a) => (a.vulnerabilityId ? { cve: a.vulnerabilityId } : { title: a.title }) },
   package: { label: "Package", type: "PACKAGE", member: "packageAggregation",
     cols: ["Package"], row: (a) => [a.packageName], link: (a) => ({ package: a.packageName }) },
   host: { label: "Host", type: "AWS_EC2_INSTANCE", member: "ec2InstanceAggregation",
@@ -330,7 +332,7 @@ async function findingsPage() {
       const res = (f.resources || [])[0] || {};
       body.append(el("tr", {},
         el("td", { class: "sev sev-" + f.severity, text: f.severity }),
-        el("td", { text: f.inspectorScore === undefined ? "" : String(f.inspectorScore) }),
+        el("td", { text: f.inspectorScore === undefined || f.inspectorScore === null ? "—" : String(f.inspectorScore) }),
         el("td", {}, el("a", { href: "#/finding?arn=" + encodeURIComponent(f.findingArn), text: vuln })),
         el("td", { text: pkg.name ? pkg.name + " " + (pkg.version || "") : "" }),
         el("td", { text: res.id || "" }),

@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::{Server, demo_sbom, make_zip, repo, start, tools_present};
+use common::{Server, demo_sbom, make_zip, network_fixtures, start, tools_present};
 use serde_json::{Value, json};
 
 /// Validates `docs` with `validate_formats.py KIND`; answers its report.
@@ -64,21 +64,6 @@ fn export_all(s: &Server, format: &str, criteria: Option<Value>) -> Vec<Value> {
         }
     }
     panic!("export pages do not end");
-}
-
-fn network_fixtures() -> Value {
-    let dir = repo().join("crates/vigil-network/testdata/aws/web-and-app");
-    let mut files = serde_json::Map::new();
-    for e in std::fs::read_dir(&dir).expect("fixtures") {
-        let p = e.expect("entry").path();
-        let name = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("name")
-            .to_owned();
-        files.insert(name, json!(std::fs::read_to_string(&p).expect("read")));
-    }
-    Value::Object(files)
 }
 
 #[test]

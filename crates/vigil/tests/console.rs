@@ -147,6 +147,31 @@ fn the_console_in_a_real_browser() {
     let s = start();
     let sbom = demo_sbom(s.dir.path());
     s.scan(&sbom.display().to_string(), "i-0123456789abcdef0");
+    // a host with the same packages (the SBOM without its image facts), and the network
+    // reachability findings of a two-tier network
+    let mut host_sbom: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sbom).unwrap()).unwrap();
+    if let Some(props) = host_sbom
+        .pointer_mut("/metadata/component/properties")
+        .and_then(Value::as_array_mut)
+    {
+        props.retain(|p| !p["name"].as_str().unwrap_or("").starts_with("vigil:image:"));
+    }
+    let host = s.native(
+        "/vigil/v1/scans",
+        &json!({"sbom": host_sbom, "resourceId": "i-0web0000000000001",
+                "host": {"hostname": "web-1", "ipV4Addresses": ["10.0.1.10"]}}),
+    );
+    assert_eq!(host["resourceType"], "AWS_EC2_INSTANCE", "{host}");
+    let net = s.native(
+        "/vigil/v1/network/analyze",
+        &json!({"format": "aws", "files": network_fixtures()}),
+    );
+    assert!(net["findings"]["new"].as_u64().unwrap() > 0, "{net}");
+    let resources = s.aws(&["list-coverage"])["coveredResources"]
+        .as_array()
+        .unwrap()
+        .len();
     create_principal(&s, ACCOUNT, "analyst", "user", &["--policy", "full-access"]);
     assert!(
         set_password_cmd(&s, ACCOUNT, "analyst", "correct horse battery staple")
@@ -208,12 +233,31 @@ fn the_console_in_a_real_browser() {
     // the demo resource is an image of the repository vigil-demo, tagged 1.0
     assert_eq!(out["images"], json!(["vigil-demo:1.0"]), "{out}");
     assert_eq!(out["repositories"], json!(["vigil-demo"]), "{out}");
+    assert!(
+        out["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h == "i-0web0000000000001"),
+        "{out}"
+    );
+    // a reachability finding shows its path, from the internet to the host
+    let steps = out["networkPath"].as_array().unwrap();
+    assert!(steps.len() >= 2 && steps[0] == "Internet", "{out}");
+    assert!(
+        out["networkSections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "Network path"),
+        "{out}"
+    );
     assert_eq!(out["charts"], 3, "{out}");
     assert!(
         out["coverage"]
             .as_str()
             .unwrap()
-            .starts_with("1 resources scanned"),
+            .starts_with(&format!("{resources} resources scanned")),
         "{out}"
     );
     assert!(out["all"].as_u64().unwrap() >= highs as u64);
@@ -226,15 +270,19 @@ fn the_console_in_a_real_browser() {
             .all(|s| s == "HIGH"),
         "{out}"
     );
-    // sorted by score from the header: ascending, and the header says so
-    let asc: Vec<f64> = out["ascScores"]
+    // sorted by score from the header: ascending, findings without a score last (as
+    // inspector2 sorts), and the header says so
+    let asc: Vec<Option<f64>> = out["ascScores"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| v.as_f64().unwrap())
+        .map(|v| v.as_str().unwrap().parse::<f64>().ok())
         .collect();
+    let scored: Vec<f64> = asc.iter().map_while(|s| *s).collect();
     assert!(
-        asc.len() == highs && asc.windows(2).all(|w| w[0] <= w[1]),
+        asc.len() == highs
+            && scored.windows(2).all(|w| w[0] <= w[1])
+            && asc[scored.len()..].iter().all(Option::is_none),
         "{out}"
     );
     assert_eq!(out["ariaSort"], "ascending", "{out}");

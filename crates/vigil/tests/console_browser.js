@@ -41,6 +41,7 @@ const out = {};
     out.topRisks = await page.locator("table[aria-label='Top 10 risks'] tbody tr").count();
     out.topWhy = await page.locator("table[aria-label='Top 10 risks'] tbody tr").first().locator("ul.why li").allTextContents();
     out.images = await page.locator("table[aria-label='Most vulnerable images'] tbody tr td:first-child").allTextContents();
+    out.hosts = await page.locator("table[aria-label='Most vulnerable hosts'] tbody tr td:first-child").allTextContents();
     out.repositories = await page.locator("table[aria-label='Most vulnerable repositories'] tbody tr td:first-child").allTextContents();
     out.charts = await page.locator("svg.plot").count();
     out.coverage = await page.locator("#h-cov + p").textContent();
@@ -68,7 +69,7 @@ const out = {};
     await routed(() => page.getByRole("link", { name: /Sort by Score/ }).click());
     await page.waitForURL(/sort=INSPECTOR_SCORE%3AASC/);
     await count();
-    out.ascScores = (await page.locator("table[aria-label=Findings] tbody tr td:nth-child(2)").allTextContents()).map(Number);
+    out.ascScores = await page.locator("table[aria-label=Findings] tbody tr td:nth-child(2)").allTextContents();
     out.ariaSort = await page.locator("th[aria-sort]").getAttribute("aria-sort");
 
     await page.getByLabel("Severity", { exact: true }).selectOption("");
@@ -87,6 +88,17 @@ const out = {};
     await page.screenshot({ path: shots + "/finding.png", fullPage: true });
     await routed(() => page.goBack());
     await page.waitForSelector("#suppress");
+    await count();
+
+    // a network reachability finding and its path
+    await routed(() => page.goto(url + "/console/#/findings?type=NETWORK_REACHABILITY"));
+    await count();
+    await routed(() => page.locator("table[aria-label=Findings] tbody tr a").first().click());
+    await page.waitForSelector("ol.path li");
+    out.networkSections = await page.locator("main h2").allTextContents();
+    out.networkPath = await page.locator("ol.path li").allTextContents();
+    await routed(() => page.goBack());
+    await routed(() => page.goBack());
     await count();
 
     // suppress what the filter matches, from a dialog

@@ -584,3 +584,20 @@ pub fn node_modules() -> std::path::PathBuf {
     );
     m
 }
+
+/// The AWS network fixtures of `vigil-network` (a web and an app tier) as
+/// `/vigil/v1/network/analyze` takes them: file name -> text.
+pub fn network_fixtures() -> Value {
+    let dir = repo().join("crates/vigil-network/testdata/aws/web-and-app");
+    let mut files = serde_json::Map::new();
+    for e in std::fs::read_dir(&dir).expect("fixtures") {
+        let p = e.expect("entry").path();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_owned();
+        files.insert(name, json!(std::fs::read_to_string(&p).expect("read")));
+    }
+    Value::Object(files)
+}
