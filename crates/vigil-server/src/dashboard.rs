@@ -306,6 +306,16 @@ mod tests {
             vec![host[0].clone(), host[3].clone()],
             ago(5),
         );
+        // 2 days ago the remaining HIGH one is re-scored CRITICAL (still open)
+        let mut rescored = host[0].clone();
+        rescored["severity"] = json!("CRITICAL");
+        submit(
+            &store,
+            "i-1",
+            "AWS_EC2_INSTANCE",
+            vec![rescored, host[3].clone()],
+            ago(2),
+        );
         // two images of one repository, 10 days ago: 2 MEDIUM and 1 LOW
         submit(
             &store,
@@ -334,7 +344,8 @@ mod tests {
         let v = figures(&d, today, days);
 
         assert_eq!(v["findings"]["ACTIVE"]["total"], 5);
-        assert_eq!(v["findings"]["ACTIVE"]["HIGH"], 1);
+        assert_eq!(v["findings"]["ACTIVE"]["HIGH"], 0);
+        assert_eq!(v["findings"]["ACTIVE"]["CRITICAL"], 2);
         assert_eq!(v["findings"]["CLOSED"]["HIGH"], 2);
         let series = v["openBySeverity"].as_array().unwrap();
         assert_eq!(series.len(), 30);
@@ -352,7 +363,17 @@ mod tests {
             (0, 2, 1)
         );
         // 5 days ago two HIGH closed
-        assert_eq!((on(6, "HIGH"), on(5, "HIGH"), on(0, "HIGH")), (3, 1, 1));
+        assert_eq!((on(6, "HIGH"), on(5, "HIGH"), on(3, "HIGH")), (3, 1, 1));
+        // the re-scored one moved from HIGH to CRITICAL 2 days ago
+        assert_eq!(
+            (
+                on(2, "HIGH"),
+                on(3, "CRITICAL"),
+                on(2, "CRITICAL"),
+                on(0, "CRITICAL")
+            ),
+            (0, 1, 2, 2)
+        );
         // mean time to remediate: 15 days, for the 2 HIGH
         let high = v["meanTimeToRemediate"]
             .as_array()
@@ -383,7 +404,7 @@ mod tests {
         }
         // most vulnerable: the host (1 critical) first; the repository sums its two images
         assert_eq!(v["mostVulnerable"]["hosts"][0]["resourceId"], "i-1");
-        assert_eq!(v["mostVulnerable"]["hosts"][0]["critical"], 1);
+        assert_eq!(v["mostVulnerable"]["hosts"][0]["critical"], 2);
         assert_eq!(v["mostVulnerable"]["images"][0]["resourceId"], "sha256:aa");
         assert_eq!(v["mostVulnerable"]["images"][0]["repository"], "shop/web");
         let repo = &v["mostVulnerable"]["repositories"][0];

@@ -1,7 +1,7 @@
-//! The console dashboard's figures, counted in SQL over the findings and their lifecycle
-//! history (no finding body is parsed): counts by status and severity, the most vulnerable
-//! resources, and the daily history behind the charts (open findings by severity over time,
-//! mean time to remediate, new vs closed per week).
+//! The console dashboard's figures, counted in SQL without reading a finding's row: counts by
+//! status and severity and the most vulnerable resources from a covering index, and the daily
+//! history behind the charts (open findings by severity over time, mean time to remediate,
+//! new vs closed per week) from a roll-up the findings table's triggers keep (migration 17).
 
 use std::collections::BTreeMap;
 
@@ -90,45 +90,63 @@ impl Store {
         let (cond, args) = scope.sql();
         let mut out = Dashboard::default();
         self.with(|c| {
+            // counts by status and severity, and each resource's open ones, in one walk of the
+            // covering index (grouped in its order: no sort, no table row read)
             let mut st = c.prepare(&format!(
-                "SELECT f.status, f.severity, count(*) FROM findings f WHERE {cond}
-                 GROUP BY f.status, f.severity"
+                "SELECT f.account, f.status, f.resource_id, f.severity, count(*), max(f.score)
+                 FROM findings f INDEXED BY findings_for_dashboard WHERE {cond}
+                 GROUP BY f.account, f.status, f.resource_id, f.severity"
             ))?;
             let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+            let mut open: BTreeMap<(String, String), ResourceCounts> = BTreeMap::new();
             while let Some(r) = rows.next()? {
-                out.by_status_severity
-                    .insert((r.get(0)?, r.get(1)?), r.get::<_, i64>(2)?.max(0) as u64);
+                let (account, status, resource, severity): (String, String, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                let n = r.get::<_, i64>(4)?.max(0) as u64;
+                let score: Option<f64> = r.get(5)?;
+                *out.by_status_severity
+                    .entry((status.clone(), severity.clone()))
+                    .or_default() += n;
+                if status != "ACTIVE" {
+                    continue;
+                }
+                let c = open
+                    .entry((account.clone(), resource.clone()))
+                    .or_insert_with(|| ResourceCounts {
+                        account,
+                        resource_id: resource,
+                        ..Default::default()
+                    });
+                match severity.as_str() {
+                    "CRITICAL" => c.critical += n,
+                    "HIGH" => c.high += n,
+                    "MEDIUM" => c.medium += n,
+                    "LOW" => c.low += n,
+                    _ => {}
+                }
+                c.total += n;
+                c.max_score = match (c.max_score, score) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
             }
 
+            // the resources' types and details
+            let (rcond, rargs) = scope.sql();
+            let rcond = rcond.replace("f.", "r.");
             let mut st = c.prepare(&format!(
-                "SELECT f.account, f.resource_id, coalesce(r.type, ''), r.details,
-                        sum(f.severity = 'CRITICAL'), sum(f.severity = 'HIGH'),
-                        sum(f.severity = 'MEDIUM'), sum(f.severity = 'LOW'), count(*), max(f.score)
-                 FROM findings f INDEXED BY findings_by_resource
-                 LEFT JOIN resources r ON r.account = f.account AND r.region = f.region AND r.id = f.resource_id
-                 WHERE {cond} AND f.status = 'ACTIVE'
-                 GROUP BY f.account, f.resource_id"
+                "SELECT r.account, r.id, r.type, r.details FROM resources r WHERE {rcond}"
             ))?;
-            let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
-            let mut all = Vec::new();
+            let mut rows = st.query(rusqlite::params_from_iter(rargs.iter()))?;
             while let Some(r) = rows.next()? {
-                let n = |i: usize| -> rusqlite::Result<u64> {
-                    Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
-                };
-                let details: Option<String> = r.get(3)?;
-                all.push(ResourceCounts {
-                    account: r.get(0)?,
-                    resource_id: r.get(1)?,
-                    resource_type: r.get(2)?,
-                    details: details.and_then(|d| serde_json::from_str(&d).ok()),
-                    critical: n(4)?,
-                    high: n(5)?,
-                    medium: n(6)?,
-                    low: n(7)?,
-                    total: n(8)?,
-                    max_score: r.get(9)?,
-                });
+                let key: (String, String) = (r.get(0)?, r.get(1)?);
+                if let Some(c) = open.get_mut(&key) {
+                    c.resource_type = r.get(2)?;
+                    let details: Option<String> = r.get(3)?;
+                    c.details = details.and_then(|d| serde_json::from_str(&d).ok());
+                }
             }
+            let mut all: Vec<ResourceCounts> = open.into_values().collect();
             all.sort_by(|a, b| {
                 (b.critical, b.high, b.medium, b.low, b.total)
                     .cmp(&(a.critical, a.high, a.medium, a.low, a.total))
@@ -146,31 +164,26 @@ impl Store {
                 }
             }
 
-            let mut args = args.clone();
-            args.push(since.to_owned());
+            // the daily roll-up the findings' triggers keep
+            let (dcond, mut dargs) = scope.sql();
+            let dcond = dcond.replace("f.", "d.");
+            dargs.push(since.get(..10).unwrap_or(since).to_owned());
             let mut st = c.prepare(&format!(
-                "SELECT substr(h.at, 1, 10), f.severity,
-                        sum(h.to_status = 'ACTIVE' AND coalesce(h.from_status, '') != 'ACTIVE'),
-                        sum(h.from_status = 'ACTIVE' AND h.to_status != 'ACTIVE'),
-                        sum(h.from_status IS NULL),
-                        sum(h.to_status = 'CLOSED' AND coalesce(h.from_status, '') != 'CLOSED'),
-                        sum(CASE WHEN h.to_status = 'CLOSED' AND coalesce(h.from_status, '') != 'CLOSED'
-                                 THEN julianday(h.at) - julianday(f.first_observed_at) END)
-                 FROM finding_history h JOIN findings f ON f.arn = h.arn
-                 WHERE {cond} AND h.at >= ?{}
-                 GROUP BY 1, 2",
-                args.len()
+                "SELECT d.day, d.severity, sum(d.to_active), sum(d.from_active), sum(d.created),
+                        sum(d.closed), sum(d.days_to_close)
+                 FROM finding_daily d WHERE {dcond} AND d.day >= ?{}
+                 GROUP BY d.day, d.severity",
+                dargs.len()
             ))?;
-            let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+            let mut rows = st.query(rusqlite::params_from_iter(dargs.iter()))?;
             while let Some(r) = rows.next()? {
                 let n = |i: usize| -> rusqlite::Result<u64> {
                     Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
                 };
-                let to_active = n(2)?;
                 out.days.insert(
                     (r.get(0)?, r.get(1)?),
                     DayCounts {
-                        to_active,
+                        to_active: n(2)?,
                         from_active: n(3)?,
                         created: n(4)?,
                         closed: n(5)?,

@@ -416,10 +416,72 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX deliveries_pending ON event_deliveries(destination, subject, seq) WHERE state = 'PENDING';
      CREATE INDEX deliveries_by_state ON event_deliveries(destination, state, done_at);
      CREATE INDEX deliveries_by_seq ON event_deliveries(seq);",
-    // 17: the console's first pages: findings in Vigil-score order (a first page walks the
-    //     index and stops, whatever the account's size), and by vulnerability id.
+    // 17: the console. Findings in Vigil-score order (a first page walks the index and
+    //     stops, whatever the account's size) and by vulnerability id; a covering index for
+    //     the dashboard's counts by status, resource and severity; and the dashboard's daily
+    //     roll-up of the findings' lifecycle, kept by triggers on the findings table itself
+    //     (so every code path counts): per account, region, UTC day and severity, how many
+    //     findings became ACTIVE and stopped being ACTIVE (a re-scored ACTIVE finding moves
+    //     from its old severity to its new one), were created, and were closed (with the sum
+    //     of their days from first seen to closed). Stores from before are backfilled from
+    //     the lifecycle history, with the findings' current severities.
     "CREATE INDEX findings_by_score ON findings(account, region, score DESC, arn);
-     CREATE INDEX findings_by_vulnerability ON findings(account, vulnerability_id);",
+     CREATE INDEX findings_by_vulnerability ON findings(account, vulnerability_id);
+     CREATE INDEX findings_for_dashboard ON findings(account, region, status, resource_id, severity, score);
+     CREATE TABLE finding_daily (
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        day TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        to_active INTEGER NOT NULL DEFAULT 0,
+        from_active INTEGER NOT NULL DEFAULT 0,
+        created INTEGER NOT NULL DEFAULT 0,
+        closed INTEGER NOT NULL DEFAULT 0,
+        days_to_close REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, region, day, severity)
+     ) WITHOUT ROWID;
+     INSERT INTO finding_daily(account, region, day, severity, to_active, from_active, created, closed, days_to_close)
+        SELECT f.account, f.region, substr(h.at, 1, 10), f.severity,
+               sum(h.to_status = 'ACTIVE' AND coalesce(h.from_status, '') != 'ACTIVE'),
+               sum(coalesce(h.from_status, '') = 'ACTIVE' AND h.to_status != 'ACTIVE'),
+               sum(h.from_status IS NULL),
+               sum(h.to_status = 'CLOSED' AND coalesce(h.from_status, '') != 'CLOSED'),
+               coalesce(sum(CASE WHEN h.to_status = 'CLOSED' AND coalesce(h.from_status, '') != 'CLOSED'
+                                 THEN julianday(h.at) - julianday(f.first_observed_at) END), 0)
+        FROM finding_history h JOIN findings f ON f.arn = h.arn
+        GROUP BY 1, 2, 3, 4;
+     CREATE TRIGGER finding_daily_insert AFTER INSERT ON findings BEGIN
+        INSERT INTO finding_daily(account, region, day, severity, to_active, created)
+        VALUES (NEW.account, NEW.region, substr(NEW.first_observed_at, 1, 10), NEW.severity,
+                NEW.status = 'ACTIVE', 1)
+        ON CONFLICT (account, region, day, severity) DO UPDATE SET
+            to_active = to_active + excluded.to_active, created = created + 1;
+     END;
+     CREATE TRIGGER finding_daily_leave AFTER UPDATE OF status, severity ON findings
+     WHEN OLD.status = 'ACTIVE' AND (NEW.status != 'ACTIVE' OR NEW.severity != OLD.severity) BEGIN
+        INSERT INTO finding_daily(account, region, day, severity, from_active)
+        VALUES (OLD.account, OLD.region, substr(NEW.updated_at, 1, 10), OLD.severity, 1)
+        ON CONFLICT (account, region, day, severity) DO UPDATE SET from_active = from_active + 1;
+     END;
+     CREATE TRIGGER finding_daily_enter AFTER UPDATE OF status, severity ON findings
+     WHEN NEW.status = 'ACTIVE' AND (OLD.status != 'ACTIVE' OR NEW.severity != OLD.severity) BEGIN
+        INSERT INTO finding_daily(account, region, day, severity, to_active)
+        VALUES (NEW.account, NEW.region, substr(NEW.updated_at, 1, 10), NEW.severity, 1)
+        ON CONFLICT (account, region, day, severity) DO UPDATE SET to_active = to_active + 1;
+     END;
+     CREATE TRIGGER finding_daily_close AFTER UPDATE OF status ON findings
+     WHEN NEW.status = 'CLOSED' AND OLD.status != 'CLOSED' BEGIN
+        INSERT INTO finding_daily(account, region, day, severity, closed, days_to_close)
+        VALUES (NEW.account, NEW.region, substr(NEW.updated_at, 1, 10), NEW.severity, 1,
+                julianday(NEW.updated_at) - julianday(NEW.first_observed_at))
+        ON CONFLICT (account, region, day, severity) DO UPDATE SET
+            closed = closed + 1, days_to_close = days_to_close + excluded.days_to_close;
+     END;
+     CREATE TRIGGER finding_daily_delete AFTER DELETE ON findings WHEN OLD.status = 'ACTIVE' BEGIN
+        INSERT INTO finding_daily(account, region, day, severity, from_active)
+        VALUES (OLD.account, OLD.region, strftime('%Y-%m-%d', 'now'), OLD.severity, 1)
+        ON CONFLICT (account, region, day, severity) DO UPDATE SET from_active = from_active + 1;
+     END;",
 ];
 
 /// The current time in the store's timestamp format, in SQL.
