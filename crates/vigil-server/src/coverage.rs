@@ -1273,6 +1273,57 @@ impl Tally {
     }
 }
 
+/// Adds one finding to the groups it belongs to.
+fn tally(req: &AggRequest, tallies: &mut BTreeMap<String, Tally>, f: &Value) {
+    let severity = f.get("severity").and_then(Value::as_str).unwrap_or("");
+    let yes = |k: &str| f.get(k).and_then(Value::as_str) == Some("YES");
+    let mut seen = BTreeSet::new();
+    for g in groups_of(req.spec.kind, f) {
+        let fields = Value::Object(g.fields);
+        if !req
+            .filters
+            .iter()
+            .all(|(field, fl)| fl.matches(&collect(&fields, field)))
+        {
+            continue;
+        }
+        if !seen.insert(g.key.clone()) {
+            continue;
+        }
+        let t = tallies.entry(g.key).or_default();
+        if let Value::Object(m) = fields
+            && t.fields.is_empty()
+        {
+            t.fields = m;
+        }
+        t.all += 1;
+        match severity {
+            "CRITICAL" => t.critical += 1,
+            "HIGH" => t.high += 1,
+            "MEDIUM" => t.medium += 1,
+            _ => {}
+        }
+        if yes("exploitAvailable") {
+            t.exploit += 1;
+        }
+        if matches!(
+            f.get("fixAvailable").and_then(Value::as_str),
+            Some("YES" | "PARTIAL")
+        ) {
+            t.fix += 1;
+        }
+        if f.get("type").and_then(Value::as_str) == Some("NETWORK_REACHABILITY") {
+            t.network += 1;
+        }
+        if let Some(r) = g.resource {
+            t.resources.insert(r);
+        }
+        if let Some(score) = f.get("inspectorScore").and_then(Value::as_f64) {
+            t.max_score = t.max_score.max((score * 10.0).round().max(0.0) as u64);
+        }
+    }
+}
+
 pub fn list_finding_aggregations(
     app: &App,
     p: &Principal,
@@ -1314,60 +1365,32 @@ pub fn list_finding_aggregations(
         statuses: vec!["ACTIVE".into()],
         ..Default::default()
     };
-    let findings = app.store.findings(&q, &|f| {
-        req.keeps(f)
-            && accounts
-                .as_ref()
-                .is_none_or(|a| a.matches(&collect(f, "awsAccountId")))
-    })?;
+    // The account's open findings are read in pages of bounded size (keyset order), each
+    // tallied and dropped: memory holds the groups, not the findings.
+    const PAGE: usize = 1000;
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    for f in &findings {
-        let severity = f.get("severity").and_then(Value::as_str).unwrap_or("");
-        let yes = |k: &str| f.get(k).and_then(Value::as_str) == Some("YES");
-        let mut seen = BTreeSet::new();
-        for g in groups_of(req.spec.kind, f) {
-            let fields = Value::Object(g.fields);
-            if !req
-                .filters
-                .iter()
-                .all(|(field, fl)| fl.matches(&collect(&fields, field)))
-            {
-                continue;
-            }
-            if !seen.insert(g.key.clone()) {
-                continue;
-            }
-            let t = tallies.entry(g.key).or_default();
-            if let Value::Object(m) = fields
-                && t.fields.is_empty()
-            {
-                t.fields = m;
-            }
-            t.all += 1;
-            match severity {
-                "CRITICAL" => t.critical += 1,
-                "HIGH" => t.high += 1,
-                "MEDIUM" => t.medium += 1,
-                _ => {}
-            }
-            if yes("exploitAvailable") {
-                t.exploit += 1;
-            }
-            if matches!(
-                f.get("fixAvailable").and_then(Value::as_str),
-                Some("YES" | "PARTIAL")
-            ) {
-                t.fix += 1;
-            }
-            if f.get("type").and_then(Value::as_str) == Some("NETWORK_REACHABILITY") {
-                t.network += 1;
-            }
-            if let Some(r) = g.resource {
-                t.resources.insert(r);
-            }
-            if let Some(score) = f.get("inspectorScore").and_then(Value::as_f64) {
-                t.max_score = t.max_score.max((score * 10.0).round().max(0.0) as u64);
-            }
+    let mut after: Option<String> = None;
+    loop {
+        let page = app
+            .store
+            .report_store()
+            .findings_page(&q, after.as_deref(), PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last
+            .get("findingArn")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let done = page.len() < PAGE;
+        for f in page.iter().filter(|f| {
+            req.keeps(f)
+                && accounts
+                    .as_ref()
+                    .is_none_or(|a| a.matches(&collect(f, "awsAccountId")))
+        }) {
+            tally(&req, &mut tallies, f);
+        }
+        if done {
+            break;
         }
     }
     let mut rows: Vec<(String, Tally)> = tallies.into_iter().collect();

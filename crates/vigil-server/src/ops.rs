@@ -199,13 +199,43 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
         }
         page
     } else {
-        let mut all = app
-            .store
-            .findings(&q, &|f| criteria.as_ref().is_none_or(|c| c.matches(f)))?;
-        if let Some(s) = &sort {
-            all.sort_by(|a, b| s.compare(a, b).then_with(|| arn(a).cmp(arn(b))));
+        // Any other sort (or residual criteria in ARN order): the findings are read in pages
+        // of bounded size and only the best `offset + limit + 1` kept, so memory holds a page
+        // and the answer, never the account; in ARN order the walk stops once it has them.
+        const PAGE: usize = 1000;
+        let want = offset.saturating_add(limit).saturating_add(1);
+        let order = |a: &Value, b: &Value| match &sort {
+            Some(s) => s.compare(a, b).then_with(|| arn(a).cmp(arn(b))),
+            None => arn(a).cmp(arn(b)),
+        };
+        let mut best: Vec<Value> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = app
+                .store
+                .report_store()
+                .findings_page(&q, after.as_deref(), PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last
+                .get("findingArn")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let done = page.len() < PAGE;
+            best.extend(
+                page.into_iter()
+                    .filter(|f| criteria.as_ref().is_none_or(|c| c.matches(f))),
+            );
+            if best.len() >= want.max(PAGE) * 2 {
+                best.sort_by(order);
+                best.truncate(want);
+            }
+            if done || (sort.is_none() && best.len() >= want) {
+                break;
+            }
         }
-        all.into_iter().skip(offset).take(limit + 1).collect()
+        best.sort_by(order);
+        best.truncate(want);
+        best.into_iter().skip(offset).collect()
     };
     let more = found.len() > limit;
     found.truncate(limit);
