@@ -254,6 +254,11 @@ fn main() {
         },
     );
 
+    run(
+        "console first page: sorted by EPSS (top-k over pages) (50)",
+        &mut |_| json!({"maxResults": 50, "sortCriteria": {"field": "EPSS_SCORE", "sortOrder": "DESC"}}),
+    );
+
     // the console's dashboard (counted in SQL) and a grouped view (ListFindingAggregations)
     let timed = |name: &str, path: &str, body: &Value, n: usize| {
         let mut times: Vec<Duration> = (0..n).map(|_| call_at(path, body).0).collect();
