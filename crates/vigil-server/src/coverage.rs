@@ -1366,11 +1366,51 @@ pub fn list_finding_aggregations(
         ..Default::default()
     };
     // The account's open findings are read in pages of bounded size (keyset order), each
-    // tallied and dropped: memory holds the groups, not the findings.
+    // tallied and dropped: memory holds the groups, not the findings. By title without any
+    // filter, the store counts them from an index instead.
     const PAGE: usize = 1000;
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut after: Option<String> = None;
-    loop {
+    let by_index = req.spec.kind == "TITLE"
+        && req.filters.is_empty()
+        && req.finding_type.is_none()
+        && req.resource_type.is_none()
+        && accounts.is_none();
+    if by_index {
+        let scope = vigil_store::dashboard::Scope {
+            account: q.account.clone(),
+            member_accounts: q.member_accounts.clone(),
+            region: p.region.clone(),
+        };
+        for t in app.store.open_by_title(&scope)? {
+            let vuln = t.vulnerability_id.filter(|v| !v.is_empty());
+            let key = format!(
+                "{}|{}|{}",
+                t.account,
+                t.title,
+                vuln.as_deref().unwrap_or("")
+            );
+            tallies.insert(
+                key,
+                Tally {
+                    fields: fields(&[
+                        ("title", Some(json!(t.title))),
+                        ("vulnerabilityId", vuln.map(Value::from)),
+                        ("accountId", Some(json!(t.account))),
+                    ]),
+                    all: t.all,
+                    critical: t.critical,
+                    high: t.high,
+                    medium: t.medium,
+                    max_score: t
+                        .max_score
+                        .map_or(0, |s| (s * 10.0).round().max(0.0) as u64),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    while !by_index {
         let page = app
             .store
             .report_store()

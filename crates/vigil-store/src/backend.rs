@@ -34,6 +34,11 @@ pub trait FindingsStore: Send + Sync {
         since: &str,
         per_type: usize,
     ) -> Result<crate::dashboard::Dashboard>;
+    /// Open findings by title (see [`crate::Store::open_by_title`]).
+    fn open_by_title(
+        &self,
+        scope: &crate::dashboard::Scope,
+    ) -> Result<Vec<crate::dashboard::TitleCounts>>;
     /// A page of findings in a store-side order (see [`crate::Store::findings_ordered`]).
     fn findings_ordered(
         &self,
@@ -181,6 +186,12 @@ impl FindingsStore for crate::Store {
         per_type: usize,
     ) -> Result<crate::dashboard::Dashboard> {
         crate::Store::dashboard(self, scope, since, per_type)
+    }
+    fn open_by_title(
+        &self,
+        scope: &crate::dashboard::Scope,
+    ) -> Result<Vec<crate::dashboard::TitleCounts>> {
+        crate::Store::open_by_title(self, scope)
     }
     fn findings_ordered(
         &self,

@@ -195,4 +195,50 @@ impl Store {
         })?;
         Ok(out)
     }
+
+    /// Open (ACTIVE) findings grouped by account, title and vulnerability id, from a covering
+    /// index (ListFindingAggregations by TITLE without filters, the console's "by
+    /// vulnerability" view): no finding row is read.
+    pub fn open_by_title(&self, scope: &Scope) -> Result<Vec<TitleCounts>> {
+        let (cond, args) = scope.sql();
+        self.with(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT f.account, f.title, f.vulnerability_id, count(*),
+                        sum(f.severity = 'CRITICAL'), sum(f.severity = 'HIGH'),
+                        sum(f.severity = 'MEDIUM'), max(f.score)
+                 FROM findings f INDEXED BY findings_by_title
+                 WHERE {cond} AND f.status = 'ACTIVE' AND f.title IS NOT NULL AND f.title != ''
+                 GROUP BY f.account, f.title, f.vulnerability_id"
+            ))?;
+            let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                let n = |i: usize| -> rusqlite::Result<u64> {
+                    Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
+                };
+                Ok(TitleCounts {
+                    account: r.get(0)?,
+                    title: r.get(1)?,
+                    vulnerability_id: r.get(2)?,
+                    all: n(3)?,
+                    critical: n(4)?,
+                    high: n(5)?,
+                    medium: n(6)?,
+                    max_score: r.get(7)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+}
+
+/// Open findings of one title (see [`Store::open_by_title`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TitleCounts {
+    pub account: String,
+    pub title: String,
+    pub vulnerability_id: Option<String>,
+    pub all: u64,
+    pub critical: u64,
+    pub high: u64,
+    pub medium: u64,
+    pub max_score: Option<f64>,
 }

@@ -417,8 +417,9 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX deliveries_by_state ON event_deliveries(destination, state, done_at);
      CREATE INDEX deliveries_by_seq ON event_deliveries(seq);",
     // 17: the console. Findings in Vigil-score order (a first page walks the index and
-    //     stops, whatever the account's size) and by vulnerability id; a covering index for
-    //     the dashboard's counts by status, resource and severity; and the dashboard's daily
+    //     stops, whatever the account's size) and by vulnerability id; covering indexes for
+    //     the dashboard's counts by status, resource and severity and for the open findings
+    //     by title (the "by vulnerability" view); and the dashboard's daily
     //     roll-up of the findings' lifecycle, kept by triggers on the findings table itself
     //     (so every code path counts): per account, region, UTC day and severity, how many
     //     findings became ACTIVE and stopped being ACTIVE (a re-scored ACTIVE finding moves
@@ -428,6 +429,7 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX findings_by_score ON findings(account, region, score DESC, arn);
      CREATE INDEX findings_by_vulnerability ON findings(account, vulnerability_id);
      CREATE INDEX findings_for_dashboard ON findings(account, region, status, resource_id, severity, score);
+     CREATE INDEX findings_by_title ON findings(account, region, status, title, vulnerability_id, severity, score);
      CREATE TABLE finding_daily (
         account TEXT NOT NULL,
         region TEXT NOT NULL,

@@ -1,8 +1,11 @@
-//! ListFindings' sortCriteria against an independent oracle: every SortField in both orders,
+//! The findings' fast paths against the general ones. ListFindings' sortCriteria against an
+//! independent oracle: every SortField in both orders,
 //! paged 7 at a time through boto3 (some fields sort in SQL, the others in a bounded top-k
 //! over pages of the store), compared with the whole unsorted list sorted in Python by
 //! Inspector's rules (the field's first value, missing values last in either order, severity
-//! by rank, ties by findingArn), with and without residual criteria.
+//! by rank, ties by findingArn), with and without residual criteria. ListFindingAggregations by
+//! TITLE counted from the store's index against the same request with a filter that keeps
+//! every finding (which tallies the findings one by one).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,8 +14,9 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-#[test]
-fn every_sort_field_pages_as_the_oracle_sorts() {
+/// A server with an image, a host with the same packages and a network's reachability
+/// findings, some of them suppressed.
+fn fleet() -> Server {
     tools_present();
     let s = start();
     let sbom = demo_sbom(s.dir.path());
@@ -46,6 +50,62 @@ fn every_sort_field_pages_as_the_oracle_sorts() {
         "--filter-criteria",
         r#"{"vulnerablePackages":[{"name":{"comparison":"EQUALS","value":"urllib3"}}]}"#,
     ]);
+    s
+}
+
+#[test]
+fn title_groups_from_the_index_equal_the_tally() {
+    let s = fleet();
+    let fast = s.aws(&[
+        "list-finding-aggregations",
+        "--aggregation-type",
+        "TITLE",
+        "--aggregation-request",
+        r#"{"titleAggregation":{"sortBy":"ALL","sortOrder":"DESC"}}"#,
+    ]);
+    // a filter every title passes takes the general path
+    let slow = s.aws(&[
+        "list-finding-aggregations",
+        "--aggregation-type",
+        "TITLE",
+        "--aggregation-request",
+        r#"{"titleAggregation":{"sortBy":"ALL","sortOrder":"DESC","titles":[{"comparison":"NOT_EQUALS","value":"no such title"}]}}"#,
+    ]);
+    let groups = fast["responses"].as_array().unwrap();
+    assert!(groups.len() > 5, "{fast}");
+    assert_eq!(fast["responses"], slow["responses"], "{fast}\n{slow}");
+    // network findings have titles but no vulnerability id
+    assert!(
+        groups
+            .iter()
+            .any(|g| g["titleAggregation"].get("vulnerabilityId").is_none())
+    );
+    for sort in ["CRITICAL", "HIGH", "VIGIL_SCORE"] {
+        let req = format!(r#"{{"titleAggregation":{{"sortBy":"{sort}","sortOrder":"ASC"}}}}"#);
+        let req_slow = format!(
+            r#"{{"titleAggregation":{{"sortBy":"{sort}","sortOrder":"ASC","titles":[{{"comparison":"NOT_EQUALS","value":"x"}}]}}}}"#
+        );
+        let a = s.aws(&[
+            "list-finding-aggregations",
+            "--aggregation-type",
+            "TITLE",
+            "--aggregation-request",
+            &req,
+        ]);
+        let b = s.aws(&[
+            "list-finding-aggregations",
+            "--aggregation-type",
+            "TITLE",
+            "--aggregation-request",
+            &req_slow,
+        ]);
+        assert_eq!(a["responses"], b["responses"], "{sort}");
+    }
+}
+
+#[test]
+fn every_sort_field_pages_as_the_oracle_sorts() {
+    let s = fleet();
 
     let out = s.python(
         r#"
