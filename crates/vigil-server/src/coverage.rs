@@ -1410,27 +1410,29 @@ pub fn list_finding_aggregations(
             );
         }
     }
-    while !by_index {
-        let page = app
-            .store
-            .report_store()
-            .findings_page(&q, after.as_deref(), PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last
-            .get("findingArn")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let done = page.len() < PAGE;
-        for f in page.iter().filter(|f| {
-            req.keeps(f)
-                && accounts
-                    .as_ref()
-                    .is_none_or(|a| a.matches(&collect(f, "awsAccountId")))
-        }) {
-            tally(&req, &mut tallies, f);
-        }
-        if done {
-            break;
+    if !by_index {
+        loop {
+            let page = app
+                .store
+                .report_store()
+                .findings_page(&q, after.as_deref(), PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last
+                .get("findingArn")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let done = page.len() < PAGE;
+            for f in page.iter().filter(|f| {
+                req.keeps(f)
+                    && accounts
+                        .as_ref()
+                        .is_none_or(|a| a.matches(&collect(f, "awsAccountId")))
+            }) {
+                tally(&req, &mut tallies, f);
+            }
+            if done {
+                break;
+            }
         }
     }
     let mut rows: Vec<(String, Tally)> = tallies.into_iter().collect();
