@@ -206,9 +206,9 @@ impl Store {
                 "SELECT f.account, f.title, f.vulnerability_id, count(*),
                         sum(f.severity = 'CRITICAL'), sum(f.severity = 'HIGH'),
                         sum(f.severity = 'MEDIUM'), max(f.score)
-                 FROM findings f INDEXED BY findings_by_title
+                 FROM findings f INDEXED BY findings_by_vulnerability
                  WHERE {cond} AND f.status = 'ACTIVE' AND f.title IS NOT NULL AND f.title != ''
-                 GROUP BY f.account, f.title, f.vulnerability_id"
+                 GROUP BY f.account, f.vulnerability_id, f.title"
             ))?;
             let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
                 let n = |i: usize| -> rusqlite::Result<u64> {

@@ -433,7 +433,10 @@ impl Store {
         let path = data_dir.join("vigil.sqlite");
         let mut conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            // a 64 MiB page cache: the findings' indexes are written at positions all over
+            // their B-trees (by score, vulnerability id), which a 2 MiB cache re-reads for
+            // every row at a million findings
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
         )
         .map_err(|e| db_err(&path, e))?;
         schema::migrate(&mut conn).map_err(|e| db_err(&path, e))?;

@@ -417,9 +417,9 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX deliveries_by_state ON event_deliveries(destination, state, done_at);
      CREATE INDEX deliveries_by_seq ON event_deliveries(seq);",
     // 17: the console. Findings in Vigil-score order (a first page walks the index and
-    //     stops, whatever the account's size) and by vulnerability id; covering indexes for
-    //     the dashboard's counts by status, resource and severity and for the open findings
-    //     by title (the "by vulnerability" view); and the dashboard's daily
+    //     stops, whatever the account's size); by vulnerability id and title (one index for
+    //     the CVE filter and the "by vulnerability" view's counts, covering the latter); by
+    //     status, resource and severity (covering the dashboard's counts); and the daily
     //     roll-up of the findings' lifecycle, kept by triggers on the findings table itself
     //     (so every code path counts): per account, region, UTC day and severity, how many
     //     findings became ACTIVE and stopped being ACTIVE (a re-scored ACTIVE finding moves
@@ -427,9 +427,8 @@ const MIGRATIONS: &[&str] = &[
     //     of their days from first seen to closed). Stores from before are backfilled from
     //     the lifecycle history, with the findings' current severities.
     "CREATE INDEX findings_by_score ON findings(account, region, score DESC, arn);
-     CREATE INDEX findings_by_vulnerability ON findings(account, vulnerability_id);
+     CREATE INDEX findings_by_vulnerability ON findings(account, region, vulnerability_id, title, status, severity, score);
      CREATE INDEX findings_for_dashboard ON findings(account, region, status, resource_id, severity, score);
-     CREATE INDEX findings_by_title ON findings(account, region, status, title, vulnerability_id, severity, score);
      CREATE TABLE finding_daily (
         account TEXT NOT NULL,
         region TEXT NOT NULL,
