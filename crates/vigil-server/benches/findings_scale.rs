@@ -65,6 +65,20 @@ fn main() {
         let key = store
             .create_key(ACCOUNT, OffsetDateTime::now_utc())
             .expect("key");
+        // VIGIL_BENCH_DROP=index,trigger,...: what each costs at ingest (measurement only)
+        if let Ok(drop) = std::env::var("VIGIL_BENCH_DROP") {
+            let c = rusqlite::Connection::open(data.join("vigil.sqlite")).expect("db");
+            for name in drop.split(',').filter(|n| !n.is_empty()) {
+                let kind = if name.starts_with("finding_daily") || name.contains("_event_") {
+                    "TRIGGER"
+                } else {
+                    "INDEX"
+                };
+                c.execute_batch(&format!("DROP {kind} {name}"))
+                    .expect("drop");
+            }
+            println!("dropped: {drop}");
+        }
         let t = Instant::now();
         let no_rules = |_: &Value| vigil_store::Compiled::never();
         for r in 0..resources {
@@ -112,6 +126,9 @@ fn main() {
         })
         .unwrap_or(0);
     println!("store size on disk: {:.0} MB", size as f64 / 1e6);
+    if std::env::var_os("VIGIL_BENCH_INGEST_ONLY").is_some() {
+        return;
+    }
 
     // 2. the server, in process, on loopback
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -432,6 +432,9 @@ impl Store {
         let master = keys::MasterKey::load_or_create(&data_dir.join("master.key"))?;
         let path = data_dir.join("vigil.sqlite");
         let mut conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
+        // ingest alone keeps more statements than rusqlite's default 16 (an evicted one is
+        // compiled again, with the code of every index and trigger on its table)
+        conn.set_prepared_statement_cache_capacity(128);
         conn.execute_batch(
             // a 64 MiB page cache: the findings' indexes are written at positions all over
             // their B-trees (by score, vulnerability id), which a 2 MiB cache re-reads for
@@ -708,11 +711,15 @@ impl Store {
                 match existing.get(arn) {
                     None => {
                         let status = if suppressor.is_some() { "SUPPRESSED" } else { "ACTIVE" };
-                        tx.execute(
+                        // prepared once per connection: the statement carries the code of
+                        // every index and trigger on findings, costly to compile per row
+                        tx.prepare_cached(
                             "INSERT INTO findings(arn, account, region, resource_id, status, severity, score, type,
                                vulnerability_id, title, first_observed_at, last_observed_at, updated_at, suppressed_by, body)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11, ?12, ?13)",
-                            params![
+                        )
+                        .map_err(e)?
+                        .execute(params![
                                 arn, sub.account, sub.region, r.id, status, cols.severity, cols.score, cols.kind,
                                 cols.vulnerability_id, cols.title, at, suppressor, body.to_string()
                             ],
@@ -742,13 +749,14 @@ impl Store {
                             .map_err(e)?
                         } else {
                             tx
-                            .execute(
+                            .prepare_cached(
                                 "UPDATE findings SET last_observed_at = ?2, status = ?3, suppressed_by = ?4, severity = ?5, score = ?6,
                                    title = ?7, vulnerability_id = ?8, body = ?9,
                                    updated_at = CASE WHEN status != ?3 OR severity != ?5 OR IFNULL(score, -1) != IFNULL(?6, -1) OR body != ?9 THEN ?2 ELSE updated_at END
                                  WHERE arn = ?1",
-                                params![arn, at, status, by, cols.severity, cols.score, cols.title, cols.vulnerability_id, body.to_string()],
                             )
+                            .map_err(e)?
+                            .execute(params![arn, at, status, by, cols.severity, cols.score, cols.title, cols.vulnerability_id, body.to_string()])
                             .map_err(e)?
                         };
                         let _ = changed;
@@ -767,10 +775,11 @@ impl Store {
             }
             for (arn, (status, _, _)) in &existing {
                 if status != "CLOSED" && !seen.contains(arn) && !untouchable.contains(arn) {
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE findings SET status = 'CLOSED', updated_at = ?2 WHERE arn = ?1",
-                        params![arn, at],
                     )
+                    .map_err(e)?
+                    .execute(params![arn, at])
                     .map_err(e)?;
                     history(tx, arn, &at, Some(status), "CLOSED", gone_reason).map_err(e)?;
                     report.closed += 1;
