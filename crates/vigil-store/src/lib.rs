@@ -692,6 +692,10 @@ impl Store {
             };
             let mut seen = std::collections::HashSet::new();
             let mut final_status: Vec<(String, &'static str)> = Vec::new();
+            // the dashboard's daily roll-up of the new findings: (severity) -> (created, active),
+            // written once per transaction (the triggers count every other change)
+            let mut created: std::collections::BTreeMap<String, (i64, i64)> =
+                std::collections::BTreeMap::new();
             for f in &sub.findings {
                 let Some(arn) = f.get("findingArn").and_then(Value::as_str) else {
                     return Err(Error::Invalid("a finding has no findingArn".into()));
@@ -728,6 +732,9 @@ impl Store {
                         let reason = if suppressor.is_some() { format!("{seen_reason}; matches a suppression rule") } else { seen_reason.to_owned() };
                         history(tx, arn, &at, None, status, &reason).map_err(e)?;
                         final_status.push((arn.to_owned(), status));
+                        let c = created.entry(cols.severity.clone()).or_default();
+                        c.0 += 1;
+                        c.1 += i64::from(status == "ACTIVE");
                         report.new += 1;
                     }
                     Some((old_status, old_by, _)) => {
@@ -802,6 +809,17 @@ impl Store {
             report.active = statuses.values().filter(|s| **s == "ACTIVE").count() as u64;
             report.suppressed = statuses.values().filter(|s| **s == "SUPPRESSED").count() as u64;
             // the scan completion event, after the finding events of this scan
+            for (severity, (n, active)) in &created {
+                tx.prepare_cached(
+                    "INSERT INTO finding_daily(account, region, day, severity, to_active, created)
+                     VALUES (?1, ?2, substr(?3, 1, 10), ?4, ?5, ?6)
+                     ON CONFLICT (account, region, day, severity) DO UPDATE SET
+                        to_active = to_active + excluded.to_active, created = created + excluded.created",
+                )
+                .map_err(e)?
+                .execute(params![sub.account, sub.region, at, severity, active, n])
+                .map_err(e)?;
+            }
             if sub.origin == Origin::Scan {
                 events::scan_completed(tx, sub.account, sub.region, r, &at).map_err(e)?;
             }

@@ -420,8 +420,10 @@ const MIGRATIONS: &[&str] = &[
     //     stops, whatever the account's size); by vulnerability id and title (one index for
     //     the CVE filter and the "by vulnerability" view's counts, covering the latter); by
     //     status, resource and severity (covering the dashboard's counts); and the daily
-    //     roll-up of the findings' lifecycle, kept by triggers on the findings table itself
-    //     (so every code path counts): per account, region, UTC day and severity, how many
+    //     roll-up of the findings' lifecycle, kept by triggers on updates and deletions of
+    //     the findings table itself (so every code path counts; the one INSERT path, ingest,
+    //     adds its new findings once per transaction): per account, region, UTC day and
+    //     severity, how many
     //     findings became ACTIVE and stopped being ACTIVE (a re-scored ACTIVE finding moves
     //     from its old severity to its new one), were created, and were closed (with the sum
     //     of their days from first seen to closed). Stores from before are backfilled from
@@ -451,13 +453,6 @@ const MIGRATIONS: &[&str] = &[
                                  THEN julianday(h.at) - julianday(f.first_observed_at) END), 0)
         FROM finding_history h JOIN findings f ON f.arn = h.arn
         GROUP BY 1, 2, 3, 4;
-     CREATE TRIGGER finding_daily_insert AFTER INSERT ON findings BEGIN
-        INSERT INTO finding_daily(account, region, day, severity, to_active, created)
-        VALUES (NEW.account, NEW.region, substr(NEW.first_observed_at, 1, 10), NEW.severity,
-                NEW.status = 'ACTIVE', 1)
-        ON CONFLICT (account, region, day, severity) DO UPDATE SET
-            to_active = to_active + excluded.to_active, created = created + 1;
-     END;
      CREATE TRIGGER finding_daily_leave AFTER UPDATE OF status, severity ON findings
      WHEN OLD.status = 'ACTIVE' AND (NEW.status != 'ACTIVE' OR NEW.severity != OLD.severity) BEGIN
         INSERT INTO finding_daily(account, region, day, severity, from_active)
