@@ -436,10 +436,7 @@ impl Store {
         // compiled again, with the code of every index and trigger on its table)
         conn.set_prepared_statement_cache_capacity(128);
         conn.execute_batch(
-            // a 64 MiB page cache: the findings' indexes are written at positions all over
-            // their B-trees (by score, vulnerability id), which a 2 MiB cache re-reads for
-            // every row at a million findings
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )
         .map_err(|e| db_err(&path, e))?;
         schema::migrate(&mut conn).map_err(|e| db_err(&path, e))?;
