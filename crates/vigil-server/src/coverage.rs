@@ -1368,9 +1368,7 @@ pub fn list_finding_aggregations(
     // The account's open findings are read in pages of bounded size (keyset order), each
     // tallied and dropped: memory holds the groups, not the findings. By title without any
     // filter, the store counts them from an index instead.
-    const PAGE: usize = 1000;
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut after: Option<String> = None;
     let by_index = req.spec.kind == "TITLE"
         && req.filters.is_empty()
         && req.finding_type.is_none()
@@ -1411,17 +1409,7 @@ pub fn list_finding_aggregations(
         }
     }
     if !by_index {
-        loop {
-            let page = app
-                .store
-                .report_store()
-                .findings_page(&q, after.as_deref(), PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last
-                .get("findingArn")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let done = page.len() < PAGE;
+        crate::ops::walk_findings(app, &q, |page| {
             for f in page.iter().filter(|f| {
                 req.keeps(f)
                     && accounts
@@ -1430,10 +1418,8 @@ pub fn list_finding_aggregations(
             }) {
                 tally(&req, &mut tallies, f);
             }
-            if done {
-                break;
-            }
-        }
+            true
+        })?;
     }
     let mut rows: Vec<(String, Tally)> = tallies.into_iter().collect();
     rows.sort_by(|(ka, a), (kb, b)| {

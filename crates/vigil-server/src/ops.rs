@@ -124,6 +124,36 @@ pub(crate) fn equals_values(criteria: Option<&Value>, key: &str) -> Vec<String> 
     }
 }
 
+/// Findings read per store page by [`walk_findings`].
+const FINDINGS_PAGE: usize = 1000;
+
+/// Walks the query's findings in ARN order, a page of bounded size at a time (keyset
+/// pagination: each page costs the same), until `visit` answers false or none are left.
+pub(crate) fn walk_findings(
+    app: &App,
+    q: &FindingQuery,
+    mut visit: impl FnMut(Vec<Value>) -> bool,
+) -> Result<(), ApiError> {
+    let mut after: Option<String> = None;
+    loop {
+        let page = app
+            .store
+            .report_store()
+            .findings_page(q, after.as_deref(), FINDINGS_PAGE)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last
+            .get("findingArn")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let done = page.len() < FINDINGS_PAGE;
+        if !visit(page) || done {
+            return Ok(());
+        }
+    }
+}
+
 pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, ApiError> {
     check_members(
         input,
@@ -202,37 +232,23 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
         // Any other sort (or residual criteria in ARN order): the findings are read in pages
         // of bounded size and only the best `offset + limit + 1` kept, so memory holds a page
         // and the answer, never the account; in ARN order the walk stops once it has them.
-        const PAGE: usize = 1000;
         let want = offset.saturating_add(limit).saturating_add(1);
         let order = |a: &Value, b: &Value| match &sort {
             Some(s) => s.compare(a, b).then_with(|| arn(a).cmp(arn(b))),
             None => arn(a).cmp(arn(b)),
         };
         let mut best: Vec<Value> = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = app
-                .store
-                .report_store()
-                .findings_page(&q, after.as_deref(), PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last
-                .get("findingArn")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let done = page.len() < PAGE;
+        walk_findings(app, &q, |page| {
             best.extend(
                 page.into_iter()
                     .filter(|f| criteria.as_ref().is_none_or(|c| c.matches(f))),
             );
-            if best.len() >= want.max(PAGE) * 2 {
+            if best.len() >= want.max(FINDINGS_PAGE) * 2 {
                 best.sort_by(order);
                 best.truncate(want);
             }
-            if done || (sort.is_none() && best.len() >= want) {
-                break;
-            }
-        }
+            sort.is_some() || best.len() < want
+        })?;
         best.sort_by(order);
         best.truncate(want);
         best.into_iter().skip(offset).collect()

@@ -149,20 +149,7 @@ fn the_console_in_a_real_browser() {
     s.scan(&sbom.display().to_string(), "i-0123456789abcdef0");
     // a host with the same packages (the SBOM without its image facts), and the network
     // reachability findings of a two-tier network
-    let mut host_sbom: Value =
-        serde_json::from_str(&std::fs::read_to_string(&sbom).unwrap()).unwrap();
-    if let Some(props) = host_sbom
-        .pointer_mut("/metadata/component/properties")
-        .and_then(Value::as_array_mut)
-    {
-        props.retain(|p| !p["name"].as_str().unwrap_or("").starts_with("vigil:image:"));
-    }
-    let host = s.native(
-        "/vigil/v1/scans",
-        &json!({"sbom": host_sbom, "resourceId": "i-0web0000000000001",
-                "host": {"hostname": "web-1", "ipV4Addresses": ["10.0.1.10"]}}),
-    );
-    assert_eq!(host["resourceType"], "AWS_EC2_INSTANCE", "{host}");
+    scan_demo_as_host(&s, &sbom);
     let net = s.native(
         "/vigil/v1/network/analyze",
         &json!({"format": "aws", "files": network_fixtures()}),

@@ -12,7 +12,7 @@
 mod common;
 
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// A server with an image, a host with the same packages and a network's reachability
 /// findings, some of them suppressed.
@@ -22,19 +22,7 @@ fn fleet() -> Server {
     let sbom = demo_sbom(s.dir.path());
     // an image, a host with the same packages, a network's reachability findings
     s.scan(&sbom.display().to_string(), "i-0123456789abcdef0");
-    let mut host_sbom: Value =
-        serde_json::from_str(&std::fs::read_to_string(&sbom).unwrap()).unwrap();
-    if let Some(props) = host_sbom
-        .pointer_mut("/metadata/component/properties")
-        .and_then(Value::as_array_mut)
-    {
-        props.retain(|p| !p["name"].as_str().unwrap_or("").starts_with("vigil:image:"));
-    }
-    s.native(
-        "/vigil/v1/scans",
-        &json!({"sbom": host_sbom, "resourceId": "i-0web0000000000001",
-                "host": {"hostname": "web-1", "ipV4Addresses": ["10.0.1.10"]}}),
-    );
+    scan_demo_as_host(&s, &sbom);
     let net = s.native(
         "/vigil/v1/network/analyze",
         &json!({"format": "aws", "files": network_fixtures()}),

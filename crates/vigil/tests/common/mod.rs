@@ -601,3 +601,23 @@ pub fn network_fixtures() -> Value {
     }
     Value::Object(files)
 }
+
+/// Submits the demo image's SBOM without its image facts as the host `i-0web0000000000001`
+/// (web-1, 10.0.1.10): an EC2 host with the image's packages. Answers the scan.
+pub fn scan_demo_as_host(s: &Server, sbom: &Path) -> Value {
+    let mut host_sbom: Value =
+        serde_json::from_str(&std::fs::read_to_string(sbom).expect("sbom")).expect("sbom json");
+    if let Some(props) = host_sbom
+        .pointer_mut("/metadata/component/properties")
+        .and_then(Value::as_array_mut)
+    {
+        props.retain(|p| !p["name"].as_str().unwrap_or("").starts_with("vigil:image:"));
+    }
+    let host = s.native(
+        "/vigil/v1/scans",
+        &json!({"sbom": host_sbom, "resourceId": "i-0web0000000000001",
+                "host": {"hostname": "web-1", "ipV4Addresses": ["10.0.1.10"]}}),
+    );
+    assert_eq!(host["resourceType"], "AWS_EC2_INSTANCE", "{host}");
+    host
+}
