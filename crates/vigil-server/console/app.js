@@ -747,8 +747,9 @@ async function dashboardPage() {
     ...["ACTIVE", "SUPPRESSED", "CLOSED"].flatMap((s, i) => [i ? " · " : "", el("a", { href: findingsUrl({ status: s }), text: d.findings[s].total + " " + s.toLowerCase() })]));
   const byCode = Object.fromEntries((codes.countsByGroup || []).map((g) => [g.groupKey, g.count]));
   const coverage = el("section", { "aria-labelledby": "h-cov", class: "panel" }, el("h2", { id: "h-cov", text: "Coverage" }),
-    el("p", {}, el("strong", { text: String(byCode.ACTIVE || 0) }), " resources scanned, ",
-      el("strong", { text: String(codes.totalCounts - (byCode.ACTIVE || 0)) }), " not scanned (of " + codes.totalCounts + ")."),
+    el("p", {}, String(codes.totalCounts) + " resources: ", el("strong", { text: String(byCode.ACTIVE || 0) }), " monitored, ",
+      el("strong", { text: String(codes.totalCounts - (byCode.ACTIVE || 0)) }), " not monitored; ",
+      String(((reasons.countsByGroup || []).find((g) => g.groupKey === "SUCCESSFUL") || {}).count || 0) + " scanned successfully."),
     table("Resources by scan status reason", ["Reason", "Resources"], (reasons.countsByGroup || []).sort((a, b) => b.count - a.count).map((g) =>
       el("tr", {}, el("td", { text: g.groupKey }), el("td", { text: String(g.count) })))),
     el("p", {}, el("a", { href: "#/resources", text: "All resources" })));

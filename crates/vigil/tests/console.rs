@@ -241,10 +241,9 @@ fn the_console_in_a_real_browser() {
     );
     assert_eq!(out["charts"], 3, "{out}");
     assert!(
-        out["coverage"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!("{resources} resources scanned")),
+        out["coverage"].as_str().unwrap().starts_with(&format!(
+            "{resources} resources: {resources} monitored, 0 not monitored"
+        )),
         "{out}"
     );
     assert!(out["all"].as_u64().unwrap() >= highs as u64);
