@@ -27,13 +27,20 @@ function svg(tag, attrs, ...children) {
   return e;
 }
 
+// Each navigation has a generation: a page still loading when the user moves on gets a
+// "stale" error from its next call instead of drawing over the newer page.
+let generation = 0;
+const STALE = "stale navigation";
+
 async function api(path, body) {
+  const gen = generation;
   const r = await fetch("/console/api/call" + path, {
     method: "POST",
     headers: { "content-type": "application/json", "x-csrf-token": state.csrf || "" },
     body: JSON.stringify(body || {}),
   });
   const data = await r.json().catch(() => ({}));
+  if (gen !== generation) throw new Error(STALE);
   if (r.status === 401) { state.session = null; location.hash = "#/signin"; throw new Error("signed out"); }
   if (!r.ok) throw new Error((r.headers.get("x-amzn-errortype") || r.status) + ": " + (data.message || ""));
   return data;
@@ -346,7 +353,7 @@ async function findingsPage() {
     status.textContent = shown + (token ? "+" : "") + " findings";
   };
   more.addEventListener("click", page);
-  try { await page(); } catch (e) { status.textContent = e.message; }
+  try { await page(); } catch (e) { if (e.message !== STALE) status.textContent = e.message; }
 }
 
 // findings grouped by ListFindingAggregations (open findings, as Inspector counts them)
@@ -381,7 +388,7 @@ async function groupedView(p, g, status) {
     status.textContent = n + (token ? "+" : "") + " groups";
   };
   more.addEventListener("click", page);
-  try { await page(); } catch (e) { status.textContent = e.message; }
+  try { await page(); } catch (e) { if (e.message !== STALE) status.textContent = e.message; }
 }
 
 // The command that installs the fixed version, by the package's manager and ecosystem.
@@ -799,11 +806,14 @@ const DEFAULT_PAGE = "#/dashboard";
 
 let routes = 0;
 async function route() {
+  const gen = ++generation;
   main().setAttribute("aria-busy", "true");
   try { await show(); } finally {
-    main().removeAttribute("aria-busy");
-    // tests (and anyone watching) can tell that a navigation has finished rendering
-    routes += 1; document.body.dataset.routed = String(routes);
+    if (gen === generation) {
+      main().removeAttribute("aria-busy");
+      // tests (and anyone watching) can tell that a navigation has finished rendering
+      routes += 1; document.body.dataset.routed = String(routes);
+    }
   }
 }
 
@@ -818,6 +828,7 @@ async function show() {
   try {
     await (PAGES[path] || PAGES[DEFAULT_PAGE])();
   } catch (e) {
+    if (e.message === STALE) return;
     if (e.message !== "signed out") main().replaceChildren(el("p", { class: "error", role: "alert", text: e.message }));
   }
   main().focus();

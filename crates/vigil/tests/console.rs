@@ -335,6 +335,10 @@ fn the_console_in_a_real_browser() {
     );
     assert_eq!(out["skipLink"], "#main", "{out}");
     assert_eq!(
+        out["afterRace"], "Suppression rules and saved filters",
+        "{out}"
+    );
+    assert_eq!(
         out["otherRegion"],
         json!(["analyst · 111122223333 · eu-west-1", "0 findings"]),
         "{out}"

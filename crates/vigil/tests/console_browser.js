@@ -188,6 +188,12 @@ const out = {};
     await count();
     out.backRegion = await page.locator("table[aria-label=Findings] tbody tr").count();
 
+    // moving on while a page still loads: the slower dashboard must not draw over the rules
+    await page.evaluate(() => { location.hash = "#/dashboard"; setTimeout(() => { location.hash = "#/rules"; }, 0); });
+    await page.waitForSelector("td.suppressed");
+    await page.waitForLoadState("networkidle");
+    out.afterRace = await page.locator("main h1").textContent();
+
     // a shared URL opens the same view in a fresh page
     const again = await context.newPage();
     await again.goto(out.highUrl);
