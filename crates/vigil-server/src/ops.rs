@@ -27,13 +27,18 @@ pub(crate) fn parse_criteria(
     Ok(Some(c))
 }
 
+/// Parsed criteria as the store's matcher: their needles on the stored text, then the test.
+pub(crate) fn compiled(c: FilterCriteria) -> vigil_store::Compiled {
+    vigil_store::Compiled {
+        needles: c.needles(),
+        test: Box::new(move |finding| c.matches(finding)),
+    }
+}
+
 /// The store's matcher: a stored filter's criteria against a finding.
 pub fn criteria_matches(criteria: &Value) -> vigil_store::Compiled {
     match serde_json::from_value::<FilterCriteria>(criteria.clone()) {
-        Ok(c) => vigil_store::Compiled {
-            needles: c.needles(),
-            test: Box::new(move |finding| c.matches(finding)),
-        },
+        Ok(c) => compiled(c),
         // stored criteria were validated when the filter was made; unreadable ones match nothing
         Err(_) => vigil_store::Compiled::never(),
     }
@@ -216,10 +221,7 @@ pub fn list_findings(app: &App, p: &Principal, input: &Value) -> Result<Value, A
         app.store.findings(&q, &|_| true)?
     } else if let Some((order, descending)) = ordered {
         q.vulnerability_ids = equals_values(raw, "vulnerabilityId");
-        let keep = criteria.clone().map(|c| vigil_store::Compiled {
-            needles: c.needles(),
-            test: Box::new(move |f| c.matches(f)),
-        });
+        let keep = criteria.clone().map(compiled);
         let (mut page, more) =
             app.store
                 .findings_ordered(&q, order, descending, keep.as_ref(), offset, limit)?;

@@ -19,8 +19,8 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// `f.account IN (?1, ...) AND f.region = ?N`, and its arguments.
-    fn sql(&self) -> (String, Vec<String>) {
+    /// `{table}.account IN (?1, ...) AND {table}.region = ?N`, and its arguments.
+    fn sql(&self, table: &str) -> (String, Vec<String>) {
         let mut args = vec![self.account.clone()];
         args.extend(self.member_accounts.iter().cloned());
         let marks = (1..=args.len())
@@ -29,7 +29,10 @@ impl Scope {
             .join(", ");
         args.push(self.region.clone());
         (
-            format!("f.account IN ({marks}) AND f.region = ?{}", args.len()),
+            format!(
+                "{table}.account IN ({marks}) AND {table}.region = ?{}",
+                args.len()
+            ),
             args,
         )
     }
@@ -87,7 +90,7 @@ impl Store {
     /// The dashboard's counts for `scope`: history from `since` (a store timestamp) on, and
     /// the `per_type` most vulnerable resources of each type.
     pub fn dashboard(&self, scope: &Scope, since: &str, per_type: usize) -> Result<Dashboard> {
-        let (cond, args) = scope.sql();
+        let (cond, args) = scope.sql("f");
         let mut out = Dashboard::default();
         self.with(|c| {
             // counts by status and severity, and each resource's open ones, in one walk of the
@@ -132,8 +135,7 @@ impl Store {
             }
 
             // the resources' types and details
-            let (rcond, rargs) = scope.sql();
-            let rcond = rcond.replace("f.", "r.");
+            let (rcond, rargs) = scope.sql("r");
             let mut st = c.prepare(&format!(
                 "SELECT r.account, r.id, r.type, r.details FROM resources r WHERE {rcond}"
             ))?;
@@ -165,8 +167,7 @@ impl Store {
             }
 
             // the daily roll-up the findings' triggers keep
-            let (dcond, mut dargs) = scope.sql();
-            let dcond = dcond.replace("f.", "d.");
+            let (dcond, mut dargs) = scope.sql("d");
             dargs.push(since.get(..10).unwrap_or(since).to_owned());
             let mut st = c.prepare(&format!(
                 "SELECT d.day, d.severity, sum(d.to_active), sum(d.from_active), sum(d.created),
@@ -200,7 +201,7 @@ impl Store {
     /// index (ListFindingAggregations by TITLE without filters, the console's "by
     /// vulnerability" view): no finding row is read.
     pub fn open_by_title(&self, scope: &Scope) -> Result<Vec<TitleCounts>> {
-        let (cond, args) = scope.sql();
+        let (cond, args) = scope.sql("f");
         self.with(|c| {
             let mut st = c.prepare(&format!(
                 "SELECT f.account, f.title, f.vulnerability_id, count(*),
